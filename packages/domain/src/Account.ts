@@ -1,0 +1,23 @@
+/**
+ * The account: the tenant and the outer boundary. Every record carries `account_id`, every read
+ * and write is scoped by it, and every id minted for its records carries its partition.
+ */
+import { Either, Schema } from "effect"
+import { InvalidInput } from "./Errors.js"
+import { AccountId, Partition } from "./Ids.js"
+
+export class Account extends Schema.Class<Account>("Account")({
+  id: AccountId,
+  name: Schema.String,
+  partition: Partition,
+  inserted_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc
+}) {}
+
+/** Account names: 1–128 characters after trimming. */
+export const validateAccountName = (name: string): Either.Either<string, InvalidInput> => {
+  const trimmed = name.trim()
+  return trimmed.length >= 1 && trimmed.length <= 128
+    ? Either.right(trimmed)
+    : Either.left(InvalidInput.field("name", "must be 1–128 characters"))
+}

@@ -1,0 +1,80 @@
+/**
+ * Deployments: "in environment E, version V of agent A is the current release". At most one per
+ * (agent, environment), ever; the pointer is nullable and always names a version of the same
+ * agent. Every move of the pointer appends to an append-only history (from, to, when, cause).
+ */
+import { DateTime, Either, Option, Schema } from "effect"
+import type { AgentVersion } from "./AgentVersion.js"
+import { InvalidAction, InvalidInput } from "./Errors.js"
+import { AccountId, AgentId, AgentVersionId, DeploymentId, EnvironmentId } from "./Ids.js"
+
+export class Deployment extends Schema.Class<Deployment>("Deployment")({
+  id: DeploymentId,
+  account_id: AccountId,
+  agent_id: AgentId,
+  environment_id: EnvironmentId,
+  current_version_id: Schema.NullOr(AgentVersionId),
+  inserted_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc
+}) {}
+
+export const DeploymentCause = Schema.Literal("run", "api", "rollback")
+export type DeploymentCause = typeof DeploymentCause.Type
+
+export class DeploymentHistoryEntry extends Schema.Class<DeploymentHistoryEntry>("DeploymentHistoryEntry")({
+  account_id: AccountId,
+  agent_deployment_id: DeploymentId,
+  from_version_id: Schema.NullOr(AgentVersionId),
+  to_version_id: Schema.NullOr(AgentVersionId),
+  cause: DeploymentCause,
+  changed_at: Schema.DateTimeUtc
+}) {}
+
+export interface PointerMove {
+  readonly deployment: Deployment
+  /** None when the pointer already named the version: nothing moved, nothing to record. */
+  readonly entry: Option.Option<DeploymentHistoryEntry>
+}
+
+/** Points a deployment at a version of its own agent (or at none). */
+export const movePointer = (
+  deployment: Deployment,
+  to: AgentVersion | null,
+  cause: DeploymentCause,
+  now: DateTime.Utc
+): Either.Either<PointerMove, InvalidInput> => {
+  if (to !== null && to.agent_id !== deployment.agent_id) {
+    return Either.left(InvalidInput.field("current_version_id", "must be a version of the deployment's agent"))
+  }
+  const toId = to?.id ?? null
+  if (toId === deployment.current_version_id) return Either.right({ deployment, entry: Option.none() })
+  return Either.right({
+    deployment: new Deployment({ ...deployment, current_version_id: toId, updated_at: now }, true),
+    entry: Option.some(
+      new DeploymentHistoryEntry({
+        account_id: deployment.account_id,
+        agent_deployment_id: deployment.id,
+        from_version_id: deployment.current_version_id,
+        to_version_id: toId,
+        cause,
+        changed_at: now
+      }, true)
+    )
+  })
+}
+
+/** Rollback: back to a version of the same agent created before the one in place. */
+export const rollback = (
+  deployment: Deployment,
+  current: AgentVersion | null,
+  target: AgentVersion,
+  now: DateTime.Utc
+): Either.Either<PointerMove, InvalidInput | InvalidAction> => {
+  if (current === null) {
+    return Either.left(new InvalidAction({ entity: "agent_deployment", id: deployment.id, action: "roll back", status: "pointing at no version" }))
+  }
+  if (target.agent_id === deployment.agent_id && target.sequence >= current.sequence) {
+    return Either.left(InvalidInput.field("version_id", "a rollback goes to a version created before the current one"))
+  }
+  return movePointer(deployment, target, "rollback", now)
+}

@@ -1,0 +1,117 @@
+/**
+ * Instances: one per agent run. Stamped at register with agent, version, schema version,
+ * environment and deployment — stamps that never change. Status machine of `Status.ts`:
+ * a second `start` on an active instance is accepted and changes nothing; a finish with no
+ * status means `complete`; a pending instance may only be cancelled or terminated; a span
+ * arriving on a pending instance starts it; nothing leaves a terminal status.
+ */
+import { DateTime, Either, Schema } from "effect"
+import { InvalidAction, InvalidInput } from "./Errors.js"
+import {
+  AccountId,
+  AgentId,
+  AgentVersionId,
+  DeploymentId,
+  EnvironmentId,
+  InstanceId,
+  RiskProfileRevisionId,
+  SchemaVersionId
+} from "./Ids.js"
+import { InstanceRisk } from "./Risk.js"
+import { type FinishStatus, isTerminal, Status, StatusCounts } from "./Status.js"
+
+export const InstancePurpose = Schema.Literal("live", "smoke_test", "eval")
+export type InstancePurpose = typeof InstancePurpose.Type
+
+/** How many of the instance's spans conform and how many are flagged for review. */
+export const ConformanceCounts = Schema.Struct({ conforms: Schema.Int, flagged: Schema.Int })
+  .annotations({ identifier: "ConformanceCounts" })
+export type ConformanceCounts = typeof ConformanceCounts.Type
+
+export class Instance extends Schema.Class<Instance>("Instance")({
+  id: InstanceId,
+  account_id: AccountId,
+  agent_id: AgentId,
+  agent_version_id: AgentVersionId,
+  agent_schema_version_id: SchemaVersionId,
+  environment_id: EnvironmentId,
+  agent_deployment_id: Schema.NullOr(DeploymentId),
+  status: Status,
+  purpose: InstancePurpose,
+  started_at: Schema.NullOr(Schema.DateTimeUtc),
+  finished_at: Schema.NullOr(Schema.DateTimeUtc),
+  termination_reason: Schema.NullOr(Schema.String),
+  span_counts: StatusCounts,
+  conformance_counts: ConformanceCounts,
+  /** The profile revision the run is scored with; null when its agent has no profile. */
+  risk_profile_revision_id: Schema.NullOr(RiskProfileRevisionId),
+  /** Null exactly when `risk_profile_revision_id` is null. */
+  risk: Schema.NullOr(InstanceRisk),
+  inserted_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc
+}) {}
+
+/** The fields fixed at register, which no later call may change. */
+export const stampsOf = (instance: Instance) => ({
+  id: instance.id,
+  account_id: instance.account_id,
+  agent_id: instance.agent_id,
+  agent_version_id: instance.agent_version_id,
+  agent_schema_version_id: instance.agent_schema_version_id,
+  environment_id: instance.environment_id,
+  agent_deployment_id: instance.agent_deployment_id,
+  risk_profile_revision_id: instance.risk_profile_revision_id,
+  purpose: instance.purpose,
+  inserted_at: instance.inserted_at
+})
+
+const refuse = (instance: Instance, action: string) =>
+  Either.left(new InvalidAction({ entity: "agent_instance", id: instance.id, action, status: instance.status }))
+
+const with_ = (instance: Instance, changes: Partial<Instance>) => new Instance({ ...instance, ...changes }, true)
+
+/** pending → active; active stays active (a repeated start is harmless). */
+export const start = (instance: Instance, at: DateTime.Utc): Either.Either<Instance, InvalidAction> => {
+  switch (instance.status) {
+    case "pending":
+      return Either.right(with_(instance, { status: "active", started_at: at, updated_at: at }))
+    case "active":
+      return Either.right(instance)
+    default:
+      return refuse(instance, "start")
+  }
+}
+
+/** active → complete | failed | cancelled; pending → cancelled. */
+export const finish = (
+  instance: Instance,
+  status: FinishStatus,
+  at: DateTime.Utc
+): Either.Either<Instance, InvalidAction> => {
+  if (instance.status === "active" || (instance.status === "pending" && status === "cancelled")) {
+    return Either.right(with_(instance, { status, finished_at: at, updated_at: at }))
+  }
+  return refuse(instance, `finish (${status})`)
+}
+
+export const maxTerminationReasonLength = 2000
+
+/** pending | active → terminated, with a reason; the caller closes the open spans. */
+export const terminate = (
+  instance: Instance,
+  reason: string,
+  at: DateTime.Utc
+): Either.Either<Instance, InvalidAction | InvalidInput> => {
+  const trimmed = reason.trim()
+  if (trimmed.length === 0 || trimmed.length > maxTerminationReasonLength) {
+    return Either.left(InvalidInput.field("reason", `is required, 1–${maxTerminationReasonLength} characters`))
+  }
+  if (isTerminal(instance.status)) return refuse(instance, "terminate")
+  return Either.right(with_(instance, { status: "terminated", termination_reason: trimmed, finished_at: at, updated_at: at }))
+}
+
+/** A span may be recorded on a pending or active instance; one on a pending instance starts it. */
+export const admitSpan = (instance: Instance, at: DateTime.Utc): Either.Either<Instance, InvalidAction> => {
+  if (isTerminal(instance.status)) return refuse(instance, "record a span on")
+  return instance.status === "pending" ? Either.right(with_(instance, { status: "active", started_at: at })) : Either.right(instance)
+}

@@ -1,0 +1,245 @@
+/**
+ * Spans: the steps of a run. A span belongs to exactly one instance; its parent, when it has
+ * one, is a span of the same instance (so the spans of a run form a tree). It may be created in
+ * any status; `result_payload` and `finished_at` only with a terminal one. Finishing a terminal
+ * span is `invalid_action` (the SDK relies on that answer). Each span records its conformance
+ * and the risk points it added to its instance.
+ *
+ * `recordSpan`, `finishSpan` and `terminateOpenSpans` are the decisions: given the instance and
+ * the span, what is recorded, what is flagged and what the instance's counts and risk become.
+ */
+import { DateTime, Either, Schema } from "effect"
+import type { SpanTypeDefinitions } from "./ActivitySchema.js"
+import { checkSpan, type CompiledActivitySchema, isFlagged, SpanConformance } from "./Conformance.js"
+import { InvalidAction, InvalidInput } from "./Errors.js"
+import { AccountId, AgentId, InstanceId, SpanId } from "./Ids.js"
+import { admitSpan, type ConformanceCounts, Instance } from "./Instance.js"
+import { JsonObject } from "./Json.js"
+import { addPoints, counts, type InstanceRisk, pointsFor, removePoints, type ScoringTable } from "./Risk.js"
+import type { Thresholds } from "./RiskProfile.js"
+import { countAdded, countMoved, type FinishStatus, isTerminal, Status } from "./Status.js"
+
+export class Span extends Schema.Class<Span>("Span")({
+  id: SpanId,
+  account_id: AccountId,
+  agent_id: AgentId,
+  agent_instance_id: InstanceId,
+  parent_span_id: Schema.NullOr(SpanId),
+  schema_name: Schema.String,
+  schema_title: Schema.String,
+  status: Status,
+  payload: JsonObject,
+  result_payload: Schema.NullOr(JsonObject),
+  summary: Schema.NullOr(Schema.String),
+  started_at: Schema.DateTimeUtc,
+  finished_at: Schema.NullOr(Schema.DateTimeUtc),
+  conformance: SpanConformance,
+  /** What this span adds to its instance's risk total, in hundredths (0 once cancelled). */
+  risk_points: Schema.Int,
+  /** 1, 2, 3… in order of creation within the instance: the timeline's tie-break. */
+  sequence: Schema.Int,
+  inserted_at: Schema.DateTimeUtc,
+  updated_at: Schema.DateTimeUtc
+}) {}
+
+/** A span as a client reports it. */
+export const SpanInput = Schema.Struct({
+  schema_name: Schema.String,
+  status: Status,
+  payload: Schema.optionalWith(JsonObject, { default: () => ({}), exact: true }),
+  result_payload: Schema.optional(Schema.NullOr(JsonObject)),
+  parent_span_id: Schema.optional(Schema.NullOr(SpanId)),
+  started_at: Schema.optional(Schema.NullOr(Schema.DateTimeUtc)),
+  finished_at: Schema.optional(Schema.NullOr(Schema.DateTimeUtc))
+}).annotations({ identifier: "SpanInput" })
+export type SpanInput = typeof SpanInput.Type
+
+export const SpanFinishInput = Schema.Struct({
+  status: Schema.optionalWith(Schema.Literal("complete", "failed", "cancelled"), { default: () => "complete" as const, exact: true }),
+  result_payload: Schema.optional(Schema.NullOr(JsonObject)),
+  timestamp: Schema.optional(Schema.NullOr(Schema.DateTimeUtc))
+}).annotations({ identifier: "SpanFinishInput" })
+export type SpanFinishInput = typeof SpanFinishInput.Type
+
+/** What a span decision needs to know about its run, prepared once per instance. */
+export interface RunContext {
+  readonly schema: CompiledActivitySchema
+  readonly definitions: SpanTypeDefinitions
+  /** Null when the agent has no profile: the run carries no score. */
+  readonly scoring: { readonly table: ScoringTable; readonly thresholds: Thresholds } | null
+}
+
+export interface SpanDecision {
+  readonly conformance: SpanConformance
+  readonly flagged: boolean
+  readonly points: number
+  readonly risk: InstanceRisk | null
+}
+
+/**
+ * The heart of ingest: conformance of payload and result, and the risk increment. O(1) in the
+ * size of the run.
+ */
+export const decideSpan = (
+  context: RunContext,
+  risk: InstanceRisk | null,
+  schemaName: string,
+  payload: unknown,
+  resultPayload: unknown,
+  status: Status
+): SpanDecision => {
+  const conformance = checkSpan(context.schema, schemaName, payload, resultPayload, status)
+  const scoring = context.scoring
+  if (scoring === null || risk === null || !counts(status)) {
+    return { conformance, flagged: isFlagged(conformance), points: 0, risk }
+  }
+  const points = pointsFor(scoring.table, schemaName)
+  return { conformance, flagged: isFlagged(conformance), points, risk: addPoints(risk, points, scoring.thresholds) }
+}
+
+export const maxSchemaNameLength = 200
+
+const countConformance = (counts: ConformanceCounts, flagged: boolean): ConformanceCounts =>
+  flagged ? { conforms: counts.conforms, flagged: counts.flagged + 1 } : { conforms: counts.conforms + 1, flagged: counts.flagged }
+
+const recountConformance = (counts: ConformanceCounts, was: boolean, is: boolean): ConformanceCounts =>
+  was === is ? counts : is
+    ? { conforms: counts.conforms - 1, flagged: counts.flagged + 1 }
+    : { conforms: counts.conforms + 1, flagged: counts.flagged - 1 }
+
+/** Checks that need nothing but the input. */
+export const validateSpanInput = (input: SpanInput): Either.Either<SpanInput, InvalidInput> => {
+  if (input.schema_name.length === 0 || input.schema_name.length > maxSchemaNameLength) {
+    return Either.left(InvalidInput.field("schema_name", `must be 1–${maxSchemaNameLength} characters`))
+  }
+  if (!isTerminal(input.status) && input.result_payload !== undefined && input.result_payload !== null) {
+    return Either.left(InvalidInput.field("result_payload", "is only accepted with a terminal status"))
+  }
+  if (!isTerminal(input.status) && input.finished_at !== undefined && input.finished_at !== null) {
+    return Either.left(InvalidInput.field("finished_at", "is only accepted with a terminal status"))
+  }
+  return Either.right(input)
+}
+
+export interface Recorded {
+  readonly span: Span
+  readonly instance: Instance
+}
+
+/**
+ * Records a new span on an instance. `parent` is the span named by `parent_span_id`, already
+ * looked up in the caller's account (the caller answers not-found when there is none).
+ */
+export const recordSpan = (args: {
+  readonly instance: Instance
+  readonly input: SpanInput
+  readonly parent: Span | null
+  readonly context: RunContext
+  readonly id: SpanId
+  readonly now: DateTime.Utc
+}): Either.Either<Recorded, InvalidAction | InvalidInput> => {
+  const { context, id, input, now, parent } = args
+  return Either.gen(function*() {
+    yield* validateSpanInput(input)
+    const admitted = yield* admitSpan(args.instance, now)
+    if (parent !== null && parent.agent_instance_id !== admitted.id) {
+      return yield* Either.left(InvalidInput.field("parent_span_id", "must be a span of the same instance"))
+    }
+    const resultPayload = input.result_payload ?? null
+    const decision = decideSpan(context, admitted.risk, input.schema_name, input.payload, resultPayload, input.status)
+    const startedAt = input.started_at ?? now
+    const span = new Span({
+      id,
+      account_id: admitted.account_id,
+      agent_id: admitted.agent_id,
+      agent_instance_id: admitted.id,
+      parent_span_id: parent?.id ?? null,
+      schema_name: input.schema_name,
+      schema_title: context.definitions[input.schema_name]?.title ?? input.schema_name,
+      status: input.status,
+      payload: input.payload,
+      result_payload: resultPayload,
+      summary: null,
+      started_at: startedAt,
+      finished_at: isTerminal(input.status) ? input.finished_at ?? now : null,
+      conformance: decision.conformance,
+      risk_points: decision.points,
+      sequence: admitted.span_counts.total + 1,
+      inserted_at: now,
+      updated_at: now
+    }, true)
+    const instance = new Instance({
+      ...admitted,
+      span_counts: countAdded(admitted.span_counts, input.status),
+      conformance_counts: countConformance(admitted.conformance_counts, decision.flagged),
+      risk: decision.risk,
+      updated_at: now
+    }, true)
+    return { span, instance }
+  })
+}
+
+/**
+ * Finishes an open span: `pending | active → complete | failed | cancelled`. The result is
+ * checked now that there is one; a cancelled span's points leave its instance's total.
+ */
+export const finishSpan = (args: {
+  readonly span: Span
+  readonly instance: Instance
+  readonly input: SpanFinishInput
+  readonly context: RunContext
+  readonly now: DateTime.Utc
+}): Either.Either<Recorded, InvalidAction> => {
+  const { context, input, instance, now, span } = args
+  if (isTerminal(span.status)) {
+    return Either.left(new InvalidAction({ entity: "agent_span", id: span.id, action: "finish", status: span.status }))
+  }
+  const status: FinishStatus = input.status
+  const resultPayload = input.result_payload ?? span.result_payload
+  const checked = checkSpan(context.schema, span.schema_name, span.payload, resultPayload, status)
+  const conformance: SpanConformance = {
+    payload: span.conformance.payload,
+    result: checked.result,
+    errors: [...span.conformance.errors, ...checked.errors.filter((e) => e.target === "result")].slice(0, 20)
+  }
+  let risk = instance.risk
+  let points = span.risk_points
+  if (status === "cancelled" && context.scoring !== null && risk !== null && points !== 0) {
+    risk = removePoints(risk, points, context.scoring.thresholds)
+    points = 0
+  }
+  return Either.right({
+    span: new Span({
+      ...span,
+      status,
+      result_payload: resultPayload,
+      finished_at: input.timestamp ?? now,
+      conformance,
+      risk_points: points,
+      updated_at: now
+    }, true),
+    instance: new Instance({
+      ...instance,
+      span_counts: countMoved(instance.span_counts, span.status, status),
+      conformance_counts: recountConformance(instance.conformance_counts, isFlagged(span.conformance), isFlagged(conformance)),
+      risk,
+      updated_at: now
+    }, true)
+  })
+}
+
+/** When an instance is terminated, its open spans become `terminated` (their points stay). */
+export const terminateOpenSpans = (
+  instance: Instance,
+  spans: ReadonlyArray<Span>,
+  now: DateTime.Utc
+): { readonly instance: Instance; readonly spans: ReadonlyArray<Span> } => {
+  let span_counts = instance.span_counts
+  const closed: Array<Span> = []
+  for (const span of spans) {
+    if (span.agent_instance_id !== instance.id || isTerminal(span.status)) continue
+    span_counts = countMoved(span_counts, span.status, "terminated")
+    closed.push(new Span({ ...span, status: "terminated", finished_at: now, updated_at: now }, true))
+  }
+  return { instance: new Instance({ ...instance, span_counts, updated_at: now }, true), spans: closed }
+}

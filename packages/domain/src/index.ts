@@ -1,0 +1,25 @@
+/**
+ * @agentledger/domain — the pure core of agentledger: the model, every rule of the product as a
+ * function of values, and the ports adapters implement.
+ */
+export * as Account from "./Account.js"
+export * as ActivitySchema from "./ActivitySchema.js"
+export * as Agent from "./Agent.js"
+export * as AgentVersion from "./AgentVersion.js"
+export * as ApiToken from "./ApiToken.js"
+export * as Conformance from "./Conformance.js"
+export * as DataRisk from "./DataRisk.js"
+export * as Deployment from "./Deployment.js"
+export * as Digest from "./Digest.js"
+export * as Environment from "./Environment.js"
+export * from "./Errors.js"
+export * as Ids from "./Ids.js"
+export * as Instance from "./Instance.js"
+export * as Json from "./Json.js"
+export * as Page from "./Page.js"
+export * as Risk from "./Risk.js"
+export * as RiskProfile from "./RiskProfile.js"
+export * as SchemaVersion from "./SchemaVersion.js"
+export * as Span from "./Span.js"
+export * as Status from "./Status.js"
+export * as Timeline from "./Timeline.js"

@@ -1,0 +1,15 @@
+// One vitest project per package plus the cross-package tests in test/.
+// vitest 3.2 reads this file with a deprecation notice; see docs/decisions.md for the move to
+// `test.projects` in vitest.config.ts when the stack moves to vitest 4.
+import { defineWorkspace } from "vitest/config"
+
+const project = (name: string, root: string) => ({
+  test: { name, root, include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 }
+})
+
+export default defineWorkspace([
+  project("domain", "packages/domain"),
+  project("store-memory", "packages/store-memory"),
+  project("testkit", "packages/testkit"),
+  { test: { name: "integration", root: "test", include: ["**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } }
+])
