@@ -8,10 +8,7 @@ import { DateTime, Either, Schema } from "effect"
 import { Conflict, InvalidAction, InvalidInput } from "./Errors.js"
 import { AccountId, AgentId, RiskProfileId } from "./Ids.js"
 
-/** What is stored: `dormant` is never stored, it is read off the last run. */
-export const StoredAgentStatus = Schema.Literal("pending", "active", "retired")
-export type StoredAgentStatus = typeof StoredAgentStatus.Type
-
+/** `dormant` is never stored: readers see it through `withEffectiveStatus`, read off the last run. */
 export const AgentStatus = Schema.Literal("pending", "active", "dormant", "retired")
 export type AgentStatus = typeof AgentStatus.Type
 
@@ -21,7 +18,7 @@ export class Agent extends Schema.Class<Agent>("Agent")({
   name: Schema.String,
   description: Schema.NullOr(Schema.String),
   external_identifier: Schema.NullOr(Schema.String),
-  status: StoredAgentStatus,
+  status: AgentStatus,
   risk_profile_id: Schema.NullOr(RiskProfileId),
   last_run_at: Schema.NullOr(Schema.DateTimeUtc),
   inserted_at: Schema.DateTimeUtc,
@@ -36,6 +33,12 @@ export const effectiveStatus = (agent: Agent, now: DateTime.Utc): AgentStatus =>
     DateTime.distance(agent.last_run_at, now) >= dormancy.days * 24 * 60 * 60 * 1000
     ? "dormant"
     : agent.status
+
+/** The agent as a reader sees it at `now`. */
+export const withEffectiveStatus = (agent: Agent, now: DateTime.Utc): Agent => {
+  const status = effectiveStatus(agent, now)
+  return status === agent.status ? agent : new Agent({ ...agent, status }, true)
+}
 
 export const validateAgentName = (name: string): Either.Either<string, InvalidInput> => {
   const trimmed = name.trim()

@@ -16,6 +16,7 @@ import { Schema } from "effect"
 import { RE2JS } from "re2js"
 import type { ActivitySchema } from "./ActivitySchema.js"
 import { depth } from "./Json.js"
+import { Lru } from "./Lru.js"
 
 export const ConformanceStatus = Schema.Literal(
   "conforms",
@@ -221,22 +222,12 @@ export const isFlagged = (conformance: SpanConformance): boolean =>
  * compiled once however many spans it checks. Least recently used entries leave first.
  */
 export class CompiledSchemaCache {
-  private readonly entries = new Map<string, CompiledActivitySchema>()
-  constructor(readonly capacity = 512) {}
+  private readonly entries: Lru<string, CompiledActivitySchema>
+  constructor(readonly capacity = 512) {
+    this.entries = new Lru(capacity)
+  }
 
   get(fingerprint: string, schema: () => ActivitySchema): CompiledActivitySchema {
-    const hit = this.entries.get(fingerprint)
-    if (hit !== undefined) {
-      this.entries.delete(fingerprint)
-      this.entries.set(fingerprint, hit)
-      return hit
-    }
-    const compiled = compileActivitySchema(schema())
-    this.entries.set(fingerprint, compiled)
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next()
-      if (oldest.done !== true) this.entries.delete(oldest.value)
-    }
-    return compiled
+    return this.entries.getOrCompute(fingerprint, () => compileActivitySchema(schema()))
   }
 }

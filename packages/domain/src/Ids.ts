@@ -84,10 +84,12 @@ export const timeOf = (id: string): number => decodeFixed(id.slice(0, 10)) / 4
 export const isInPartition = (id: string, partition: Partition): boolean =>
   pfidPattern.test(id) && partitionOf(id) === partition
 
-/** The source of the 80 random bits of every minted id. */
+/** The source of the 80 random bits of every minted id, and of the bytes of every secret. */
 export interface Entropy {
   /** 16 characters of the PFID alphabet. */
   readonly randomness: () => string
+  /** Random bytes for secrets; the live source is a CSPRNG. */
+  readonly bytes: (count: number) => Uint8Array
 }
 
 export class IdEntropy extends Context.Tag("@agentledger/domain/IdEntropy")<IdEntropy, Entropy>() {
@@ -99,7 +101,8 @@ export class IdEntropy extends Context.Tag("@agentledger/domain/IdEntropy")<IdEn
       let out = ""
       for (const byte of bytes) out += alphabet[byte & 31]
       return out
-    }
+    },
+    bytes: (count) => globalThis.crypto.getRandomValues(new Uint8Array(count))
   })
 
   /** A seeded generator (mulberry32): the same seed gives the same ids on every run. */
@@ -118,7 +121,8 @@ export class IdEntropy extends Context.Tag("@agentledger/domain/IdEntropy")<IdEn
           let out = ""
           for (let i = 0; i < 16; i++) out += alphabet[next() & 31]
           return out
-        }
+        },
+        bytes: (count) => Uint8Array.from({ length: count }, () => next() & 255)
       }
     })
 }

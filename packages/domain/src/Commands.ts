@@ -1,0 +1,188 @@
+/**
+ * The inputs of the Ledger's use cases, as Schemas: the HTTP adapter decodes request bodies with
+ * them, the testkit derives its arbitraries from them, and the Ledger takes their decoded types.
+ * Field names are the Prefactor API's.
+ */
+import { Schema } from "effect"
+import { ActivitySchemaInput } from "./ActivitySchema.js"
+import { VersionMetadataInput } from "./AgentVersion.js"
+import { TokenScope } from "./ApiToken.js"
+import { EnvironmentPurpose } from "./Environment.js"
+import {
+  AgentId,
+  AgentVersionId,
+  DeploymentId,
+  EnvironmentId,
+  InstanceId,
+  RiskProfileId,
+  SpanId
+} from "./Ids.js"
+import { InstancePurpose } from "./Instance.js"
+import { RiskRulesInput } from "./RiskProfile.js"
+import { SpanFinishInput, SpanInput } from "./Span.js"
+import { FinishStatus, Status } from "./Status.js"
+
+const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
+
+/** Options every mutating use case takes. */
+export interface MutationOptions {
+  /** Repeating a call with the same key (1–64 characters) returns the first result and has one effect. */
+  readonly idempotencyKey?: string | undefined
+}
+
+export const maxIdempotencyKeyLength = 64
+
+export const CreateEnvironment = Schema.Struct({
+  id: optionalNullable(EnvironmentId),
+  name: Schema.String,
+  purpose: Schema.optionalWith(EnvironmentPurpose, { default: () => "development" as const, exact: true }),
+  description: optionalNullable(Schema.String)
+}).annotations({ identifier: "CreateEnvironment" })
+export type CreateEnvironment = typeof CreateEnvironment.Type
+
+export const UpdateEnvironment = Schema.Struct({
+  name: Schema.optional(Schema.String),
+  purpose: Schema.optional(EnvironmentPurpose),
+  description: optionalNullable(Schema.String)
+}).annotations({ identifier: "UpdateEnvironment" })
+export type UpdateEnvironment = typeof UpdateEnvironment.Type
+
+export const CreateToken = Schema.Struct({
+  token_scope: TokenScope,
+  agent_deployment_id: optionalNullable(DeploymentId),
+  expires_at: optionalNullable(Schema.DateTimeUtc)
+}).annotations({ identifier: "CreateToken" })
+export type CreateToken = typeof CreateToken.Type
+
+export const CreateAgent = Schema.Struct({
+  id: optionalNullable(AgentId),
+  name: Schema.String,
+  description: optionalNullable(Schema.String),
+  external_identifier: optionalNullable(Schema.String),
+  risk_profile_id: optionalNullable(RiskProfileId)
+}).annotations({ identifier: "CreateAgent" })
+export type CreateAgent = typeof CreateAgent.Type
+
+/** Omitted fields stay; `risk_profile_id: null` clears the profile. */
+export const UpdateAgent = Schema.Struct({
+  name: Schema.optional(Schema.String),
+  description: optionalNullable(Schema.String),
+  risk_profile_id: optionalNullable(RiskProfileId)
+}).annotations({ identifier: "UpdateAgent" })
+export type UpdateAgent = typeof UpdateAgent.Type
+
+export const RegisterRun = Schema.Struct({
+  id: optionalNullable(InstanceId),
+  agent_id: optionalNullable(AgentId),
+  environment_id: optionalNullable(EnvironmentId),
+  agent_version: optionalNullable(VersionMetadataInput),
+  agent_schema_version: optionalNullable(ActivitySchemaInput),
+  update_current_version: Schema.optionalWith(Schema.Boolean, { default: () => true, exact: true }),
+  purpose: Schema.optionalWith(InstancePurpose, { default: () => "live" as const, exact: true })
+}).annotations({ identifier: "RegisterRun" })
+export type RegisterRun = typeof RegisterRun.Type
+
+export const StartRun = Schema.Struct({
+  timestamp: optionalNullable(Schema.DateTimeUtc)
+}).annotations({ identifier: "StartRun" })
+export type StartRun = typeof StartRun.Type
+
+export const FinishRun = Schema.Struct({
+  status: Schema.optionalWith(FinishStatus, { default: () => "complete" as const, exact: true }),
+  timestamp: optionalNullable(Schema.DateTimeUtc)
+}).annotations({ identifier: "FinishRun" })
+export type FinishRun = typeof FinishRun.Type
+
+export const TerminateRun = Schema.Struct({
+  reason: Schema.String
+}).annotations({ identifier: "TerminateRun" })
+export type TerminateRun = typeof TerminateRun.Type
+
+/** A span to record: `SpanInput` plus its instance and an optional client-chosen id. */
+export const CreateSpan = Schema.extend(
+  SpanInput,
+  Schema.Struct({
+    agent_instance_id: Schema.NullOr(InstanceId),
+    id: optionalNullable(SpanId)
+  })
+).annotations({ identifier: "CreateSpan" })
+export type CreateSpan = typeof CreateSpan.Type
+
+export const FinishSpan = SpanFinishInput
+export type FinishSpan = typeof FinishSpan.Type
+
+export const CreateDeployment = Schema.Struct({
+  id: optionalNullable(DeploymentId),
+  agent_id: AgentId,
+  environment_id: EnvironmentId,
+  current_version_id: optionalNullable(AgentVersionId)
+}).annotations({ identifier: "CreateDeployment" })
+export type CreateDeployment = typeof CreateDeployment.Type
+
+export const UpdateDeployment = Schema.Struct({
+  current_version_id: Schema.NullOr(AgentVersionId)
+}).annotations({ identifier: "UpdateDeployment" })
+export type UpdateDeployment = typeof UpdateDeployment.Type
+
+export const RollbackDeployment = Schema.Struct({
+  version_id: AgentVersionId
+}).annotations({ identifier: "RollbackDeployment" })
+export type RollbackDeployment = typeof RollbackDeployment.Type
+
+export const CreateRiskProfile = Schema.extend(
+  Schema.Struct({ name: Schema.String, description: optionalNullable(Schema.String) }),
+  RiskRulesInput
+).annotations({ identifier: "CreateRiskProfile" })
+export type CreateRiskProfile = typeof CreateRiskProfile.Type
+
+/** An edit names the whole new rule set (it becomes a new revision); name and description may change. */
+export const UpdateRiskProfile = Schema.extend(
+  Schema.Struct({ name: Schema.optional(Schema.String), description: optionalNullable(Schema.String) }),
+  RiskRulesInput
+).annotations({ identifier: "UpdateRiskProfile" })
+export type UpdateRiskProfile = typeof UpdateRiskProfile.Type
+
+/** A page request: zero-based offset, page size 1–100, `field` or `-field`. */
+export const ListRequest = Schema.Struct({
+  offset: Schema.optionalWith(Schema.Int, { default: () => 0, exact: true }),
+  page_size: Schema.optionalWith(Schema.Int, { default: () => 25, exact: true }),
+  sorting: Schema.optional(Schema.String)
+}).annotations({ identifier: "ListRequest" })
+export type ListRequest = typeof ListRequest.Type
+
+export const ListAgents = Schema.extend(
+  ListRequest,
+  Schema.Struct({ risk_profile_id: Schema.optional(RiskProfileId) })
+)
+export type ListAgents = typeof ListAgents.Type
+
+export const ListInstances = Schema.extend(
+  ListRequest,
+  Schema.Struct({
+    agent_id: Schema.optional(AgentId),
+    agent_version_id: Schema.optional(AgentVersionId),
+    environment_id: Schema.optional(EnvironmentId),
+    status: Schema.optional(Status)
+  })
+)
+export type ListInstances = typeof ListInstances.Type
+
+export const ListSpans = Schema.extend(
+  ListRequest,
+  Schema.Struct({
+    agent_instance_id: Schema.optional(InstanceId),
+    agent_id: Schema.optional(AgentId),
+    start_time: Schema.optional(Schema.DateTimeUtc),
+    end_time: Schema.optional(Schema.DateTimeUtc)
+  })
+)
+export type ListSpans = typeof ListSpans.Type
+
+export const ListDeployments = Schema.extend(
+  ListRequest,
+  Schema.Struct({ agent_id: Schema.optional(AgentId), environment_id: Schema.optional(EnvironmentId) })
+)
+export type ListDeployments = typeof ListDeployments.Type
+
+export const ListOfAgent = Schema.extend(ListRequest, Schema.Struct({ agent_id: AgentId }))
+export type ListOfAgent = typeof ListOfAgent.Type

@@ -1,0 +1,192 @@
+/**
+ * The primary port: every use case of agentledger, as one Effect service.
+ *
+ * `Ledger` itself holds the operations that precede a tenant (create an account, bootstrap an
+ * empty store, authenticate a token). Authenticating gives a `LedgerSession`: the use cases
+ * scoped to the caller's account and token. The local implementation (`LedgerLive`) runs them
+ * on a `LedgerStore`; the HTTP client adapter implements the same interface remotely, so an
+ * embedding service swaps one for the other without changing a line.
+ */
+import { Context, type Effect, Schema } from "effect"
+import { Account } from "./Account.js"
+import { Agent } from "./Agent.js"
+import { AgentVersion } from "./AgentVersion.js"
+import { ApiToken, TokenScope } from "./ApiToken.js"
+import type * as Commands from "./Commands.js"
+import { Deployment, DeploymentHistoryEntry } from "./Deployment.js"
+import { Environment } from "./Environment.js"
+import type { Conflict, InvalidAction, InvalidInput, NotFound, NotPermitted, Unauthenticated } from "./Errors.js"
+import {
+  AccountId,
+  AgentId,
+  type AgentVersionId,
+  type ApiTokenId,
+  DeploymentId,
+  EnvironmentId,
+  type InstanceId,
+  RiskProfileRevisionId,
+  type RiskProfileId,
+  type SchemaVersionId,
+  type SpanId,
+  ApiTokenId as ApiTokenIdSchema
+} from "./Ids.js"
+import { Instance } from "./Instance.js"
+import { Pagination, SortDirection } from "./Page.js"
+import { BreakdownEntry, RiskLevel, TheoreticalRisk, Violation } from "./Risk.js"
+import { RiskProfile, RiskProfileRevision, Thresholds } from "./RiskProfile.js"
+import { SchemaVersion } from "./SchemaVersion.js"
+import { Span } from "./Span.js"
+
+/** Who is calling: the token and what it reaches. */
+export const Principal = Schema.Struct({
+  account_id: AccountId,
+  token_id: ApiTokenIdSchema,
+  token_scope: TokenScope,
+  /** Set for `agent_deployment` tokens: the one agent, environment and deployment they reach. */
+  agent_id: Schema.NullOr(AgentId),
+  environment_id: Schema.NullOr(EnvironmentId),
+  agent_deployment_id: Schema.NullOr(DeploymentId)
+}).annotations({ identifier: "Principal" })
+export type Principal = typeof Principal.Type
+
+/** A page of a list, as the Prefactor API returns it. */
+export const Page = <A, I, R>(item: Schema.Schema<A, I, R>) =>
+  Schema.Struct({
+    items: Schema.Array(item),
+    pagination: Pagination,
+    sorting: Schema.Struct({ field: Schema.String, direction: SortDirection })
+  })
+export interface Page<A> {
+  readonly items: ReadonlyArray<A>
+  readonly pagination: Pagination
+  readonly sorting: { readonly field: string; readonly direction: "asc" | "desc" }
+}
+
+/** A new token and its secret; the secret exists only in this answer (null when replayed). */
+export const CreatedToken = Schema.Struct({ token: ApiToken, secret: Schema.NullOr(Schema.String) })
+export type CreatedToken = typeof CreatedToken.Type
+
+export const CreatedAccount = Schema.Struct({ account: Account, token: ApiToken, secret: Schema.String })
+export type CreatedAccount = typeof CreatedAccount.Type
+
+export const DeploymentDetails = Schema.Struct({ deployment: Deployment, history: Schema.Array(DeploymentHistoryEntry) })
+export type DeploymentDetails = typeof DeploymentDetails.Type
+
+export const RiskProfileDetails = Schema.Struct({ profile: RiskProfile, revision: RiskProfileRevision })
+export type RiskProfileDetails = typeof RiskProfileDetails.Type
+
+/** A run with its spans in timeline order (depth-first over the tree, siblings by start time). */
+export const Timeline = Schema.Struct({
+  instance: Instance,
+  spans: Schema.Array(Schema.Struct({ span: Span, depth: Schema.Int }))
+})
+export type Timeline = typeof Timeline.Type
+
+/** The explanation of a run's risk; amounts in hundredths. */
+export const RiskReport = Schema.Struct({
+  total: Schema.Int,
+  level: RiskLevel,
+  peak_level: RiskLevel,
+  thresholds: Thresholds,
+  profile_revision_id: RiskProfileRevisionId,
+  breakdown: Schema.Array(BreakdownEntry)
+})
+export type RiskReport = typeof RiskReport.Type
+
+export const VersionRisk = Schema.Struct({
+  profile_revision_id: RiskProfileRevisionId,
+  theoretical: TheoreticalRisk,
+  violations: Schema.Array(Violation)
+})
+export type VersionRisk = typeof VersionRisk.Type
+
+export const RecordedSpans = Schema.Array(Span)
+
+type Mutation = Commands.MutationOptions
+
+/** The use cases of one caller, scoped to its account. */
+export interface LedgerSession {
+  readonly principal: Principal
+
+  // Environments
+  readonly createEnvironment: (input: Commands.CreateEnvironment, options?: Mutation) => Effect.Effect<Environment, InvalidInput | Conflict | NotPermitted>
+  readonly getEnvironment: (id: EnvironmentId) => Effect.Effect<Environment, NotFound | NotPermitted>
+  readonly listEnvironments: (request: Commands.ListRequest) => Effect.Effect<Page<Environment>, InvalidInput | NotPermitted>
+  readonly updateEnvironment: (id: EnvironmentId, input: Commands.UpdateEnvironment, options?: Mutation) => Effect.Effect<Environment, InvalidInput | NotFound | Conflict | NotPermitted>
+  readonly deleteEnvironment: (id: EnvironmentId, options?: Mutation) => Effect.Effect<Environment, NotFound | Conflict | NotPermitted | InvalidInput>
+
+  // API tokens
+  readonly createToken: (input: Commands.CreateToken, options?: Mutation) => Effect.Effect<CreatedToken, InvalidInput | NotFound | Conflict | NotPermitted>
+  readonly getToken: (id: ApiTokenId) => Effect.Effect<ApiToken, NotFound | NotPermitted>
+  readonly listTokens: (request: Commands.ListRequest) => Effect.Effect<Page<ApiToken>, InvalidInput | NotPermitted>
+  readonly suspendToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+  readonly activateToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+  readonly revokeToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+  /** Ends a token now (or at `at`): it authenticates no more, whatever its status. */
+  readonly expireToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+  readonly deleteToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+
+  // Agents
+  readonly createAgent: (input: Commands.CreateAgent, options?: Mutation) => Effect.Effect<Agent, InvalidInput | NotFound | Conflict | NotPermitted>
+  readonly getAgent: (id: AgentId) => Effect.Effect<Agent, NotFound | NotPermitted>
+  readonly findAgentByExternalIdentifier: (externalIdentifier: string) => Effect.Effect<Agent, NotFound | NotPermitted>
+  readonly listAgents: (request: Commands.ListAgents) => Effect.Effect<Page<Agent>, InvalidInput | NotPermitted>
+  readonly updateAgent: (id: AgentId, input: Commands.UpdateAgent, options?: Mutation) => Effect.Effect<Agent, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>
+  readonly retireAgent: (id: AgentId, options?: Mutation) => Effect.Effect<Agent, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+  readonly reinstateAgent: (id: AgentId, options?: Mutation) => Effect.Effect<Agent, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+  readonly deleteAgent: (id: AgentId, options?: Mutation) => Effect.Effect<Agent, NotFound | Conflict | NotPermitted | InvalidInput>
+
+  // Runs and spans (the ingest path; deployment tokens reach these)
+  readonly registerRun: (input: Commands.RegisterRun, options?: Mutation) => Effect.Effect<Instance, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>
+  readonly startRun: (id: InstanceId, input: Commands.StartRun, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | InvalidInput | Conflict>
+  readonly finishRun: (id: InstanceId, input: Commands.FinishRun, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | InvalidInput | Conflict>
+  readonly terminateRun: (id: InstanceId, input: Commands.TerminateRun, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | InvalidInput | NotPermitted | Conflict>
+  readonly recordSpan: (input: Commands.CreateSpan, options?: Mutation) => Effect.Effect<Span, InvalidInput | NotFound | InvalidAction | Conflict>
+  /** Several spans in one unit of work, in order; a parent may be earlier in the same batch. */
+  readonly recordSpans: (inputs: ReadonlyArray<Commands.CreateSpan>, options?: Mutation) => Effect.Effect<ReadonlyArray<Span>, InvalidInput | NotFound | InvalidAction | Conflict>
+  readonly finishSpan: (id: SpanId, input: Commands.FinishSpan, options?: Mutation) => Effect.Effect<Span, NotFound | InvalidAction | InvalidInput | Conflict>
+
+  // Reading runs
+  readonly getInstance: (id: InstanceId) => Effect.Effect<Instance, NotFound>
+  readonly listInstances: (request: Commands.ListInstances) => Effect.Effect<Page<Instance>, InvalidInput | NotPermitted>
+  readonly getTimeline: (id: InstanceId) => Effect.Effect<Timeline, NotFound>
+  readonly getSpan: (id: SpanId) => Effect.Effect<Span, NotFound>
+  readonly listSpans: (request: Commands.ListSpans) => Effect.Effect<Page<Span>, InvalidInput | NotPermitted>
+  /** Null when the run's agent had no profile when it registered. */
+  readonly getRiskReport: (id: InstanceId) => Effect.Effect<RiskReport | null, NotFound>
+
+  // Versions
+  readonly getVersion: (id: AgentVersionId) => Effect.Effect<AgentVersion, NotFound | NotPermitted>
+  readonly listVersions: (request: Commands.ListOfAgent) => Effect.Effect<Page<AgentVersion>, InvalidInput | NotFound | NotPermitted>
+  readonly getSchemaVersion: (id: SchemaVersionId) => Effect.Effect<SchemaVersion, NotFound | NotPermitted>
+  readonly listSchemaVersions: (request: Commands.ListOfAgent) => Effect.Effect<Page<SchemaVersion>, InvalidInput | NotFound | NotPermitted>
+  /** Theoretical risk and agreed-risk violations of a version under its agent's current profile; null without one. */
+  readonly getVersionRisk: (id: AgentVersionId) => Effect.Effect<VersionRisk | null, NotFound | NotPermitted>
+
+  // Deployments
+  readonly createDeployment: (input: Commands.CreateDeployment, options?: Mutation) => Effect.Effect<DeploymentDetails, InvalidInput | NotFound | Conflict | NotPermitted>
+  readonly getDeployment: (id: DeploymentId) => Effect.Effect<DeploymentDetails, NotFound | NotPermitted>
+  readonly listDeployments: (request: Commands.ListDeployments) => Effect.Effect<Page<Deployment>, InvalidInput | NotPermitted>
+  readonly updateDeployment: (id: DeploymentId, input: Commands.UpdateDeployment, options?: Mutation) => Effect.Effect<DeploymentDetails, InvalidInput | NotFound | NotPermitted | Conflict>
+  readonly rollbackDeployment: (id: DeploymentId, input: Commands.RollbackDeployment, options?: Mutation) => Effect.Effect<DeploymentDetails, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>
+  readonly deleteDeployment: (id: DeploymentId, options?: Mutation) => Effect.Effect<Deployment, NotFound | Conflict | NotPermitted | InvalidInput>
+
+  // Risk profiles
+  readonly createRiskProfile: (input: Commands.CreateRiskProfile, options?: Mutation) => Effect.Effect<RiskProfileDetails, InvalidInput | NotPermitted | Conflict>
+  readonly getRiskProfile: (id: RiskProfileId) => Effect.Effect<RiskProfileDetails, NotFound | NotPermitted>
+  readonly listRiskProfiles: (request: Commands.ListRequest) => Effect.Effect<Page<RiskProfile>, InvalidInput | NotPermitted>
+  readonly listRiskProfileRevisions: (id: RiskProfileId) => Effect.Effect<ReadonlyArray<RiskProfileRevision>, NotFound | NotPermitted>
+  /** A new revision; instances already scored keep theirs. */
+  readonly updateRiskProfile: (id: RiskProfileId, input: Commands.UpdateRiskProfile, options?: Mutation) => Effect.Effect<RiskProfileDetails, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>
+  /** Scores no new instance; revisions and past scores stay. */
+  readonly deleteRiskProfile: (id: RiskProfileId, options?: Mutation) => Effect.Effect<RiskProfileDetails, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+}
+
+export class Ledger extends Context.Tag("@agentledger/domain/Ledger")<Ledger, {
+  /** A new account with the default environments and a one-time account token. */
+  readonly createAccount: (input: { readonly name: string; readonly secret?: string | undefined }) => Effect.Effect<CreatedAccount, InvalidInput | Conflict>
+  /** On an empty store, what `createAccount` does; otherwise nothing. */
+  readonly bootstrap: (input: { readonly name: string; readonly secret?: string | undefined }) => Effect.Effect<CreatedAccount | null, InvalidInput | Conflict>
+  /** The session of the token with this secret. */
+  readonly authenticate: (secret: string) => Effect.Effect<LedgerSession, Unauthenticated>
+}>() {}

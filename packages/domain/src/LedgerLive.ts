@@ -1,0 +1,1007 @@
+/**
+ * The local implementation of the `Ledger` port: every use case as load → decide → persist over
+ * a `LedgerStore`. The decisions are the pure functions of the other modules; this module only
+ * sequences them inside units of work, scopes them to the caller, and keeps the caches of
+ * immutable records (compiled schemas, run contexts) that make a span decision O(1).
+ */
+import { DateTime, Effect, Either, Layer, Option, Schema } from "effect"
+import * as Account from "./Account.js"
+import * as ActivitySchema from "./ActivitySchema.js"
+import * as AgentModule from "./Agent.js"
+import * as AgentVersionModule from "./AgentVersion.js"
+import * as ApiTokenModule from "./ApiToken.js"
+import type * as Commands from "./Commands.js"
+import { maxIdempotencyKeyLength, type MutationOptions } from "./Commands.js"
+import { CompiledSchemaCache } from "./Conformance.js"
+import * as DeploymentModule from "./Deployment.js"
+import { fingerprintOf } from "./Digest.js"
+import * as EnvironmentModule from "./Environment.js"
+import { Conflict, InvalidAction, InvalidInput, NotFound, NotPermitted } from "./Errors.js"
+import * as Ids from "./Ids.js"
+import * as InstanceModule from "./Instance.js"
+import {
+  CreatedAccount,
+  CreatedToken,
+  DeploymentDetails,
+  Ledger,
+  type LedgerSession,
+  type Page,
+  type Principal,
+  RecordedSpans,
+  RiskProfileDetails
+} from "./Ledger.js"
+import { type ListQuery, type Listed, LedgerStore, sortFields, type StoreTx, type UniqueViolation } from "./LedgerStore.js"
+import { Lru } from "./Lru.js"
+import { paginate, parseSorting, validatePage } from "./Page.js"
+import * as Risk from "./Risk.js"
+import * as RiskProfileModule from "./RiskProfile.js"
+import * as SchemaVersionModule from "./SchemaVersion.js"
+import * as SpanModule from "./Span.js"
+import { noCounts } from "./Status.js"
+import * as Timeline from "./Timeline.js"
+
+type Agent = AgentModule.Agent
+type Instance = InstanceModule.Instance
+type Span = SpanModule.Span
+
+const fromEither = <A, E>(either: Either.Either<A, E>): Effect.Effect<A, E> =>
+  Either.isRight(either) ? Effect.succeed(either.right) : Effect.fail(either.left)
+
+const found = <A>(entity: string, id: string) => (option: Option.Option<A>): Effect.Effect<A, NotFound> =>
+  Option.isSome(option) ? Effect.succeed(option.value) : Effect.fail(new NotFound({ entity, id }))
+
+const conflictOn = (message: string) => (_: UniqueViolation) => new Conflict({ message })
+
+/** Queries that want the total, or every row, of a list. */
+const justCount = { offset: 0, limit: 0, sort: { field: "id", direction: "asc" } } as const
+const everything = { offset: 0, limit: Number.MAX_SAFE_INTEGER, sort: { field: "id", direction: "asc" } } as const
+
+/** Records the caches hold are immutable, so a bound is all they need. */
+const cacheSize = 1024
+
+export const make = Effect.gen(function*() {
+  const store = yield* LedgerStore
+  const entropy = yield* Ids.IdEntropy
+  const compiled = new CompiledSchemaCache(cacheSize)
+  const contexts = new Lru<string, SpanModule.RunContext>(cacheSize)
+
+  const now = DateTime.now
+
+  const newId = <A>(kind: Ids.IdSchema<A>, account: Ids.AccountId, at: DateTime.Utc): A =>
+    Ids.mintAt(kind, Ids.partitionOf(account), DateTime.toEpochMillis(at), entropy)
+
+  /** A client may choose an id, if it is a PFID of its account's partition. */
+  const chooseId = <A>(
+    kind: Ids.IdSchema<A>,
+    account: Ids.AccountId,
+    at: DateTime.Utc,
+    chosen: string | null | undefined
+  ): Effect.Effect<A, InvalidInput> => {
+    if (chosen === null || chosen === undefined) return Effect.succeed(newId(kind, account, at))
+    return Ids.isInPartition(chosen, Ids.partitionOf(account))
+      ? Effect.succeed(kind.make(chosen, true))
+      : Effect.fail(InvalidInput.field("id", "must be a PFID in the account's partition"))
+  }
+
+  /** The run context of an instance: its compiled schema and scoring table, prepared once. */
+  const runContext = (tx: StoreTx, instance: Instance): Effect.Effect<SpanModule.RunContext> => {
+    const key = `${instance.agent_schema_version_id}:${instance.risk_profile_revision_id ?? ""}`
+    const hit = contexts.get(key)
+    if (hit !== undefined) return Effect.succeed(hit)
+    return Effect.gen(function*() {
+      const version = yield* tx.schemaVersions.get(instance.agent_schema_version_id).pipe(
+        Effect.flatMap(found("agent_schema_version", instance.agent_schema_version_id)),
+        Effect.orDie
+      )
+      const schema = SchemaVersionModule.activitySchemaOf(version)
+      let scoring: SpanModule.RunContext["scoring"] = null
+      if (instance.risk_profile_revision_id !== null) {
+        const revision = yield* tx.riskProfiles.getRevision(instance.risk_profile_revision_id).pipe(
+          Effect.flatMap(found("risk_profile_revision", instance.risk_profile_revision_id)),
+          Effect.orDie
+        )
+        scoring = { table: Risk.scoringTable(schema, revision.rules), thresholds: revision.rules.thresholds }
+      }
+      return contexts.set(key, {
+        schema: compiled.get(version.fingerprint, () => schema),
+        definitions: version.span_type_schemas,
+        scoring
+      })
+    })
+  }
+
+  const list = <F extends string, A>(
+    request: Commands.ListRequest,
+    fields: ReadonlyArray<F>,
+    defaultSorting: string,
+    fetch: (query: ListQuery<F>) => Effect.Effect<Listed<A>>
+  ): Effect.Effect<Page<A>, InvalidInput> =>
+    Effect.gen(function*() {
+      const page = yield* fromEither(validatePage({ offset: request.offset, page_size: request.page_size }))
+      const sort = yield* fromEither(parseSorting(request.sorting ?? defaultSorting, fields))
+      const listed = yield* fetch({ offset: page.offset, limit: page.page_size, sort })
+      return { items: listed.items, pagination: paginate(page, listed.total, listed.items.length), sorting: sort }
+    })
+
+  const createAccount = (input: { readonly name: string; readonly secret?: string | undefined }) =>
+    Effect.gen(function*() {
+      const name = yield* fromEither(Account.validateAccountName(input.name))
+      const at = yield* now
+      const partition = Ids.newPartition(entropy)
+      const accountId = Ids.mintAt(Ids.AccountId, partition, DateTime.toEpochMillis(at), entropy)
+      const secret = input.secret === undefined
+        ? yield* fromEither(ApiTokenModule.formatSecret(entropy.bytes(ApiTokenModule.secretBytes)))
+        : yield* fromEither(ApiTokenModule.validateSecret(input.secret))
+      const account = new Account.Account({ id: accountId, name, partition, inserted_at: at, updated_at: at }, true)
+      const token = new ApiTokenModule.ApiToken({
+        id: newId(Ids.ApiTokenId, accountId, at),
+        account_id: accountId,
+        token_scope: "account",
+        agent_deployment_id: null,
+        agent_id: null,
+        environment_id: null,
+        status: "active",
+        secret_hash: ApiTokenModule.hashSecret(secret),
+        expires_at: null,
+        last_used_at: null,
+        inserted_at: at,
+        updated_at: at
+      }, true)
+      yield* store.transact(accountId, (tx) =>
+        Effect.gen(function*() {
+          yield* tx.accounts.insert(account)
+          for (const environment of EnvironmentModule.defaultEnvironments) {
+            yield* tx.environments.insert(
+              new EnvironmentModule.Environment({
+                id: newId(Ids.EnvironmentId, accountId, at),
+                account_id: accountId,
+                name: environment.name,
+                purpose: environment.purpose,
+                description: null,
+                inserted_at: at,
+                updated_at: at
+              }, true)
+            )
+          }
+          yield* tx.tokens.insert(token)
+        }).pipe(Effect.mapError(conflictOn("that secret is already in use"))))
+      return CreatedAccount.make({ account, token, secret })
+    })
+
+  const session = (principal: Principal): LedgerSession => {
+    const account = principal.account_id
+    const transact = <A, E>(work: (tx: StoreTx) => Effect.Effect<A, E>) => store.transact(account, work)
+    const read = <A, E>(work: (tx: StoreTx) => Effect.Effect<A, E>) => store.read(account, work)
+
+    const accountScope: Effect.Effect<void, NotPermitted> = principal.token_scope === "account"
+      ? Effect.void
+      : Effect.fail(new NotPermitted({ message: "this action needs an account-scoped API token" }))
+
+    /** A deployment token sees the records of its own agent only; others do not exist for it. */
+    const visible = <A extends { readonly agent_id: Ids.AgentId; readonly id: string }>(entity: string) =>
+    (record: A): Effect.Effect<A, NotFound> =>
+      principal.agent_id === null || record.agent_id === principal.agent_id
+        ? Effect.succeed(record)
+        : Effect.fail(new NotFound({ entity, id: record.id }))
+
+    /**
+     * Runs a mutation once per idempotency key: a repeat with the same request replays the first
+     * answer; a repeat with another request is a conflict.
+     */
+    const mutate = <A, I, E>(
+      operation: string,
+      request: unknown,
+      result: Schema.Schema<A, I>,
+      options: MutationOptions | undefined,
+      work: (tx: StoreTx) => Effect.Effect<A, E>,
+      /** What of the answer is kept for a replay (a token's secret is not). */
+      kept: (answer: A) => A = (answer) => answer
+    ): Effect.Effect<A, E | InvalidInput | Conflict> => {
+      const key = options?.idempotencyKey
+      if (key === undefined) return transact(work)
+      if (key.length === 0 || key.length > maxIdempotencyKeyLength) {
+        return Effect.fail(InvalidInput.field("idempotency_key", `must be 1–${maxIdempotencyKeyLength} characters`))
+      }
+      const asJson = Schema.parseJson(result)
+      return transact((tx) =>
+        Effect.gen(function*() {
+          const fingerprint = fingerprintOf({ operation, request })
+          const prior = yield* tx.idempotency.claim(key)
+          if (Option.isSome(prior)) {
+            if (prior.value.operation !== operation || prior.value.request_fingerprint !== fingerprint) {
+              return yield* new Conflict({ message: `idempotency key ${key} was used for a different request` })
+            }
+            return yield* Schema.decode(asJson)(prior.value.response).pipe(Effect.orDie)
+          }
+          const answer = yield* work(tx)
+          const response = yield* Schema.encode(asJson)(kept(answer)).pipe(Effect.orDie)
+          yield* tx.idempotency.record({ key, operation, request_fingerprint: fingerprint, response })
+          return answer
+        })
+      )
+    }
+
+    const withNameUnique = (tx: StoreTx, name: string, except: Ids.EnvironmentId | null) =>
+      tx.environments.byNameKey(EnvironmentModule.environmentNameKey(name)).pipe(
+        Effect.flatMap((existing) =>
+          Option.isSome(existing) && existing.value.id !== except
+            ? Effect.fail(new Conflict({ message: `an environment named "${existing.value.name}" exists` }))
+            : Effect.void
+        )
+      )
+
+    const loadEnvironment = (tx: StoreTx, id: Ids.EnvironmentId) => tx.environments.get(id).pipe(Effect.flatMap(found("environment", id)))
+    const loadToken = (tx: StoreTx, id: Ids.ApiTokenId) => tx.tokens.get(id).pipe(Effect.flatMap(found("api_token", id)))
+    const loadAgent = (tx: StoreTx, id: Ids.AgentId) => tx.agents.get(id).pipe(Effect.flatMap(found("agent", id)))
+    const lockAgent = (tx: StoreTx, id: Ids.AgentId) => tx.agents.lock(id).pipe(Effect.flatMap(found("agent", id)))
+    const loadVersion = (tx: StoreTx, id: Ids.AgentVersionId) => tx.versions.get(id).pipe(Effect.flatMap(found("agent_version", id)))
+    const loadDeployment = (tx: StoreTx, id: Ids.DeploymentId) => tx.deployments.get(id).pipe(Effect.flatMap(found("agent_deployment", id)))
+    const loadProfile = (tx: StoreTx, id: Ids.RiskProfileId) => tx.riskProfiles.get(id).pipe(Effect.flatMap(found("risk_profile", id)))
+    const loadRevision = (tx: StoreTx, id: Ids.RiskProfileRevisionId) =>
+      tx.riskProfiles.getRevision(id).pipe(Effect.flatMap(found("risk_profile_revision", id)))
+    const lockInstance = (tx: StoreTx, id: Ids.InstanceId) =>
+      tx.instances.lock(id).pipe(Effect.flatMap(found("agent_instance", id)), Effect.flatMap(visible("agent_instance")))
+    const loadInstance = (tx: StoreTx, id: Ids.InstanceId) =>
+      tx.instances.get(id).pipe(Effect.flatMap(found("agent_instance", id)), Effect.flatMap(visible("agent_instance")))
+    const loadSpan = (tx: StoreTx, id: Ids.SpanId) =>
+      tx.spans.get(id).pipe(Effect.flatMap(found("agent_span", id)), Effect.flatMap(visible("agent_span")))
+
+    const profileDetails = (tx: StoreTx, profile: RiskProfileModule.RiskProfile) =>
+      loadRevision(tx, profile.current_revision_id).pipe(
+        Effect.orDie,
+        Effect.map((revision) => RiskProfileDetails.make({ profile, revision }))
+      )
+
+    const deploymentDetails = (tx: StoreTx, deployment: DeploymentModule.Deployment) =>
+      tx.deployments.history(deployment.id).pipe(Effect.map((history) => DeploymentDetails.make({ deployment, history })))
+
+    /** Moves a deployment's pointer and records the move. */
+    const move = (tx: StoreTx, moved: DeploymentModule.PointerMove) =>
+      Effect.gen(function*() {
+        if (Option.isNone(moved.entry)) return moved.deployment
+        yield* tx.deployments.update(moved.deployment)
+        yield* tx.deployments.appendHistory(moved.entry.value)
+        return moved.deployment
+      })
+
+    const tokenTransition = (
+      operation: string,
+      decide: (token: ApiTokenModule.ApiToken, at: DateTime.Utc) => Either.Either<ApiTokenModule.ApiToken, InvalidAction>
+    ) =>
+    (id: Ids.ApiTokenId, options?: MutationOptions) =>
+      accountScope.pipe(Effect.zipRight(mutate(operation, { id }, ApiTokenModule.ApiToken, options, (tx) =>
+        Effect.gen(function*() {
+          const token = yield* loadToken(tx, id)
+          const next = yield* fromEither(decide(token, yield* now))
+          yield* tx.tokens.update(next)
+          return next
+        }))))
+
+    const agentTransition = (
+      operation: string,
+      decide: (agent: Agent, at: DateTime.Utc) => Either.Either<Agent, InvalidAction>
+    ) =>
+    (id: Ids.AgentId, options?: MutationOptions) =>
+      accountScope.pipe(Effect.zipRight(mutate(operation, { id }, AgentModule.Agent, options, (tx) =>
+        Effect.gen(function*() {
+          const at = yield* now
+          const agent = yield* lockAgent(tx, id)
+          const next = yield* fromEither(decide(agent, at))
+          yield* tx.agents.update(next)
+          return AgentModule.withEffectiveStatus(next, at)
+        }))))
+
+    /** Records spans on locked instances: one unit of work, decisions folded in order. */
+    const recordAll = (tx: StoreTx, inputs: ReadonlyArray<Commands.CreateSpan>) =>
+      Effect.gen(function*() {
+        const at = yield* now
+        const instances = new Map<string, Instance>()
+        const batch = new Map<string, Span>()
+        const recorded: Array<Span> = []
+        for (const input of inputs) {
+          if (input.agent_instance_id === null) {
+            return yield* InvalidInput.field("agent_instance_id", "is required (the run was not registered)")
+          }
+          const instanceId = input.agent_instance_id
+          const instance = instances.get(instanceId) ?? (yield* lockInstance(tx, instanceId))
+          let parent: Span | null = null
+          if (input.parent_span_id !== undefined && input.parent_span_id !== null) {
+            const parentId = input.parent_span_id
+            parent = batch.get(parentId) ?? (yield* tx.spans.get(parentId).pipe(
+              Effect.flatMap(found("agent_span", parentId)),
+              Effect.flatMap(visible("agent_span"))
+            ))
+          }
+          const id = yield* chooseId(Ids.SpanId, account, at, input.id)
+          if (batch.has(id)) return yield* new Conflict({ message: `span ${id} appears twice in the batch` })
+          const context = yield* runContext(tx, instance)
+          const next = yield* fromEither(SpanModule.recordSpan({ instance, input, parent, context, id, now: at }))
+          instances.set(instanceId, next.instance)
+          batch.set(id, next.span)
+          recorded.push(next.span)
+        }
+        yield* tx.spans.insert(recorded).pipe(Effect.mapError(conflictOn("a span with that id exists")))
+        for (const instance of instances.values()) yield* tx.instances.update(instance)
+        return recorded
+      })
+
+    const runTransition = (
+      operation: string,
+      decide: (instance: Instance, at: DateTime.Utc) => Either.Either<Instance, InvalidAction | InvalidInput>
+    ) =>
+    (id: Ids.InstanceId, input: unknown, options?: MutationOptions) =>
+      mutate(operation, { id, input }, InstanceModule.Instance, options, (tx) =>
+        Effect.gen(function*() {
+          const instance = yield* lockInstance(tx, id)
+          const next = yield* fromEither(decide(instance, yield* now))
+          if (next !== instance) yield* tx.instances.update(next)
+          return next
+        }))
+
+    return {
+      principal,
+
+      createEnvironment: (input, options) =>
+        accountScope.pipe(Effect.zipRight(mutate("environment.create", input, EnvironmentModule.Environment, options, (tx) =>
+          Effect.gen(function*() {
+            const name = yield* fromEither(EnvironmentModule.validateEnvironmentName(input.name))
+            const at = yield* now
+            yield* withNameUnique(tx, name, null)
+            const environment = new EnvironmentModule.Environment({
+              id: yield* chooseId(Ids.EnvironmentId, account, at, input.id),
+              account_id: account,
+              name,
+              purpose: input.purpose,
+              description: input.description ?? null,
+              inserted_at: at,
+              updated_at: at
+            }, true)
+            yield* tx.environments.insert(environment).pipe(Effect.mapError(conflictOn("that environment exists")))
+            return environment
+          })))),
+
+      getEnvironment: (id) => accountScope.pipe(Effect.zipRight(read((tx) => loadEnvironment(tx, id)))),
+
+      listEnvironments: (request) =>
+        accountScope.pipe(Effect.zipRight(read((tx) => list(request, sortFields.environment, "name", tx.environments.list)))),
+
+      updateEnvironment: (id, input, options) =>
+        accountScope.pipe(Effect.zipRight(mutate("environment.update", { id, input }, EnvironmentModule.Environment, options, (tx) =>
+          Effect.gen(function*() {
+            const environment = yield* loadEnvironment(tx, id)
+            const name = input.name === undefined
+              ? environment.name
+              : yield* fromEither(EnvironmentModule.validateEnvironmentName(input.name))
+            yield* withNameUnique(tx, name, id)
+            const next = new EnvironmentModule.Environment({
+              ...environment,
+              name,
+              purpose: input.purpose ?? environment.purpose,
+              description: input.description === undefined ? environment.description : input.description,
+              updated_at: yield* now
+            }, true)
+            yield* tx.environments.update(next).pipe(Effect.mapError(conflictOn("that environment name is taken")))
+            return next
+          })))),
+
+      deleteEnvironment: (id, options) =>
+        accountScope.pipe(Effect.zipRight(mutate("environment.delete", { id }, EnvironmentModule.Environment, options, (tx) =>
+          Effect.gen(function*() {
+            const environment = yield* loadEnvironment(tx, id)
+            yield* fromEither(EnvironmentModule.checkDeletable(environment, yield* tx.environments.usage(id)))
+            yield* tx.environments.remove(id)
+            return environment
+          })))),
+
+      createToken: (input, options) =>
+        accountScope.pipe(Effect.zipRight(
+          mutate("api_token.create", input, CreatedToken, options, (tx) =>
+            Effect.gen(function*() {
+              const at = yield* now
+              let target: DeploymentModule.Deployment | null = null
+              if (input.token_scope === "agent_deployment") {
+                if (input.agent_deployment_id === undefined || input.agent_deployment_id === null) {
+                  return yield* InvalidInput.field("agent_deployment_id", "is required for an agent_deployment token")
+                }
+                target = yield* loadDeployment(tx, input.agent_deployment_id)
+              }
+              if (input.expires_at !== undefined && input.expires_at !== null && DateTime.lessThanOrEqualTo(input.expires_at, at)) {
+                return yield* InvalidInput.field("expires_at", "must be in the future")
+              }
+              const secret = yield* fromEither(ApiTokenModule.formatSecret(entropy.bytes(ApiTokenModule.secretBytes)))
+              const token = new ApiTokenModule.ApiToken({
+                id: newId(Ids.ApiTokenId, account, at),
+                account_id: account,
+                token_scope: input.token_scope,
+                agent_deployment_id: target?.id ?? null,
+                agent_id: target?.agent_id ?? null,
+                environment_id: target?.environment_id ?? null,
+                status: "active",
+                secret_hash: ApiTokenModule.hashSecret(secret),
+                expires_at: input.expires_at ?? null,
+                last_used_at: null,
+                inserted_at: at,
+                updated_at: at
+              }, true)
+              yield* tx.tokens.insert(token).pipe(Effect.mapError(conflictOn("token collision; try again")))
+              return { token, secret }
+            })
+          , (created) => ({ ...created, secret: null }))
+        )),
+
+      getToken: (id) => accountScope.pipe(Effect.zipRight(read((tx) => loadToken(tx, id)))),
+      listTokens: (request) =>
+        accountScope.pipe(Effect.zipRight(read((tx) => list(request, sortFields.api_token, "-id", (query) => tx.tokens.list({}, query))))),
+      suspendToken: tokenTransition("api_token.suspend", ApiTokenModule.suspend),
+      activateToken: tokenTransition("api_token.activate", ApiTokenModule.activate),
+      revokeToken: tokenTransition("api_token.revoke", ApiTokenModule.revoke),
+      expireToken: tokenTransition("api_token.expire", (token, at) =>
+        token.status === "revoked"
+          ? Either.left(new InvalidAction({ entity: "api_token", id: token.id, action: "expire", status: token.status }))
+          : Either.right(new ApiTokenModule.ApiToken({ ...token, expires_at: at, updated_at: at }, true))),
+      deleteToken: (id, options) =>
+        accountScope.pipe(Effect.zipRight(mutate("api_token.delete", { id }, ApiTokenModule.ApiToken, options, (tx) =>
+          Effect.gen(function*() {
+            const token = yield* loadToken(tx, id)
+            yield* fromEither(ApiTokenModule.checkDeletable(token))
+            yield* tx.tokens.remove(id)
+            return token
+          })))),
+
+      createAgent: (input, options) =>
+        accountScope.pipe(Effect.zipRight(mutate("agent.create", input, AgentModule.Agent, options, (tx) =>
+          Effect.gen(function*() {
+            const at = yield* now
+            const name = yield* fromEither(AgentModule.validateAgentName(input.name))
+            const externalIdentifier = input.external_identifier ?? null
+            if (externalIdentifier !== null) {
+              yield* fromEither(AgentModule.validateExternalIdentifier(externalIdentifier))
+              const taken = yield* tx.agents.byExternalIdentifier(externalIdentifier)
+              if (Option.isSome(taken)) return yield* new Conflict({ message: `an agent with external_identifier "${externalIdentifier}" exists` })
+            }
+            const profile = input.risk_profile_id ?? null
+            if (profile !== null) yield* loadProfile(tx, profile)
+            const agent = new AgentModule.Agent({
+              id: yield* chooseId(Ids.AgentId, account, at, input.id),
+              account_id: account,
+              name,
+              description: input.description ?? null,
+              external_identifier: externalIdentifier,
+              status: "pending",
+              risk_profile_id: profile,
+              last_run_at: null,
+              inserted_at: at,
+              updated_at: at
+            }, true)
+            yield* tx.agents.insert(agent).pipe(Effect.mapError(conflictOn("that agent exists")))
+            return agent
+          })))),
+
+      getAgent: (id) =>
+        accountScope.pipe(Effect.zipRight(read((tx) => loadAgent(tx, id))), Effect.zipWith(now, AgentModule.withEffectiveStatus)),
+
+      findAgentByExternalIdentifier: (externalIdentifier) =>
+        accountScope.pipe(
+          Effect.zipRight(read((tx) => tx.agents.byExternalIdentifier(externalIdentifier))),
+          Effect.flatMap(found("agent", externalIdentifier)),
+          Effect.zipWith(now, AgentModule.withEffectiveStatus)
+        ),
+
+      listAgents: (request) =>
+        accountScope.pipe(
+          Effect.zipRight(read((tx) =>
+            list(request, sortFields.agent, "-id", (query) => tx.agents.list({ risk_profile_id: request.risk_profile_id }, query))
+          )),
+          Effect.zipWith(now, (page, at) => ({ ...page, items: page.items.map((agent) => AgentModule.withEffectiveStatus(agent, at)) }))
+        ),
+
+      updateAgent: (id, input, options) =>
+        accountScope.pipe(Effect.zipRight(mutate("agent.update", { id, input }, AgentModule.Agent, options, (tx) =>
+          Effect.gen(function*() {
+            const at = yield* now
+            const agent = yield* lockAgent(tx, id)
+            if (agent.status === "retired") {
+              return yield* new InvalidAction({ entity: "agent", id, action: "update", status: agent.status })
+            }
+            const name = input.name === undefined ? agent.name : yield* fromEither(AgentModule.validateAgentName(input.name))
+            if (input.risk_profile_id !== undefined && input.risk_profile_id !== null) {
+              const profile = yield* loadProfile(tx, input.risk_profile_id)
+              if (profile.deleted_at !== null) return yield* InvalidInput.field("risk_profile_id", "names a deleted risk profile")
+            }
+            const next = new AgentModule.Agent({
+              ...agent,
+              name,
+              description: input.description === undefined ? agent.description : input.description,
+              risk_profile_id: input.risk_profile_id === undefined ? agent.risk_profile_id : input.risk_profile_id,
+              updated_at: at
+            }, true)
+            yield* tx.agents.update(next)
+            return AgentModule.withEffectiveStatus(next, at)
+          })))),
+
+      retireAgent: agentTransition("agent.retire", AgentModule.retire),
+      reinstateAgent: agentTransition("agent.reinstate", AgentModule.reinstate),
+
+      deleteAgent: (id, options) =>
+        accountScope.pipe(Effect.zipRight(mutate("agent.delete", { id }, AgentModule.Agent, options, (tx) =>
+          Effect.gen(function*() {
+            const agent = yield* lockAgent(tx, id)
+            yield* fromEither(AgentModule.checkDeletable(agent, yield* tx.agents.instanceCount(id)))
+            const deployments = yield* tx.deployments.list({ agent_id: id }, justCount)
+            if (deployments.total > 0) {
+              return yield* new Conflict({ message: `agent ${id} has ${deployments.total} deployment(s); delete them first` })
+            }
+            yield* tx.agents.remove(id)
+            return agent
+          })))),
+
+      registerRun: (input, options) =>
+        mutate("agent_instance.register", input, InstanceModule.Instance, options, (tx) =>
+          Effect.gen(function*() {
+            const at = yield* now
+            let agentId: Ids.AgentId
+            let environmentId: Ids.EnvironmentId
+            if (principal.token_scope === "agent_deployment" && principal.agent_id !== null && principal.environment_id !== null) {
+              if (input.agent_id !== undefined && input.agent_id !== null && input.agent_id !== principal.agent_id) {
+                return yield* new NotPermitted({ message: "this deployment token reports for another agent" })
+              }
+              if (input.environment_id !== undefined && input.environment_id !== null && input.environment_id !== principal.environment_id) {
+                return yield* new NotPermitted({ message: "this deployment token reports for another environment" })
+              }
+              agentId = principal.agent_id
+              environmentId = principal.environment_id
+            } else {
+              if (input.agent_id === undefined || input.agent_id === null) {
+                return yield* InvalidInput.field("agent_id", "is required with an account token (or use an agent_deployment token)")
+              }
+              if (input.environment_id === undefined || input.environment_id === null) {
+                return yield* InvalidInput.field("environment_id", "is required with an account token (or use an agent_deployment token)")
+              }
+              agentId = input.agent_id
+              environmentId = input.environment_id
+            }
+            const schema = yield* fromEither(ActivitySchema.normalize(input.agent_schema_version ?? {}))
+            const instanceId = yield* chooseId(Ids.InstanceId, account, at, input.id)
+            // The agent's lock serializes concurrent first runs: one schema version, one version.
+            const agent = yield* lockAgent(tx, agentId)
+            yield* loadEnvironment(tx, environmentId)
+            const active = yield* fromEither(AgentModule.recordRun(agent, at))
+
+            const schemaFingerprint = ActivitySchema.schemaFingerprint(schema)
+            const existingSchema = yield* tx.schemaVersions.byFingerprint(agentId, schemaFingerprint)
+            const schemaVersion = Option.isSome(existingSchema) ? existingSchema.value : yield* Effect.gen(function*() {
+              const created = new SchemaVersionModule.SchemaVersion({
+                id: newId(Ids.SchemaVersionId, account, at),
+                account_id: account,
+                agent_id: agentId,
+                sequence: (yield* tx.schemaVersions.lastSequence(agentId)) + 1,
+                external_identifier: schema.external_identifier,
+                span_type_schemas: schema.span_type_schemas,
+                definition_checks: compiled.get(schemaFingerprint, () => schema).checks,
+                fingerprint: schemaFingerprint,
+                inserted_at: at,
+                updated_at: at
+              }, true)
+              yield* tx.schemaVersions.insert(created).pipe(Effect.orDie)
+              return created
+            })
+
+            const metadata = input.agent_version ?? {}
+            const runtime = AgentVersionModule.normalizeRuntime(metadata.runtime_environment)
+            const versionFingerprint = AgentVersionModule.versionFingerprint({
+              external_identifier: metadata.external_identifier ?? null,
+              schema_fingerprint: schemaFingerprint,
+              runtime_environment: runtime
+            })
+            const existingVersion = yield* tx.versions.byFingerprint(agentId, versionFingerprint)
+            const version = Option.isSome(existingVersion) ? existingVersion.value : yield* Effect.gen(function*() {
+              const created = new AgentVersionModule.AgentVersion({
+                id: newId(Ids.AgentVersionId, account, at),
+                account_id: account,
+                agent_id: agentId,
+                sequence: (yield* tx.versions.lastSequence(agentId)) + 1,
+                external_identifier: metadata.external_identifier ?? null,
+                name: metadata.name ?? null,
+                description: metadata.description ?? null,
+                agent_schema_version_id: schemaVersion.id,
+                runtime_environment: runtime,
+                fingerprint: versionFingerprint,
+                inserted_at: at,
+                updated_at: at
+              }, true)
+              yield* tx.versions.insert(created).pipe(Effect.orDie)
+              return created
+            })
+
+            let deployment = Option.getOrNull(yield* tx.deployments.for(agentId, environmentId))
+            if (input.update_current_version) {
+              if (deployment === null) {
+                const created = new DeploymentModule.Deployment({
+                  id: newId(Ids.DeploymentId, account, at),
+                  account_id: account,
+                  agent_id: agentId,
+                  environment_id: environmentId,
+                  current_version_id: null,
+                  inserted_at: at,
+                  updated_at: at
+                }, true)
+                yield* tx.deployments.insert(created).pipe(Effect.orDie)
+                deployment = created
+              }
+              deployment = yield* move(tx, yield* fromEither(DeploymentModule.movePointer(deployment, version, "run", at)))
+            }
+
+            let revision: Ids.RiskProfileRevisionId | null = null
+            if (agent.risk_profile_id !== null) {
+              const profile = yield* tx.riskProfiles.get(agent.risk_profile_id)
+              revision = Option.getOrNull(Option.flatMap(profile, RiskProfileModule.activeRevision))
+            }
+
+            const instance = new InstanceModule.Instance({
+              id: instanceId,
+              account_id: account,
+              agent_id: agentId,
+              agent_version_id: version.id,
+              agent_schema_version_id: schemaVersion.id,
+              environment_id: environmentId,
+              agent_deployment_id: deployment?.id ?? null,
+              status: "pending",
+              purpose: input.purpose,
+              started_at: null,
+              finished_at: null,
+              termination_reason: null,
+              span_counts: noCounts,
+              conformance_counts: { conforms: 0, flagged: 0 },
+              risk_profile_revision_id: revision,
+              risk: revision === null ? null : Risk.initialRisk,
+              inserted_at: at,
+              updated_at: at
+            }, true)
+            yield* tx.instances.insert(instance).pipe(Effect.mapError(conflictOn(`an instance with id ${instanceId} exists`)))
+            yield* tx.agents.update(active)
+            return instance
+          })),
+
+      startRun: (id, input, options) =>
+        runTransition("agent_instance.start", (instance, at) => InstanceModule.start(instance, input.timestamp ?? at))(id, input, options),
+
+      finishRun: (id, input, options) =>
+        runTransition("agent_instance.finish", (instance, at) => InstanceModule.finish(instance, input.status, input.timestamp ?? at))(
+          id,
+          input,
+          options
+        ),
+
+      terminateRun: (id, input, options) =>
+        accountScope.pipe(Effect.zipRight(mutate("agent_instance.terminate", { id, input }, InstanceModule.Instance, options, (tx) =>
+          Effect.gen(function*() {
+            const at = yield* now
+            const instance = yield* lockInstance(tx, id)
+            const terminated = yield* fromEither(InstanceModule.terminate(instance, input.reason, at))
+            const closed = SpanModule.terminateOpenSpans(terminated, yield* tx.spans.open(id), at)
+            yield* tx.spans.update(closed.spans)
+            yield* tx.instances.update(closed.instance)
+            return closed.instance
+          })))),
+
+      recordSpan: (input, options) =>
+        mutate("agent_span.create", input, SpanModule.Span, options, (tx) =>
+          recordAll(tx, [input]).pipe(
+            Effect.flatMap((spans) => spans[0] === undefined ? Effect.dieMessage("a recorded batch of one lost its span") : Effect.succeed(spans[0]))
+          )),
+
+      recordSpans: (inputs, options) => mutate("agent_span.create_many", inputs, RecordedSpans, options, (tx) => recordAll(tx, inputs)),
+
+      finishSpan: (id, input, options) =>
+        mutate("agent_span.finish", { id, input }, SpanModule.Span, options, (tx) =>
+          Effect.gen(function*() {
+            const at = yield* now
+            const span = yield* loadSpan(tx, id)
+            const instance = yield* lockInstance(tx, span.agent_instance_id)
+            // Re-read under the instance's lock: a concurrent finish may have landed first.
+            const current = yield* loadSpan(tx, id)
+            const context = yield* runContext(tx, instance)
+            const next = yield* fromEither(SpanModule.finishSpan({ span: current, instance, input, context, now: at }))
+            yield* tx.spans.update([next.span])
+            yield* tx.instances.update(next.instance)
+            return next.span
+          })),
+
+      getInstance: (id) => read((tx) => loadInstance(tx, id)),
+
+      listInstances: (request) =>
+        accountScope.pipe(Effect.zipRight(read((tx) =>
+          list(request, sortFields.agent_instance, "-id", (query) =>
+            tx.instances.list({
+              agent_id: request.agent_id,
+              agent_version_id: request.agent_version_id,
+              environment_id: request.environment_id,
+              status: request.status
+            }, query))
+        ))),
+
+      getTimeline: (id) =>
+        read((tx) =>
+          Effect.gen(function*() {
+            const instance = yield* loadInstance(tx, id)
+            const spans = yield* tx.spans.ofInstance(id)
+            return { instance, spans: Timeline.flatten(Timeline.timeline(spans)) }
+          })
+        ),
+
+      getSpan: (id) => read((tx) => loadSpan(tx, id)),
+
+      listSpans: (request) =>
+        Effect.gen(function*() {
+          if (principal.token_scope !== "account" && request.agent_instance_id === undefined) yield* accountScope
+          return yield* read((tx) =>
+            Effect.gen(function*() {
+              if (request.agent_instance_id !== undefined) yield* loadInstance(tx, request.agent_instance_id)
+              return yield* list(request, sortFields.agent_span, "started_at", (query) =>
+                tx.spans.list({
+                  agent_instance_id: request.agent_instance_id,
+                  agent_id: request.agent_id,
+                  start_time: request.start_time === undefined ? undefined : DateTime.toEpochMillis(request.start_time),
+                  end_time: request.end_time === undefined ? undefined : DateTime.toEpochMillis(request.end_time)
+                }, query))
+            }).pipe(Effect.catchTag("NotFound", () =>
+              Effect.succeed({
+                items: [],
+                pagination: paginate({ offset: request.offset, page_size: request.page_size }, 0, 0),
+                sorting: { field: "started_at", direction: "asc" as const }
+              })
+            ))
+          )
+        }),
+
+      getRiskReport: (id) =>
+        read((tx) =>
+          Effect.gen(function*() {
+            const instance = yield* loadInstance(tx, id)
+            if (instance.risk === null || instance.risk_profile_revision_id === null) return null
+            const revision = yield* loadRevision(tx, instance.risk_profile_revision_id).pipe(Effect.orDie)
+            const spans = yield* tx.spans.ofInstance(id)
+            return {
+              total: instance.risk.total,
+              level: instance.risk.level,
+              peak_level: instance.risk.peak_level,
+              thresholds: revision.rules.thresholds,
+              profile_revision_id: revision.id,
+              breakdown: Risk.breakdown(spans)
+            }
+          })
+        ),
+
+      getVersion: (id) => accountScope.pipe(Effect.zipRight(read((tx) => loadVersion(tx, id)))),
+
+      listVersions: (request) =>
+        accountScope.pipe(Effect.zipRight(read((tx) =>
+          loadAgent(tx, request.agent_id).pipe(
+            Effect.zipRight(list(request, sortFields.agent_version, "-sequence", (query) => tx.versions.list(request.agent_id, query)))
+          )
+        ))),
+
+      getSchemaVersion: (id) =>
+        accountScope.pipe(Effect.zipRight(read((tx) => tx.schemaVersions.get(id).pipe(Effect.flatMap(found("agent_schema_version", id)))))),
+
+      listSchemaVersions: (request) =>
+        accountScope.pipe(Effect.zipRight(read((tx) =>
+          loadAgent(tx, request.agent_id).pipe(
+            Effect.zipRight(
+              list(request, sortFields.agent_schema_version, "-sequence", (query) => tx.schemaVersions.list(request.agent_id, query))
+            )
+          )
+        ))),
+
+      getVersionRisk: (id) =>
+        accountScope.pipe(Effect.zipRight(read((tx) =>
+          Effect.gen(function*() {
+            const version = yield* loadVersion(tx, id)
+            const agent = yield* loadAgent(tx, version.agent_id)
+            if (agent.risk_profile_id === null) return null
+            const profile = yield* loadProfile(tx, agent.risk_profile_id).pipe(Effect.orDie)
+            const revisionId = Option.getOrNull(RiskProfileModule.activeRevision(profile))
+            if (revisionId === null) return null
+            const revision = yield* loadRevision(tx, revisionId).pipe(Effect.orDie)
+            const schemaVersion = yield* tx.schemaVersions.get(version.agent_schema_version_id).pipe(
+              Effect.flatMap(found("agent_schema_version", version.agent_schema_version_id)),
+              Effect.orDie
+            )
+            const schema = SchemaVersionModule.activitySchemaOf(schemaVersion)
+            return {
+              profile_revision_id: revision.id,
+              theoretical: Risk.theoreticalRisk(schema, revision.rules),
+              violations: Risk.agreedRiskViolations(schema, revision.rules)
+            }
+          })
+        ))),
+
+      createDeployment: (input, options) =>
+        accountScope.pipe(Effect.zipRight(mutate("agent_deployment.create", input, DeploymentDetails, options, (tx) =>
+          Effect.gen(function*() {
+            const at = yield* now
+            yield* lockAgent(tx, input.agent_id)
+            yield* loadEnvironment(tx, input.environment_id)
+            const existing = yield* tx.deployments.for(input.agent_id, input.environment_id)
+            if (Option.isSome(existing)) {
+              return yield* new Conflict({ message: `agent ${input.agent_id} already has deployment ${existing.value.id} in that environment` })
+            }
+            const deployment = new DeploymentModule.Deployment({
+              id: yield* chooseId(Ids.DeploymentId, account, at, input.id),
+              account_id: account,
+              agent_id: input.agent_id,
+              environment_id: input.environment_id,
+              current_version_id: null,
+              inserted_at: at,
+              updated_at: at
+            }, true)
+            yield* tx.deployments.insert(deployment).pipe(Effect.mapError(conflictOn("that deployment exists")))
+            const target = input.current_version_id ?? null
+            const placed = target === null
+              ? deployment
+              : yield* move(tx, yield* fromEither(DeploymentModule.movePointer(deployment, yield* loadVersion(tx, target), "api", at)))
+            return yield* deploymentDetails(tx, placed)
+          })))),
+
+      getDeployment: (id) =>
+        accountScope.pipe(Effect.zipRight(read((tx) => loadDeployment(tx, id).pipe(Effect.flatMap((d) => deploymentDetails(tx, d)))))),
+
+      listDeployments: (request) =>
+        accountScope.pipe(Effect.zipRight(read((tx) =>
+          list(request, sortFields.agent_deployment, "-id", (query) =>
+            tx.deployments.list({ agent_id: request.agent_id, environment_id: request.environment_id }, query))
+        ))),
+
+      updateDeployment: (id, input, options) =>
+        accountScope.pipe(Effect.zipRight(mutate("agent_deployment.update", { id, input }, DeploymentDetails, options, (tx) =>
+          Effect.gen(function*() {
+            const at = yield* now
+            const deployment = yield* loadDeployment(tx, id)
+            yield* lockAgent(tx, deployment.agent_id)
+            const current = yield* loadDeployment(tx, id)
+            const target = input.current_version_id === null ? null : yield* loadVersion(tx, input.current_version_id)
+            const moved = yield* move(tx, yield* fromEither(DeploymentModule.movePointer(current, target, "api", at)))
+            return yield* deploymentDetails(tx, moved)
+          })))),
+
+      rollbackDeployment: (id, input, options) =>
+        accountScope.pipe(Effect.zipRight(mutate("agent_deployment.rollback", { id, input }, DeploymentDetails, options, (tx) =>
+          Effect.gen(function*() {
+            const at = yield* now
+            const deployment = yield* loadDeployment(tx, id)
+            yield* lockAgent(tx, deployment.agent_id)
+            const current = yield* loadDeployment(tx, id)
+            const currentVersion = current.current_version_id === null ? null : yield* loadVersion(tx, current.current_version_id)
+            const target = yield* loadVersion(tx, input.version_id)
+            const moved = yield* move(tx, yield* fromEither(DeploymentModule.rollback(current, currentVersion, target, at)))
+            return yield* deploymentDetails(tx, moved)
+          })))),
+
+      deleteDeployment: (id, options) =>
+        accountScope.pipe(Effect.zipRight(mutate("agent_deployment.delete", { id }, DeploymentModule.Deployment, options, (tx) =>
+          Effect.gen(function*() {
+            const deployment = yield* loadDeployment(tx, id)
+            const runs = yield* tx.instances.list({ agent_deployment_id: id }, justCount)
+            if (runs.total > 0) {
+              return yield* new Conflict({ message: `deployment ${id} is stamped on ${runs.total} instance(s); it cannot be deleted` })
+            }
+            // Its tokens stop working with it: they are revoked, not left pointing at nothing.
+            const at = yield* now
+            const tokens = yield* tx.tokens.list({ agent_deployment_id: id }, everything)
+            for (const token of tokens.items) {
+              const revoked = ApiTokenModule.revoke(token, at)
+              if (Either.isRight(revoked)) yield* tx.tokens.update(revoked.right)
+            }
+            yield* tx.deployments.remove(id)
+            return deployment
+          })))),
+
+      createRiskProfile: (input, options) =>
+        accountScope.pipe(Effect.zipRight(mutate("risk_profile.create", input, RiskProfileDetails, options, (tx) =>
+          Effect.gen(function*() {
+            const at = yield* now
+            const name = yield* fromEither(RiskProfileModule.validateProfileName(input.name))
+            const rules = yield* fromEither(RiskProfileModule.validateRules(input))
+            const id = newId(Ids.RiskProfileId, account, at)
+            const revision = new RiskProfileModule.RiskProfileRevision({
+              id: newId(Ids.RiskProfileRevisionId, account, at),
+              account_id: account,
+              risk_profile_id: id,
+              revision: 1,
+              rules,
+              inserted_at: at
+            }, true)
+            const profile = new RiskProfileModule.RiskProfile({
+              id,
+              account_id: account,
+              name,
+              description: input.description ?? null,
+              current_revision_id: revision.id,
+              revision: 1,
+              deleted_at: null,
+              inserted_at: at,
+              updated_at: at
+            }, true)
+            yield* tx.riskProfiles.insert(profile).pipe(Effect.mapError(conflictOn("that risk profile exists")))
+            yield* tx.riskProfiles.insertRevision(revision).pipe(Effect.mapError(conflictOn("that revision exists")))
+            return { profile, revision }
+          })))),
+
+      getRiskProfile: (id) =>
+        accountScope.pipe(Effect.zipRight(read((tx) => loadProfile(tx, id).pipe(Effect.flatMap((p) => profileDetails(tx, p)))))),
+
+      listRiskProfiles: (request) =>
+        accountScope.pipe(Effect.zipRight(read((tx) => list(request, sortFields.risk_profile, "name", tx.riskProfiles.list)))),
+
+      listRiskProfileRevisions: (id) =>
+        accountScope.pipe(Effect.zipRight(read((tx) => loadProfile(tx, id).pipe(Effect.zipRight(tx.riskProfiles.revisions(id)))))),
+
+      updateRiskProfile: (id, input, options) =>
+        accountScope.pipe(Effect.zipRight(mutate("risk_profile.update", { id, input }, RiskProfileDetails, options, (tx) =>
+          Effect.gen(function*() {
+            const at = yield* now
+            const profile = yield* loadProfile(tx, id)
+            if (profile.deleted_at !== null) {
+              return yield* new InvalidAction({ entity: "risk_profile", id, action: "edit", status: "deleted" })
+            }
+            const name = input.name === undefined ? profile.name : yield* fromEither(RiskProfileModule.validateProfileName(input.name))
+            const rules = yield* fromEither(RiskProfileModule.validateRules(input))
+            const revision = new RiskProfileModule.RiskProfileRevision({
+              id: newId(Ids.RiskProfileRevisionId, account, at),
+              account_id: account,
+              risk_profile_id: id,
+              revision: profile.revision + 1,
+              rules,
+              inserted_at: at
+            }, true)
+            const next = new RiskProfileModule.RiskProfile({
+              ...profile,
+              name,
+              description: input.description === undefined ? profile.description : input.description,
+              current_revision_id: revision.id,
+              revision: revision.revision,
+              updated_at: at
+            }, true)
+            yield* tx.riskProfiles.insertRevision(revision).pipe(Effect.mapError(conflictOn("that revision exists")))
+            yield* tx.riskProfiles.update(next)
+            return { profile: next, revision }
+          })))),
+
+      deleteRiskProfile: (id, options) =>
+        accountScope.pipe(Effect.zipRight(mutate("risk_profile.delete", { id }, RiskProfileDetails, options, (tx) =>
+          Effect.gen(function*() {
+            const at = yield* now
+            const profile = yield* loadProfile(tx, id)
+            if (profile.deleted_at !== null) {
+              return yield* new InvalidAction({ entity: "risk_profile", id, action: "delete", status: "deleted" })
+            }
+            const next = new RiskProfileModule.RiskProfile({ ...profile, deleted_at: at, updated_at: at }, true)
+            yield* tx.riskProfiles.update(next)
+            return yield* profileDetails(tx, next)
+          }))))
+    }
+  }
+
+  return Ledger.of({
+    createAccount,
+    bootstrap: (input) =>
+      Effect.flatMap(store.isEmpty, (empty) => (empty ? createAccount(input) : Effect.succeed(null))),
+    authenticate: (secret) =>
+      Effect.gen(function*() {
+        const token = yield* fromEither(
+          ApiTokenModule.authenticate(yield* store.tokenBySecretHash(ApiTokenModule.hashSecret(secret)), yield* now)
+        )
+        return session({
+          account_id: token.account_id,
+          token_id: token.id,
+          token_scope: token.token_scope,
+          agent_id: token.agent_id,
+          environment_id: token.environment_id,
+          agent_deployment_id: token.agent_deployment_id
+        })
+      })
+  })
+})
+
+/** `Ledger` on a `LedgerStore`, minting ids from `IdEntropy`. */
+export const layer: Layer.Layer<Ledger, never, LedgerStore | Ids.IdEntropy> = Layer.effect(Ledger, make)

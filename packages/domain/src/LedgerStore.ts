@@ -1,0 +1,240 @@
+/**
+ * The store port: what the use cases need from persistence, and nothing that decides.
+ *
+ * A unit of work runs in one account (`transact`): all its writes land or none does, and two
+ * units that lock the same record (`agents.lock`, `instances.lock`) run one after the other, so
+ * a use case that reads, decides and writes under a lock is serializable for what it touched.
+ * Reads outside a unit of work (`read`) see committed data only. Uniqueness rules are enforced
+ * by the store too (a `UniqueViolation` names the rule); an adapter never reports a violation
+ * for "someone else inserted the same row first" where the port promises insert-if-absent.
+ *
+ * Infrastructure failures are defects: the port's error channel carries only what the domain
+ * can act on.
+ */
+import type { Effect, Option } from "effect"
+import { Context, Schema } from "effect"
+import type { Account } from "./Account.js"
+import type { Agent } from "./Agent.js"
+import type { AgentVersion } from "./AgentVersion.js"
+import type { ApiToken } from "./ApiToken.js"
+import type { Deployment, DeploymentHistoryEntry } from "./Deployment.js"
+import type { Environment } from "./Environment.js"
+import type {
+  AccountId,
+  AgentId,
+  AgentVersionId,
+  ApiTokenId,
+  DeploymentId,
+  EnvironmentId,
+  InstanceId,
+  RiskProfileId,
+  RiskProfileRevisionId,
+  SchemaVersionId,
+  SpanId
+} from "./Ids.js"
+import type { Instance } from "./Instance.js"
+import type { Sorting } from "./Page.js"
+import type { RiskProfile, RiskProfileRevision } from "./RiskProfile.js"
+import type { SchemaVersion } from "./SchemaVersion.js"
+import type { Span } from "./Span.js"
+import type { Status } from "./Status.js"
+
+/** A uniqueness rule of the store refused a write. */
+export class UniqueViolation extends Schema.TaggedError<UniqueViolation>()("UniqueViolation", {
+  constraint: Schema.String
+}) {}
+
+/** A page of a list: the window and the order. */
+export interface ListQuery<F extends string> {
+  readonly offset: number
+  readonly limit: number
+  readonly sort: Sorting<F>
+}
+
+export interface Listed<A> {
+  readonly items: ReadonlyArray<A>
+  readonly total: number
+}
+
+/** The fields each list may be sorted by (every list also breaks ties by id). */
+export const sortFields = {
+  environment: ["id", "name", "inserted_at"],
+  api_token: ["id", "status", "inserted_at"],
+  agent: ["id", "name", "status", "external_identifier", "inserted_at", "updated_at"],
+  agent_version: ["id", "sequence", "inserted_at"],
+  agent_schema_version: ["id", "sequence", "inserted_at"],
+  agent_deployment: ["id", "inserted_at", "updated_at"],
+  agent_instance: ["id", "status", "started_at", "finished_at", "inserted_at"],
+  agent_span: ["id", "started_at", "finished_at", "status", "inserted_at"],
+  risk_profile: ["id", "name", "inserted_at"]
+} as const
+
+export type SortField<K extends keyof typeof sortFields> = (typeof sortFields)[K][number]
+
+export interface EnvironmentUsage {
+  readonly deployments: number
+  readonly instances: number
+}
+
+export interface AgentFilter {
+  readonly risk_profile_id?: RiskProfileId | undefined
+  readonly status?: Agent["status"] | undefined
+}
+
+export interface InstanceFilter {
+  readonly agent_id?: AgentId | undefined
+  readonly agent_deployment_id?: DeploymentId | undefined
+  readonly agent_version_id?: AgentVersionId | undefined
+  readonly environment_id?: EnvironmentId | undefined
+  readonly status?: Status | undefined
+}
+
+export interface SpanFilter {
+  readonly agent_instance_id?: InstanceId | undefined
+  readonly agent_id?: AgentId | undefined
+  /** Spans that started at or after this time (epoch milliseconds). */
+  readonly start_time?: number | undefined
+  /** Spans that started before this time (epoch milliseconds). */
+  readonly end_time?: number | undefined
+}
+
+export interface TokenFilter {
+  readonly agent_deployment_id?: DeploymentId | undefined
+}
+
+export interface DeploymentFilter {
+  readonly agent_id?: AgentId | undefined
+  readonly environment_id?: EnvironmentId | undefined
+}
+
+/** What an idempotency key recorded the first time: the request's fingerprint and the answer. */
+export interface IdempotencyRecord {
+  readonly key: string
+  readonly operation: string
+  readonly request_fingerprint: string
+  /** The first answer, as JSON text. */
+  readonly response: string
+}
+
+/** One account's records, inside a unit of work or a read. */
+export interface StoreTx {
+  readonly account_id: AccountId
+
+  readonly accounts: {
+    readonly get: (id: AccountId) => Effect.Effect<Option.Option<Account>>
+    readonly insert: (account: Account) => Effect.Effect<void, UniqueViolation>
+  }
+
+  readonly environments: {
+    readonly get: (id: EnvironmentId) => Effect.Effect<Option.Option<Environment>>
+    /** By trimmed, lower-cased name (`Environment.environmentNameKey`). */
+    readonly byNameKey: (key: string) => Effect.Effect<Option.Option<Environment>>
+    readonly insert: (environment: Environment) => Effect.Effect<void, UniqueViolation>
+    readonly update: (environment: Environment) => Effect.Effect<void, UniqueViolation>
+    readonly remove: (id: EnvironmentId) => Effect.Effect<void>
+    readonly list: (query: ListQuery<SortField<"environment">>) => Effect.Effect<Listed<Environment>>
+    readonly usage: (id: EnvironmentId) => Effect.Effect<EnvironmentUsage>
+  }
+
+  readonly tokens: {
+    readonly get: (id: ApiTokenId) => Effect.Effect<Option.Option<ApiToken>>
+    readonly insert: (token: ApiToken) => Effect.Effect<void, UniqueViolation>
+    readonly update: (token: ApiToken) => Effect.Effect<void>
+    readonly remove: (id: ApiTokenId) => Effect.Effect<void>
+    readonly list: (filter: TokenFilter, query: ListQuery<SortField<"api_token">>) => Effect.Effect<Listed<ApiToken>>
+  }
+
+  readonly agents: {
+    readonly get: (id: AgentId) => Effect.Effect<Option.Option<Agent>>
+    /** Reads the agent and holds it until the unit of work ends (register, deploy). */
+    readonly lock: (id: AgentId) => Effect.Effect<Option.Option<Agent>>
+    readonly byExternalIdentifier: (externalIdentifier: string) => Effect.Effect<Option.Option<Agent>>
+    readonly insert: (agent: Agent) => Effect.Effect<void, UniqueViolation>
+    readonly update: (agent: Agent) => Effect.Effect<void>
+    readonly remove: (id: AgentId) => Effect.Effect<void>
+    readonly list: (filter: AgentFilter, query: ListQuery<SortField<"agent">>) => Effect.Effect<Listed<Agent>>
+    readonly instanceCount: (id: AgentId) => Effect.Effect<number>
+  }
+
+  readonly schemaVersions: {
+    readonly get: (id: SchemaVersionId) => Effect.Effect<Option.Option<SchemaVersion>>
+    readonly byFingerprint: (agent: AgentId, fingerprint: string) => Effect.Effect<Option.Option<SchemaVersion>>
+    /** The highest sequence of the agent's schema versions, 0 when none. */
+    readonly lastSequence: (agent: AgentId) => Effect.Effect<number>
+    readonly insert: (version: SchemaVersion) => Effect.Effect<void, UniqueViolation>
+    readonly list: (agent: AgentId, query: ListQuery<SortField<"agent_schema_version">>) => Effect.Effect<Listed<SchemaVersion>>
+  }
+
+  readonly versions: {
+    readonly get: (id: AgentVersionId) => Effect.Effect<Option.Option<AgentVersion>>
+    readonly byFingerprint: (agent: AgentId, fingerprint: string) => Effect.Effect<Option.Option<AgentVersion>>
+    readonly lastSequence: (agent: AgentId) => Effect.Effect<number>
+    readonly insert: (version: AgentVersion) => Effect.Effect<void, UniqueViolation>
+    readonly list: (agent: AgentId, query: ListQuery<SortField<"agent_version">>) => Effect.Effect<Listed<AgentVersion>>
+  }
+
+  readonly deployments: {
+    readonly get: (id: DeploymentId) => Effect.Effect<Option.Option<Deployment>>
+    readonly for: (agent: AgentId, environment: EnvironmentId) => Effect.Effect<Option.Option<Deployment>>
+    readonly insert: (deployment: Deployment) => Effect.Effect<void, UniqueViolation>
+    readonly update: (deployment: Deployment) => Effect.Effect<void>
+    readonly remove: (id: DeploymentId) => Effect.Effect<void>
+    readonly list: (filter: DeploymentFilter, query: ListQuery<SortField<"agent_deployment">>) => Effect.Effect<Listed<Deployment>>
+    readonly appendHistory: (entry: DeploymentHistoryEntry) => Effect.Effect<void>
+    /** Oldest first. */
+    readonly history: (id: DeploymentId) => Effect.Effect<ReadonlyArray<DeploymentHistoryEntry>>
+    /** Deployments whose pointer names one of these versions. */
+    readonly pointingAt: (versions: ReadonlyArray<AgentVersionId>) => Effect.Effect<ReadonlyArray<Deployment>>
+  }
+
+  readonly instances: {
+    readonly get: (id: InstanceId) => Effect.Effect<Option.Option<Instance>>
+    /** Reads the instance and holds it until the unit of work ends (every run transition, every span). */
+    readonly lock: (id: InstanceId) => Effect.Effect<Option.Option<Instance>>
+    readonly insert: (instance: Instance) => Effect.Effect<void, UniqueViolation>
+    readonly update: (instance: Instance) => Effect.Effect<void>
+    readonly list: (filter: InstanceFilter, query: ListQuery<SortField<"agent_instance">>) => Effect.Effect<Listed<Instance>>
+  }
+
+  readonly spans: {
+    readonly get: (id: SpanId) => Effect.Effect<Option.Option<Span>>
+    readonly insert: (spans: ReadonlyArray<Span>) => Effect.Effect<void, UniqueViolation>
+    readonly update: (spans: ReadonlyArray<Span>) => Effect.Effect<void>
+    /** The instance's pending and active spans. */
+    readonly open: (instance: InstanceId) => Effect.Effect<ReadonlyArray<Span>>
+    /** Every span of the instance, in creation order. */
+    readonly ofInstance: (instance: InstanceId) => Effect.Effect<ReadonlyArray<Span>>
+    readonly list: (filter: SpanFilter, query: ListQuery<SortField<"agent_span">>) => Effect.Effect<Listed<Span>>
+  }
+
+  readonly riskProfiles: {
+    readonly get: (id: RiskProfileId) => Effect.Effect<Option.Option<RiskProfile>>
+    readonly insert: (profile: RiskProfile) => Effect.Effect<void, UniqueViolation>
+    readonly update: (profile: RiskProfile) => Effect.Effect<void>
+    readonly list: (query: ListQuery<SortField<"risk_profile">>) => Effect.Effect<Listed<RiskProfile>>
+    readonly getRevision: (id: RiskProfileRevisionId) => Effect.Effect<Option.Option<RiskProfileRevision>>
+    readonly insertRevision: (revision: RiskProfileRevision) => Effect.Effect<void, UniqueViolation>
+    /** Oldest first. */
+    readonly revisions: (id: RiskProfileId) => Effect.Effect<ReadonlyArray<RiskProfileRevision>>
+  }
+
+  readonly idempotency: {
+    /**
+     * Claims a key for this unit of work, or returns what an earlier, committed unit recorded
+     * under it. A concurrent claim of the same key waits for the first unit to end.
+     */
+    readonly claim: (key: string) => Effect.Effect<Option.Option<IdempotencyRecord>>
+    readonly record: (record: IdempotencyRecord) => Effect.Effect<void>
+  }
+}
+
+export class LedgerStore extends Context.Tag("@agentledger/domain/LedgerStore")<LedgerStore, {
+  /** Runs `work` as one unit of work in the account: all or nothing. */
+  readonly transact: <A, E, R>(account: AccountId, work: (tx: StoreTx) => Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** Runs reads of committed data in the account. */
+  readonly read: <A, E, R>(account: AccountId, work: (tx: StoreTx) => Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** The token whose secret hashes to this, in any account: the one lookup that precedes tenancy. */
+  readonly tokenBySecretHash: (hash: string) => Effect.Effect<Option.Option<ApiToken>>
+  /** Whether the store holds no account yet (a server bootstraps one then). */
+  readonly isEmpty: Effect.Effect<boolean>
+}>() {}
