@@ -93,16 +93,26 @@ export interface Entropy {
 }
 
 export class IdEntropy extends Context.Tag("@agentledger/domain/IdEntropy")<IdEntropy, Entropy>() {
-  /** Web Crypto randomness (available in Node 20 without an import). */
-  static readonly Live = Layer.succeed(IdEntropy, {
-    randomness: () => {
-      const bytes = new Uint8Array(16)
-      globalThis.crypto.getRandomValues(bytes)
-      let out = ""
-      for (const byte of bytes) out += alphabet[byte & 31]
-      return out
-    },
-    bytes: (count) => globalThis.crypto.getRandomValues(new Uint8Array(count))
+  /**
+   * Web Crypto randomness (available in Node 20 without an import). Id randomness is drawn from
+   * a pool refilled 4 KiB at a time: one system call per 256 ids instead of one per id.
+   */
+  static readonly Live = Layer.sync(IdEntropy, () => {
+    const pool = new Uint8Array(4096)
+    let next = pool.length
+    return {
+      randomness: () => {
+        if (next + 16 > pool.length) {
+          globalThis.crypto.getRandomValues(pool)
+          next = 0
+        }
+        let out = ""
+        for (let i = next; i < next + 16; i++) out += alphabet[(pool[i] ?? 0) & 31]
+        next += 16
+        return out
+      },
+      bytes: (count) => globalThis.crypto.getRandomValues(new Uint8Array(count))
+    }
   })
 
   /** A seeded generator (mulberry32): the same seed gives the same ids on every run. */

@@ -71,17 +71,19 @@ export const make = Effect.gen(function*() {
     Ids.mintAt(kind, Ids.partitionOf(account), DateTime.toEpochMillis(at), entropy)
 
   /** A client may choose an id, if it is a PFID of its account's partition. */
-  const chooseId = <A>(
+  const pickId = <A>(
     kind: Ids.IdSchema<A>,
     account: Ids.AccountId,
     at: DateTime.Utc,
     chosen: string | null | undefined
-  ): Effect.Effect<A, InvalidInput> => {
-    if (chosen === null || chosen === undefined) return Effect.succeed(newId(kind, account, at))
+  ): Either.Either<A, InvalidInput> => {
+    if (chosen === null || chosen === undefined) return Either.right(newId(kind, account, at))
     return Ids.isInPartition(chosen, Ids.partitionOf(account))
-      ? Effect.succeed(kind.make(chosen, true))
-      : Effect.fail(InvalidInput.field("id", "must be a PFID in the account's partition"))
+      ? Either.right(kind.make(chosen, true))
+      : Either.left(InvalidInput.field("id", "must be a PFID in the account's partition"))
   }
+  const chooseId = <A>(kind: Ids.IdSchema<A>, account: Ids.AccountId, at: DateTime.Utc, chosen: string | null | undefined) =>
+    fromEither(pickId(kind, account, at, chosen))
 
   /** The run context of an instance: its compiled schema and scoring table, prepared once. */
   const runContext = (tx: StoreTx, instance: Instance): Effect.Effect<SpanModule.RunContext> => {
@@ -291,11 +293,16 @@ export const make = Effect.gen(function*() {
           return AgentModule.withEffectiveStatus(next, at)
         }))))
 
-    /** Records spans on locked instances: one unit of work, decisions folded in order. */
+    /**
+     * Records spans on locked instances: one unit of work, decisions folded in order. Within a
+     * batch an instance is locked once and its context prepared once, so a span whose parent
+     * is in the batch costs no store call at all.
+     */
     const recordAll = (tx: StoreTx, inputs: ReadonlyArray<Commands.CreateSpan>) =>
       Effect.gen(function*() {
         const at = yield* now
         const instances = new Map<string, Instance>()
+        const contextsOf = new Map<string, SpanModule.RunContext>()
         const batch = new Map<string, Span>()
         const recorded: Array<Span> = []
         for (const input of inputs) {
@@ -303,22 +310,26 @@ export const make = Effect.gen(function*() {
             return yield* InvalidInput.field("agent_instance_id", "is required (the run was not registered)")
           }
           const instanceId = input.agent_instance_id
-          const instance = instances.get(instanceId) ?? (yield* lockInstance(tx, instanceId))
-          let parent: Span | null = null
-          if (input.parent_span_id !== undefined && input.parent_span_id !== null) {
-            const parentId = input.parent_span_id
-            parent = batch.get(parentId) ?? (yield* tx.spans.get(parentId).pipe(
-              Effect.flatMap(found("agent_span", parentId)),
-              Effect.flatMap(visible("agent_span"))
-            ))
+          let instance = instances.get(instanceId)
+          if (instance === undefined) instance = yield* lockInstance(tx, instanceId)
+          let context = contextsOf.get(instanceId)
+          if (context === undefined) {
+            context = yield* runContext(tx, instance)
+            contextsOf.set(instanceId, context)
           }
-          const id = yield* chooseId(Ids.SpanId, account, at, input.id)
-          if (batch.has(id)) return yield* new Conflict({ message: `span ${id} appears twice in the batch` })
-          const context = yield* runContext(tx, instance)
-          const next = yield* fromEither(SpanModule.recordSpan({ instance, input, parent, context, id, now: at }))
-          instances.set(instanceId, next.instance)
-          batch.set(id, next.span)
-          recorded.push(next.span)
+          let parent: Span | null = null
+          const parentId = input.parent_span_id
+          if (parentId !== undefined && parentId !== null) {
+            parent = batch.get(parentId) ?? (yield* loadSpan(tx, parentId))
+          }
+          const id = pickId(Ids.SpanId, account, at, input.id)
+          if (Either.isLeft(id)) return yield* id.left
+          if (batch.has(id.right)) return yield* new Conflict({ message: `span ${id.right} appears twice in the batch` })
+          const next = SpanModule.recordSpan({ instance, input, parent, context, id: id.right, now: at })
+          if (Either.isLeft(next)) return yield* next.left
+          instances.set(instanceId, next.right.instance)
+          batch.set(id.right, next.right.span)
+          recorded.push(next.right.span)
         }
         yield* tx.spans.insert(recorded).pipe(Effect.mapError(conflictOn("a span with that id exists")))
         for (const instance of instances.values()) yield* tx.instances.update(instance)

@@ -139,44 +139,45 @@ export const recordSpan = (args: {
   readonly now: DateTime.Utc
 }): Either.Either<Recorded, InvalidAction | InvalidInput> => {
   const { context, id, input, now, parent } = args
-  return Either.gen(function*() {
-    yield* validateSpanInput(input)
-    const admitted = yield* admitSpan(args.instance, now)
-    if (parent !== null && parent.agent_instance_id !== admitted.id) {
-      return yield* Either.left(InvalidInput.field("parent_span_id", "must be a span of the same instance"))
-    }
-    const resultPayload = input.result_payload ?? null
-    const decision = decideSpan(context, admitted.risk, input.schema_name, input.payload, resultPayload, input.status)
-    const startedAt = input.started_at ?? now
-    const span = new Span({
-      id,
-      account_id: admitted.account_id,
-      agent_id: admitted.agent_id,
-      agent_instance_id: admitted.id,
-      parent_span_id: parent?.id ?? null,
-      schema_name: input.schema_name,
-      schema_title: context.definitions[input.schema_name]?.title ?? input.schema_name,
-      status: input.status,
-      payload: input.payload,
-      result_payload: resultPayload,
-      summary: null,
-      started_at: startedAt,
-      finished_at: isTerminal(input.status) ? input.finished_at ?? now : null,
-      conformance: decision.conformance,
-      risk_points: decision.points,
-      sequence: admitted.span_counts.total + 1,
-      inserted_at: now,
-      updated_at: now
-    }, true)
-    const instance = new Instance({
-      ...admitted,
-      span_counts: countAdded(admitted.span_counts, input.status),
-      conformance_counts: countConformance(admitted.conformance_counts, decision.flagged),
-      risk: decision.risk,
-      updated_at: now
-    }, true)
-    return { span, instance }
-  })
+  // Imperative on purpose: this runs once per span, and a generator costs more than the decision.
+  const invalid = validateSpanInput(input)
+  if (Either.isLeft(invalid)) return Either.left(invalid.left)
+  const admission = admitSpan(args.instance, now)
+  if (Either.isLeft(admission)) return Either.left(admission.left)
+  const admitted = admission.right
+  if (parent !== null && parent.agent_instance_id !== admitted.id) {
+    return Either.left(InvalidInput.field("parent_span_id", "must be a span of the same instance"))
+  }
+  const resultPayload = input.result_payload ?? null
+  const decision = decideSpan(context, admitted.risk, input.schema_name, input.payload, resultPayload, input.status)
+  const span = new Span({
+    id,
+    account_id: admitted.account_id,
+    agent_id: admitted.agent_id,
+    agent_instance_id: admitted.id,
+    parent_span_id: parent?.id ?? null,
+    schema_name: input.schema_name,
+    schema_title: context.definitions[input.schema_name]?.title ?? input.schema_name,
+    status: input.status,
+    payload: input.payload,
+    result_payload: resultPayload,
+    summary: null,
+    started_at: input.started_at ?? now,
+    finished_at: isTerminal(input.status) ? input.finished_at ?? now : null,
+    conformance: decision.conformance,
+    risk_points: decision.points,
+    sequence: admitted.span_counts.total + 1,
+    inserted_at: now,
+    updated_at: now
+  }, true)
+  const instance = new Instance({
+    ...admitted,
+    span_counts: countAdded(admitted.span_counts, input.status),
+    conformance_counts: countConformance(admitted.conformance_counts, decision.flagged),
+    risk: decision.risk,
+    updated_at: now
+  }, true)
+  return Either.right({ span, instance })
 }
 
 /**

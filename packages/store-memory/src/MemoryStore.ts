@@ -64,6 +64,10 @@ interface AccountData {
   readonly profiles: Table<Ids.RiskProfileId, RiskProfile>
   readonly revisions: Table<Ids.RiskProfileRevisionId, RiskProfileRevision>
   readonly idempotency: Map<string, IdempotencyRecord>
+  /** The undo log of the unit of work holding the lock; null during a read. */
+  undo: Undo | null
+  /** The account's StoreTx, built once: units of work only swap the undo log. */
+  tx: StoreTx | undefined
 }
 
 const newAccountData = (): AccountData => ({
@@ -80,7 +84,9 @@ const newAccountData = (): AccountData => ({
   spansOf: new Map(),
   profiles: new Table(),
   revisions: new Table(),
-  idempotency: new Map()
+  idempotency: new Map(),
+  undo: null,
+  tx: undefined
 })
 
 type Undo = Array<() => void>
@@ -127,10 +133,10 @@ const dataOf = (state: MemoryState, account: Ids.AccountId): AccountData => {
   return created
 }
 
-const makeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData, undo: Undo | null): StoreTx => {
+const makeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData): StoreTx => {
   const write = (step: () => void) => {
-    if (undo === null) throw new Error("a read tried to write")
-    undo.push(step)
+    if (data.undo === null) throw new Error("a read tried to write")
+    data.undo.push(step)
   }
   const get = <K extends string, A>(table: Table<K, A>, id: K): Effect.Effect<Option.Option<A>> =>
     Effect.sync(() => Option.fromNullable(table.rows.get(id)))
@@ -457,6 +463,14 @@ const spansOfInstance = (data: AccountData, instance: Ids.InstanceId): Array<Spa
 }
 
 /** A `LedgerStore` over the given state (a fresh one by default). */
+const txOf = (state: MemoryState, account: Ids.AccountId, data: AccountData): StoreTx =>
+  data.tx ??= makeTx(state, account, data)
+
+const rollback = (undo: Undo) =>
+  Effect.sync(() => {
+    for (let i = undo.length - 1; i >= 0; i--) undo[i]?.()
+  })
+
 export const make = (state: MemoryState = makeState()): Context.Tag.Service<LedgerStore> => ({
   transact: (account, work) =>
     Effect.suspend(() => {
@@ -464,14 +478,12 @@ export const make = (state: MemoryState = makeState()): Context.Tag.Service<Ledg
       return data.lock.withPermits(1)(
         Effect.suspend(() => {
           const undo: Undo = []
-          return work(makeTx(state, account, data, undo)).pipe(
-            Effect.onExit((exit) =>
-              Exit.isSuccess(exit)
-                ? Effect.void
-                : Effect.sync(() => {
-                  for (let i = undo.length - 1; i >= 0; i--) undo[i]?.()
-                })
-            )
+          data.undo = undo
+          return work(txOf(state, account, data)).pipe(
+            Effect.onExit((exit) => {
+              data.undo = null
+              return Exit.isSuccess(exit) ? Effect.void : rollback(undo)
+            })
           )
         })
       )
@@ -479,7 +491,7 @@ export const make = (state: MemoryState = makeState()): Context.Tag.Service<Ledg
   read: (account, work) =>
     Effect.suspend(() => {
       const data = dataOf(state, account)
-      return data.lock.withPermits(1)(Effect.suspend(() => work(makeTx(state, account, data, null))))
+      return data.lock.withPermits(1)(Effect.suspend(() => work(txOf(state, account, data))))
     }),
   tokenBySecretHash: (hash) => Effect.sync(() => Option.fromNullable(state.tokensByHash.get(hash))),
   isEmpty: Effect.sync(() => state.accounts.size === 0)
