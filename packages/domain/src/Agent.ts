@@ -75,10 +75,13 @@ export const checkDeletable = (agent: Agent, instances: number): Either.Either<v
     ? Either.void
     : Either.left(new Conflict({ message: `agent ${agent.id} has ${instances} instance(s); retire it instead of deleting it` }))
 
-/** What a reader may do now, as the platform's `available_actions`. */
-export const availableActions = (agent: Agent, instances: number) => ({
+/**
+ * What a reader may do now, as the platform's `available_actions`. Delete needs no instances
+ * (`checkDeletable`) and no deployments (the use case refuses while one points at the agent).
+ */
+export const availableActions = (agent: Agent, usage: { readonly instances: number; readonly deployments: number }) => ({
   update: agent.status !== "retired",
   retire: agent.status !== "retired",
   reinstate: agent.status === "retired",
-  delete: instances === 0
+  delete: usage.instances === 0 && usage.deployments === 0
 })

@@ -70,11 +70,14 @@ const refuse = (instance: Instance, action: string) =>
 
 const with_ = (instance: Instance, changes: Partial<Instance>) => new Instance({ ...instance, ...changes }, true)
 
-/** pending → active; active stays active (a repeated start is harmless). */
-export const start = (instance: Instance, at: DateTime.Utc): Either.Either<Instance, InvalidAction> => {
+/**
+ * pending → active; active stays active (a repeated start is harmless). `at` is when the run
+ * started (a client may say), `now` when it was recorded.
+ */
+export const start = (instance: Instance, at: DateTime.Utc, now: DateTime.Utc = at): Either.Either<Instance, InvalidAction> => {
   switch (instance.status) {
     case "pending":
-      return Either.right(with_(instance, { status: "active", started_at: at, updated_at: at }))
+      return Either.right(with_(instance, { status: "active", started_at: at, updated_at: now }))
     case "active":
       return Either.right(instance)
     default:
@@ -86,10 +89,11 @@ export const start = (instance: Instance, at: DateTime.Utc): Either.Either<Insta
 export const finish = (
   instance: Instance,
   status: FinishStatus,
-  at: DateTime.Utc
+  at: DateTime.Utc,
+  now: DateTime.Utc = at
 ): Either.Either<Instance, InvalidAction> => {
   if (instance.status === "active" || (instance.status === "pending" && status === "cancelled")) {
-    return Either.right(with_(instance, { status, finished_at: at, updated_at: at }))
+    return Either.right(with_(instance, { status, finished_at: at, updated_at: now }))
   }
   return refuse(instance, `finish (${status})`)
 }

@@ -20,15 +20,14 @@ import {
   AccountId,
   AgentId,
   type AgentVersionId,
-  type ApiTokenId,
+  ApiTokenId,
   DeploymentId,
   EnvironmentId,
   type InstanceId,
   RiskProfileRevisionId,
   type RiskProfileId,
   type SchemaVersionId,
-  type SpanId,
-  ApiTokenId as ApiTokenIdSchema
+  type SpanId
 } from "./Ids.js"
 import { Instance } from "./Instance.js"
 import { Pagination, SortDirection } from "./Page.js"
@@ -40,7 +39,7 @@ import { Span } from "./Span.js"
 /** Who is calling: the token and what it reaches. */
 export const Principal = Schema.Struct({
   account_id: AccountId,
-  token_id: ApiTokenIdSchema,
+  token_id: ApiTokenId,
   token_scope: TokenScope,
   /** Set for `agent_deployment` tokens: the one agent, environment and deployment they reach. */
   agent_id: Schema.NullOr(AgentId),
@@ -122,7 +121,7 @@ export interface LedgerSession {
   readonly suspendToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
   readonly activateToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
   readonly revokeToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
-  /** Ends a token now (or at `at`): it authenticates no more, whatever its status. */
+  /** Ends a token now: it authenticates no more (its `expires_at` becomes now). */
   readonly expireToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
   readonly deleteToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
 

@@ -248,6 +248,12 @@ export const make = Effect.gen(function*() {
     const loadSpan = (tx: StoreTx, id: Ids.SpanId) =>
       tx.spans.get(id).pipe(Effect.flatMap(found("agent_span", id)), Effect.flatMap(visible("agent_span")))
 
+    /** A profile an agent may be given: one of the account's, not deleted. */
+    const assignable = (tx: StoreTx, id: Ids.RiskProfileId) =>
+      loadProfile(tx, id).pipe(Effect.flatMap((profile) =>
+        profile.deleted_at === null ? Effect.void : Effect.fail(InvalidInput.field("risk_profile_id", "names a deleted risk profile"))
+      ))
+
     const profileDetails = (tx: StoreTx, profile: RiskProfileModule.RiskProfile) =>
       loadRevision(tx, profile.current_revision_id).pipe(
         Effect.orDie,
@@ -471,7 +477,7 @@ export const make = Effect.gen(function*() {
               if (Option.isSome(taken)) return yield* new Conflict({ message: `an agent with external_identifier "${externalIdentifier}" exists` })
             }
             const profile = input.risk_profile_id ?? null
-            if (profile !== null) yield* loadProfile(tx, profile)
+            if (profile !== null) yield* assignable(tx, profile)
             const agent = new AgentModule.Agent({
               id: yield* chooseId(Ids.AgentId, account, at, input.id),
               account_id: account,
@@ -515,10 +521,7 @@ export const make = Effect.gen(function*() {
               return yield* new InvalidAction({ entity: "agent", id, action: "update", status: agent.status })
             }
             const name = input.name === undefined ? agent.name : yield* fromEither(AgentModule.validateAgentName(input.name))
-            if (input.risk_profile_id !== undefined && input.risk_profile_id !== null) {
-              const profile = yield* loadProfile(tx, input.risk_profile_id)
-              if (profile.deleted_at !== null) return yield* InvalidInput.field("risk_profile_id", "names a deleted risk profile")
-            }
+            if (input.risk_profile_id !== undefined && input.risk_profile_id !== null) yield* assignable(tx, input.risk_profile_id)
             const next = new AgentModule.Agent({
               ...agent,
               name,
@@ -674,10 +677,10 @@ export const make = Effect.gen(function*() {
           })),
 
       startRun: (id, input, options) =>
-        runTransition("agent_instance.start", (instance, at) => InstanceModule.start(instance, input.timestamp ?? at))(id, input, options),
+        runTransition("agent_instance.start", (instance, at) => InstanceModule.start(instance, input.timestamp ?? at, at))(id, input, options),
 
       finishRun: (id, input, options) =>
-        runTransition("agent_instance.finish", (instance, at) => InstanceModule.finish(instance, input.status, input.timestamp ?? at))(
+        runTransition("agent_instance.finish", (instance, at) => InstanceModule.finish(instance, input.status, input.timestamp ?? at, at))(
           id,
           input,
           options
