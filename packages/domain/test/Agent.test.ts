@@ -1,0 +1,123 @@
+/**
+ * Agents (DESIGN.md §4 "Agents"): `pending → active → dormant (derived)`, `retire → retired`
+ * (new runs refused), `reinstate → back`; delete only without instances.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Arbitrary, DateTime, Either, FastCheck as fc, Schema } from "effect"
+import { Agent, Ids } from "@agentledger/domain"
+import { runs } from "./arbitraries.js"
+import { at, idOf } from "./fixtures.js"
+
+const agentActions = ["retire", "reinstate", "recordRun"] as const
+type AgentAction = (typeof agentActions)[number]
+
+const day = 24 * 60 * 60 * 1000
+
+const makeAgent = (status: Agent.AgentStatus, lastRun: DateTime.Utc | null = null) =>
+  new Agent.Agent({
+    id: idOf(Ids.AgentId, 1),
+    account_id: idOf(Ids.AccountId, 0),
+    name: "support bot",
+    description: null,
+    external_identifier: null,
+    status,
+    risk_profile_id: null,
+    last_run_at: lastRun,
+    inserted_at: at(0),
+    updated_at: at(0)
+  })
+
+/** The documented machine, on the stored status and whether the agent has ever run. */
+const model = (agent: Agent.Agent, action: AgentAction): Agent.AgentStatus | "refused" => {
+  const retired = agent.status === "retired"
+  switch (action) {
+    case "retire":
+      return retired ? "refused" : "retired"
+    case "reinstate":
+      return retired ? (agent.last_run_at === null ? "pending" : "active") : "refused"
+    case "recordRun":
+      return retired ? "refused" : "active"
+  }
+}
+
+const apply = (agent: Agent.Agent, action: AgentAction, now: DateTime.Utc) =>
+  action === "retire" ? Agent.retire(agent, now) : action === "reinstate" ? Agent.reinstate(agent, now) : Agent.recordRun(agent, now)
+
+const encode = Schema.encodeSync(Agent.Agent)
+
+const agentArb = fc.oneof(
+  fc.constant(makeAgent("pending")),
+  Arbitrary.make(Agent.Agent)
+)
+
+describe("Agent lifecycle", () => {
+  it.prop(
+    "random sequences of retire / reinstate / recordRun follow the machine; refusals change nothing",
+    [agentArb, fc.array(fc.constantFrom(...agentActions), { maxLength: 20 })],
+    ([initial, actions]) => {
+      let agent = initial
+      actions.forEach((action, i) => {
+        const now = at(1000 * (i + 1))
+        const before = encode(agent)
+        const expected = model(agent, action)
+        const result = apply(agent, action, now)
+        expect(encode(agent)).toEqual(before)
+        if (expected === "refused") {
+          expect(Either.isLeft(result) && result.left).toMatchObject({ _tag: "InvalidAction", entity: "agent", id: agent.id, status: agent.status })
+          return
+        }
+        const next = Either.getOrThrow(result)
+        expect(next.status).toBe(expected)
+        expect(next.last_run_at).toEqual(action === "recordRun" ? now : agent.last_run_at)
+        expect([next.id, next.name, next.external_identifier, next.inserted_at]).toEqual([agent.id, agent.name, agent.external_identifier, agent.inserted_at])
+        agent = next
+      })
+    },
+    { fastCheck: { numRuns: runs(300) } }
+  )
+
+  it.prop(
+    "an active agent reads as dormant exactly when its last run is 30 days old or more",
+    [fc.constantFrom<Agent.AgentStatus>("pending", "active", "retired"), fc.option(fc.integer({ min: -2 * day, max: 60 * day }), { nil: null })],
+    ([status, age]) => {
+      const now = at(100 * day)
+      const agent = makeAgent(status, age === null ? null : at(100 * day - age))
+      const dormant = status === "active" && age !== null && age >= 30 * day
+      expect(Agent.effectiveStatus(agent, now)).toBe(dormant ? "dormant" : status)
+    },
+    { fastCheck: { numRuns: runs(300) } }
+  )
+
+  it("the dormancy edge: 30 days to the millisecond", () => {
+    const now = at(100 * day)
+    expect(Agent.effectiveStatus(makeAgent("active", at(70 * day)), now)).toBe("dormant")
+    expect(Agent.effectiveStatus(makeAgent("active", at(70 * day + 1)), now)).toBe("active")
+    // A run brings a dormant agent back.
+    const back = Either.getOrThrow(Agent.recordRun(makeAgent("active", at(0)), now))
+    expect(Agent.effectiveStatus(back, now)).toBe("active")
+  })
+
+  it("delete only without instances; available actions follow the status", () => {
+    expect(Either.isRight(Agent.checkDeletable(makeAgent("active"), 0))).toBe(true)
+    const refused = Agent.checkDeletable(makeAgent("active"), 3)
+    expect(Either.isLeft(refused) && refused.left._tag).toBe("Conflict")
+    expect(Agent.availableActions(makeAgent("retired"), { instances: 2, deployments: 0 }))
+      .toEqual({ update: false, retire: false, reinstate: true, delete: false })
+    expect(Agent.availableActions(makeAgent("active"), { instances: 0, deployments: 0 }))
+      .toEqual({ update: true, retire: true, reinstate: false, delete: true })
+    expect(Agent.availableActions(makeAgent("active"), { instances: 0, deployments: 1 }).delete).toBe(false)
+  })
+
+  it.prop(
+    "names are 1–255 characters after trimming; external identifiers 1–255 as given",
+    [fc.string({ maxLength: 260, size: "max" }), fc.constantFrom("", " ", "\n")],
+    ([text, pad]) => {
+      const name = Agent.validateAgentName(pad + text + pad)
+      const trimmed = text.trim()
+      if (trimmed.length >= 1 && trimmed.length <= 255) expect(name).toEqual(Either.right(trimmed))
+      else expect(Either.isLeft(name) && name.left._tag).toBe("InvalidInput")
+      expect(Either.isRight(Agent.validateExternalIdentifier(text))).toBe(text.length >= 1 && text.length <= 255)
+    },
+    { fastCheck: { numRuns: runs(200) } }
+  )
+})
