@@ -61,6 +61,10 @@ export const maxSpanTypeNameLength = 200
 
 const permissive: Json = {}
 
+/** A map's own entry: names such as `constructor` must not reach inherited members. */
+const own = <A>(map: { readonly [key: string]: A }, key: string): A | undefined =>
+  Object.hasOwn(map, key) ? map[key] : undefined
+
 /**
  * Merges the three input forms into one definition map. Where two forms define the same part
  * of a type, the `span_type_schemas` entry wins (it is the most explicit form); the map forms
@@ -86,11 +90,15 @@ export const normalize = (input: ActivitySchemaInput): Either.Either<ActivitySch
       complain("span_type_schemas", `span type names must be 1–${maxSpanTypeNameLength} characters`)
       continue
     }
+    if (name === "__proto__") {
+      complain("span_type_schemas", "\"__proto__\" is not a span type name")
+      continue
+    }
     const entry = listed.get(name)
     span_type_schemas[name] = {
       name,
-      params_schema: entry?.params_schema ?? params[name] ?? permissive,
-      result_schema: entry?.result_schema ?? results[name] ?? permissive,
+      params_schema: entry?.params_schema ?? own(params, name) ?? permissive,
+      result_schema: entry?.result_schema ?? own(results, name) ?? permissive,
       title: entry?.title ?? name,
       description: entry?.description ?? null,
       template: entry?.template ?? null,

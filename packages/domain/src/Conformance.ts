@@ -66,11 +66,14 @@ export const limits = {
   messageLength: 500
 } as const
 
-/** `pattern` and `patternProperties` run on RE2: linear time whatever the regex. */
+/**
+ * `pattern` and `patternProperties` run on RE2: linear time whatever the regex. Ajv keys the
+ * compiled patterns of a compiler by `toString()`, so each one must answer its own pattern.
+ */
 const linearRegExp = Object.assign(
   (pattern: string) => {
     const compiled = RE2JS.compile(RE2JS.translateRegExp(pattern))
-    return { test: (text: string) => compiled.test(text) }
+    return { test: (text: string) => compiled.test(text), toString: () => pattern }
   },
   { code: "linearRegExp" }
 )
@@ -79,7 +82,6 @@ const options: Options = {
   allErrors: true,
   strict: false,
   logger: false,
-  addUsedSchema: false,
   validateFormats: false,
   code: { regExp: linearRegExp }
 }
@@ -133,7 +135,7 @@ export const compileDefinition = (definition: unknown): CompiledDefinition => {
   } catch (error) {
     return invalid(error instanceof Error ? error.message : String(error))
   } finally {
-    // Keep the shared compilers from holding every schema ever compiled.
+    // Keep the shared compilers from holding every schema ever compiled (and its `$id`).
     if (typeof definition === "object") compiler.removeSchema(definition)
   }
 }

@@ -53,7 +53,7 @@ export type IdSchema<A> = Schema.Schema<A, string> & { readonly make: (text: str
 const encodeFixed = (value: number, chars: number): string => {
   let out = ""
   for (let i = chars - 1; i >= 0; i--) {
-    // Division instead of shifts: the 50-bit time field does not fit a 32-bit shift.
+    // Division instead of shifts: the 48-bit time field does not fit a 32-bit shift.
     const digit = Math.floor(value / 32 ** i) % 32
     out += alphabet[digit]
   }
@@ -61,12 +61,12 @@ const encodeFixed = (value: number, chars: number): string => {
 }
 
 /**
- * The text form of a PFID from its three fields. `randomness` is 16 alphabet characters
- * (80 bits). The 48-bit time is followed by the two zero padding bits of the 32-bit partition
- * field, which is why it is encoded as `time * 4` over ten characters.
+ * The text form of a PFID from its three fields: the 48-bit time in ten characters (the first
+ * carries three bits, hence `0`–`7`), the 30-bit partition in six, and `randomness`, 16
+ * alphabet characters (80 bits).
  */
 export const encode = (timeMillis: number, partition: Partition, randomness: string): string =>
-  encodeFixed(timeMillis * 4, 10) + encodeFixed(partition, 6) + randomness
+  encodeFixed(timeMillis, 10) + encodeFixed(partition, 6) + randomness
 
 const decodeFixed = (text: string): number => {
   let value = 0
@@ -78,7 +78,7 @@ const decodeFixed = (text: string): number => {
 export const partitionOf = (id: string): Partition => Partition.make(decodeFixed(id.slice(10, 16)), true)
 
 /** The creation time in milliseconds a PFID carries (characters 0–9). */
-export const timeOf = (id: string): number => decodeFixed(id.slice(0, 10)) / 4
+export const timeOf = (id: string): number => decodeFixed(id.slice(0, 10))
 
 /** Whether an id belongs to the given partition, i.e. to the account that owns it. */
 export const isInPartition = (id: string, partition: Partition): boolean =>

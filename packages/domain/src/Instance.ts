@@ -28,7 +28,8 @@ export const ConformanceCounts = Schema.Struct({ conforms: Schema.Int, flagged: 
   .annotations({ identifier: "ConformanceCounts" })
 export type ConformanceCounts = typeof ConformanceCounts.Type
 
-export class Instance extends Schema.Class<Instance>("Instance")({
+/** A plain record, not a class: one is written per span (docs/decisions.md, "Speed"). */
+export const Instance = Schema.Struct({
   id: InstanceId,
   account_id: AccountId,
   agent_id: AgentId,
@@ -49,7 +50,8 @@ export class Instance extends Schema.Class<Instance>("Instance")({
   risk: Schema.NullOr(InstanceRisk),
   inserted_at: Schema.DateTimeUtc,
   updated_at: Schema.DateTimeUtc
-}) {}
+}).annotations({ identifier: "Instance" })
+export type Instance = typeof Instance.Type
 
 /** The fields fixed at register, which no later call may change. */
 export const stampsOf = (instance: Instance) => ({
@@ -68,7 +70,7 @@ export const stampsOf = (instance: Instance) => ({
 const refuse = (instance: Instance, action: string) =>
   Either.left(new InvalidAction({ entity: "agent_instance", id: instance.id, action, status: instance.status }))
 
-const with_ = (instance: Instance, changes: Partial<Instance>) => new Instance({ ...instance, ...changes }, true)
+const with_ = (instance: Instance, changes: Partial<Instance>): Instance => ({ ...instance, ...changes })
 
 /**
  * pending → active; active stays active (a repeated start is harmless). `at` is when the run

@@ -651,7 +651,7 @@ export const make = Effect.gen(function*() {
               revision = Option.getOrNull(Option.flatMap(profile, RiskProfileModule.activeRevision))
             }
 
-            const instance = new InstanceModule.Instance({
+            const instance: Instance = {
               id: instanceId,
               account_id: account,
               agent_id: agentId,
@@ -670,7 +670,7 @@ export const make = Effect.gen(function*() {
               risk: revision === null ? null : Risk.initialRisk,
               inserted_at: at,
               updated_at: at
-            }, true)
+            }
             yield* tx.instances.insert(instance).pipe(Effect.mapError(conflictOn(`an instance with id ${instanceId} exists`)))
             yield* tx.agents.update(active)
             return instance

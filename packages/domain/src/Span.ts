@@ -13,13 +13,14 @@ import type { SpanTypeDefinitions } from "./ActivitySchema.js"
 import { checkSpan, type CompiledActivitySchema, isFlagged, SpanConformance } from "./Conformance.js"
 import { InvalidAction, InvalidInput } from "./Errors.js"
 import { AccountId, AgentId, InstanceId, SpanId } from "./Ids.js"
-import { admitSpan, type ConformanceCounts, Instance } from "./Instance.js"
+import { admitSpan, type ConformanceCounts, type Instance } from "./Instance.js"
 import { JsonObject } from "./Json.js"
 import { addPoints, counts, type InstanceRisk, pointsFor, removePoints, type ScoringTable } from "./Risk.js"
 import type { Thresholds } from "./RiskProfile.js"
 import { countAdded, countMoved, type FinishStatus, isTerminal, Status } from "./Status.js"
 
-export class Span extends Schema.Class<Span>("Span")({
+/** A plain record, not a class: one is built per span (docs/decisions.md, "Speed"). */
+export const Span = Schema.Struct({
   id: SpanId,
   account_id: AccountId,
   agent_id: AgentId,
@@ -40,7 +41,8 @@ export class Span extends Schema.Class<Span>("Span")({
   sequence: Schema.Int,
   inserted_at: Schema.DateTimeUtc,
   updated_at: Schema.DateTimeUtc
-}) {}
+}).annotations({ identifier: "Span" })
+export type Span = typeof Span.Type
 
 /** A span as a client reports it. */
 export const SpanInput = Schema.Struct({
@@ -150,14 +152,16 @@ export const recordSpan = (args: {
   }
   const resultPayload = input.result_payload ?? null
   const decision = decideSpan(context, admitted.risk, input.schema_name, input.payload, resultPayload, input.status)
-  const span = new Span({
+  const span: Span = {
     id,
     account_id: admitted.account_id,
     agent_id: admitted.agent_id,
     agent_instance_id: admitted.id,
     parent_span_id: parent?.id ?? null,
     schema_name: input.schema_name,
-    schema_title: context.definitions[input.schema_name]?.title ?? input.schema_name,
+    schema_title: Object.hasOwn(context.definitions, input.schema_name)
+      ? context.definitions[input.schema_name]?.title ?? input.schema_name
+      : input.schema_name,
     status: input.status,
     payload: input.payload,
     result_payload: resultPayload,
@@ -169,14 +173,14 @@ export const recordSpan = (args: {
     sequence: admitted.span_counts.total + 1,
     inserted_at: now,
     updated_at: now
-  }, true)
-  const instance = new Instance({
+  }
+  const instance: Instance = {
     ...admitted,
     span_counts: countAdded(admitted.span_counts, input.status),
     conformance_counts: countConformance(admitted.conformance_counts, decision.flagged),
     risk: decision.risk,
     updated_at: now
-  }, true)
+  }
   return Either.right({ span, instance })
 }
 
@@ -210,7 +214,7 @@ export const finishSpan = (args: {
     points = 0
   }
   return Either.right({
-    span: new Span({
+    span: {
       ...span,
       status,
       result_payload: resultPayload,
@@ -218,14 +222,14 @@ export const finishSpan = (args: {
       conformance,
       risk_points: points,
       updated_at: now
-    }, true),
-    instance: new Instance({
+    },
+    instance: {
       ...instance,
       span_counts: countMoved(instance.span_counts, span.status, status),
       conformance_counts: recountConformance(instance.conformance_counts, isFlagged(span.conformance), isFlagged(conformance)),
       risk,
       updated_at: now
-    }, true)
+    }
   })
 }
 
@@ -240,7 +244,7 @@ export const terminateOpenSpans = (
   for (const span of spans) {
     if (span.agent_instance_id !== instance.id || isTerminal(span.status)) continue
     span_counts = countMoved(span_counts, span.status, "terminated")
-    closed.push(new Span({ ...span, status: "terminated", finished_at: now, updated_at: now }, true))
+    closed.push({ ...span, status: "terminated", finished_at: now, updated_at: now })
   }
-  return { instance: new Instance({ ...instance, span_counts, updated_at: now }, true), spans: closed }
+  return { instance: { ...instance, span_counts, updated_at: now }, spans: closed }
 }

@@ -12,7 +12,7 @@ import { at, idOf, makeInstance } from "./fixtures.js"
 const instance = makeInstance({ status: "active", risk: null })
 
 const makeSpan = (sequence: number, parent: Ids.SpanId | null, startedAt: number, validate = true) =>
-  new Span.Span({
+  Span.Span.make({
     id: idOf(Ids.SpanId, sequence),
     account_id: instance.account_id,
     agent_id: instance.agent_id,

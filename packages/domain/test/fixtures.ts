@@ -44,7 +44,7 @@ export const makeInstance = (options: {
 } = {}): Instance.Instance => {
   const n = options.n ?? 1
   const risk = options.risk === undefined ? Risk.initialRisk : options.risk
-  return new Instance.Instance({
+  return Instance.Instance.make({
     id: idOf(Ids.InstanceId, n),
     account_id: idOf(Ids.AccountId, 0),
     agent_id: idOf(Ids.AgentId, 1),
