@@ -142,13 +142,30 @@ export const mint = <A>(kind: IdSchema<A>, partition: Partition): Effect.Effect<
   Effect.flatMap(IdEntropy, (entropy) =>
     Effect.map(Clock.currentTimeMillis, (now) => kind.make(encode(now, partition, entropy.randomness()), true)))
 
+// Ingest mints an id per span: the time and partition parts repeat, so their text is reused.
+let lastTime = -1
+let lastTimeText = ""
+const partitionTexts = new Map<number, string>()
+
 /** Mints an id for an account's record from a time already read and an entropy already held. */
 export const mintAt = <A>(
   kind: IdSchema<A>,
   partition: Partition,
   timeMillis: number,
   entropy: Entropy
-): A => kind.make(encode(timeMillis, partition, entropy.randomness()), true)
+): A => {
+  if (timeMillis !== lastTime) {
+    lastTime = timeMillis
+    lastTimeText = encodeFixed(timeMillis, 10)
+  }
+  let partitionText = partitionTexts.get(partition)
+  if (partitionText === undefined) {
+    if (partitionTexts.size > 4096) partitionTexts.clear()
+    partitionText = encodeFixed(partition, 6)
+    partitionTexts.set(partition, partitionText)
+  }
+  return kind.make(lastTimeText + partitionText + entropy.randomness(), true)
+}
 
 /** A partition for a new account, from the same entropy source. */
 export const newPartition = (entropy: Entropy): Partition =>

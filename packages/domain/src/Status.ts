@@ -43,19 +43,21 @@ export const noCounts: StatusCounts = {
   finished: 0
 }
 
-/** One more record in `status`. */
-export const countAdded = (counts: StatusCounts, status: Status): StatusCounts => ({
-  ...counts,
-  total: counts.total + 1,
-  [status]: counts[status] + 1,
-  finished: counts.finished + (isTerminal(status) ? 1 : 0)
+/** `counts` with `delta` more records in `status` (a monomorphic literal: this runs per span). */
+const shifted = (counts: StatusCounts, status: Status, delta: number, total: number): StatusCounts => ({
+  total: counts.total + total,
+  pending: status === "pending" ? counts.pending + delta : counts.pending,
+  active: status === "active" ? counts.active + delta : counts.active,
+  complete: status === "complete" ? counts.complete + delta : counts.complete,
+  failed: status === "failed" ? counts.failed + delta : counts.failed,
+  cancelled: status === "cancelled" ? counts.cancelled + delta : counts.cancelled,
+  terminated: status === "terminated" ? counts.terminated + delta : counts.terminated,
+  finished: isTerminal(status) ? counts.finished + delta : counts.finished
 })
+
+/** One more record in `status`. */
+export const countAdded = (counts: StatusCounts, status: Status): StatusCounts => shifted(counts, status, 1, 1)
 
 /** One record moved from `from` to `to`. */
 export const countMoved = (counts: StatusCounts, from: Status, to: Status): StatusCounts =>
-  from === to ? counts : {
-    ...counts,
-    [from]: counts[from] - 1,
-    [to]: counts[to] + 1,
-    finished: counts.finished - (isTerminal(from) ? 1 : 0) + (isTerminal(to) ? 1 : 0)
-  }
+  from === to ? counts : shifted(shifted(counts, from, -1, 0), to, 1, 0)
