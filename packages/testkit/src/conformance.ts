@@ -1,0 +1,65 @@
+/**
+ * `ledgerConformance`: the whole suite, registered as vitest tests against a `Ledger` adapter.
+ */
+import type { Ledger } from "@agentledger/domain"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, type Layer } from "effect"
+import {
+  concurrentDeploymentCreation,
+  concurrentFirstRuns,
+  concurrentIdempotentCalls,
+  concurrentSpans,
+  concurrentTenants,
+  defaultFibers
+} from "./concurrency.js"
+import { exampleTests } from "./examples.js"
+import { formatReport, type Report } from "./model.js"
+import { propertyTests } from "./properties.js"
+
+export interface ConformanceOptions {
+  /** Multiplies the number of runs of every property (on top of `AGENTLEDGER_DEEP`). */
+  readonly runsFactor?: number
+  /** Timeout of each property test, in milliseconds (default 300 000). */
+  readonly timeout?: number
+  /** Fibers per concurrency scenario (default 16). */
+  readonly fibers?: number
+}
+
+/**
+ * Registers the conformance suite for a `Ledger` adapter: example tests of every use case,
+ * model-based and focused property tests of the invariants of DESIGN.md §5, and concurrent
+ * interleavings.
+ *
+ * `ledger` builds the adapter: a function answering a fresh layer (preferred), or a layer,
+ * which is then built anew for every test and every property run, so that no state leaks
+ * between them.
+ */
+export const ledgerConformance = <E>(
+  name: string,
+  ledger: Layer.Layer<Ledger, E> | (() => Layer.Layer<Ledger, E>),
+  options: ConformanceOptions = {}
+): void => {
+  const makeLayer = (): Layer.Layer<Ledger, E> => (typeof ledger === "function" ? ledger() : ledger)
+  describe(`Ledger conformance: ${name}`, () => {
+    describe("use cases", () => exampleTests(makeLayer))
+    describe("properties", () => propertyTests(makeLayer, options))
+    concurrencyTests(makeLayer, options)
+  })
+}
+
+/** Registers the concurrent scenarios as tests. */
+export const concurrencyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, options: { readonly fibers?: number } = {}): void => {
+  const fibers = options.fibers ?? defaultFibers
+  const test = (name: string, run: (make: () => Layer.Layer<Ledger, E>, fibers: number) => Effect.Effect<Report, E>) =>
+    it.live(name, () =>
+      Effect.map(run(makeLayer, fibers), (report) => {
+        expect(report.violations, formatReport(report)).toEqual([])
+      }))
+  describe("concurrency", () => {
+    test("racing first runs with one content create one version, one schema version and one deployment", concurrentFirstRuns)
+    test("racing creations of one deployment: exactly one succeeds; runs racing a creation share it", concurrentDeploymentCreation)
+    test("racing calls with one idempotency key have one effect and one answer", concurrentIdempotentCalls)
+    test("racing spans are each stored once; racing finishes finish once; termination racing spans stays consistent", concurrentSpans)
+    test("two accounts writing at once never see each other", concurrentTenants)
+  })
+}

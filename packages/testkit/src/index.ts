@@ -1,0 +1,11 @@
+/**
+ * @agentledger/testkit — the conformance suite every `Ledger` adapter must pass unchanged:
+ * arbitraries for every command and for whole multi-account workloads, a reference model,
+ * the invariant checks of DESIGN.md §5, and `ledgerConformance`, which registers the suite as
+ * vitest tests. (`@agentledger/testkit/core` holds everything but the vitest registration.)
+ */
+export * from "./conformance.js"
+export * from "./core.js"
+export { exampleTests } from "./examples.js"
+export { refused, runOf, tenant, type Tenant } from "./harness.js"
+export * from "./properties.js"
