@@ -49,13 +49,13 @@ export const Principal = Schema.Struct({
 export type Principal = typeof Principal.Type
 
 /** A page of a list, as the Prefactor API returns it. */
-export const Page = <A, I, R>(item: Schema.Schema<A, I, R>) =>
+export const Paged = <A, I, R>(item: Schema.Schema<A, I, R>) =>
   Schema.Struct({
     items: Schema.Array(item),
     pagination: Pagination,
     sorting: Schema.Struct({ field: Schema.String, direction: SortDirection })
   })
-export interface Page<A> {
+export interface Paged<A> {
   readonly items: ReadonlyArray<A>
   readonly pagination: Pagination
   readonly sorting: { readonly field: string; readonly direction: "asc" | "desc" }
@@ -110,14 +110,14 @@ export interface LedgerSession {
   // Environments
   readonly createEnvironment: (input: Commands.CreateEnvironment, options?: Mutation) => Effect.Effect<Environment, InvalidInput | Conflict | NotPermitted>
   readonly getEnvironment: (id: EnvironmentId) => Effect.Effect<Environment, NotFound | NotPermitted>
-  readonly listEnvironments: (request: Commands.ListRequest) => Effect.Effect<Page<Environment>, InvalidInput | NotPermitted>
+  readonly listEnvironments: (request: Commands.ListRequest) => Effect.Effect<Paged<Environment>, InvalidInput | NotPermitted>
   readonly updateEnvironment: (id: EnvironmentId, input: Commands.UpdateEnvironment, options?: Mutation) => Effect.Effect<Environment, InvalidInput | NotFound | Conflict | NotPermitted>
   readonly deleteEnvironment: (id: EnvironmentId, options?: Mutation) => Effect.Effect<Environment, NotFound | Conflict | NotPermitted | InvalidInput>
 
   // API tokens
   readonly createToken: (input: Commands.CreateToken, options?: Mutation) => Effect.Effect<CreatedToken, InvalidInput | NotFound | Conflict | NotPermitted>
   readonly getToken: (id: ApiTokenId) => Effect.Effect<ApiToken, NotFound | NotPermitted>
-  readonly listTokens: (request: Commands.ListRequest) => Effect.Effect<Page<ApiToken>, InvalidInput | NotPermitted>
+  readonly listTokens: (request: Commands.ListRequest) => Effect.Effect<Paged<ApiToken>, InvalidInput | NotPermitted>
   readonly suspendToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
   readonly activateToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
   readonly revokeToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
@@ -129,7 +129,7 @@ export interface LedgerSession {
   readonly createAgent: (input: Commands.CreateAgent, options?: Mutation) => Effect.Effect<Agent, InvalidInput | NotFound | Conflict | NotPermitted>
   readonly getAgent: (id: AgentId) => Effect.Effect<Agent, NotFound | NotPermitted>
   readonly findAgentByExternalIdentifier: (externalIdentifier: string) => Effect.Effect<Agent, NotFound | NotPermitted>
-  readonly listAgents: (request: Commands.ListAgents) => Effect.Effect<Page<Agent>, InvalidInput | NotPermitted>
+  readonly listAgents: (request: Commands.ListAgents) => Effect.Effect<Paged<Agent>, InvalidInput | NotPermitted>
   readonly updateAgent: (id: AgentId, input: Commands.UpdateAgent, options?: Mutation) => Effect.Effect<Agent, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>
   readonly retireAgent: (id: AgentId, options?: Mutation) => Effect.Effect<Agent, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
   readonly reinstateAgent: (id: AgentId, options?: Mutation) => Effect.Effect<Agent, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
@@ -147,25 +147,25 @@ export interface LedgerSession {
 
   // Reading runs
   readonly getInstance: (id: InstanceId) => Effect.Effect<Instance, NotFound>
-  readonly listInstances: (request: Commands.ListInstances) => Effect.Effect<Page<Instance>, InvalidInput | NotPermitted>
+  readonly listInstances: (request: Commands.ListInstances) => Effect.Effect<Paged<Instance>, InvalidInput | NotPermitted>
   readonly getTimeline: (id: InstanceId) => Effect.Effect<Timeline, NotFound>
   readonly getSpan: (id: SpanId) => Effect.Effect<Span, NotFound>
-  readonly listSpans: (request: Commands.ListSpans) => Effect.Effect<Page<Span>, InvalidInput | NotPermitted>
+  readonly listSpans: (request: Commands.ListSpans) => Effect.Effect<Paged<Span>, InvalidInput | NotFound | NotPermitted>
   /** Null when the run's agent had no profile when it registered. */
   readonly getRiskReport: (id: InstanceId) => Effect.Effect<RiskReport | null, NotFound>
 
   // Versions
   readonly getVersion: (id: AgentVersionId) => Effect.Effect<AgentVersion, NotFound | NotPermitted>
-  readonly listVersions: (request: Commands.ListOfAgent) => Effect.Effect<Page<AgentVersion>, InvalidInput | NotFound | NotPermitted>
+  readonly listVersions: (request: Commands.ListOfAgent) => Effect.Effect<Paged<AgentVersion>, InvalidInput | NotFound | NotPermitted>
   readonly getSchemaVersion: (id: SchemaVersionId) => Effect.Effect<SchemaVersion, NotFound | NotPermitted>
-  readonly listSchemaVersions: (request: Commands.ListOfAgent) => Effect.Effect<Page<SchemaVersion>, InvalidInput | NotFound | NotPermitted>
+  readonly listSchemaVersions: (request: Commands.ListOfAgent) => Effect.Effect<Paged<SchemaVersion>, InvalidInput | NotFound | NotPermitted>
   /** Theoretical risk and agreed-risk violations of a version under its agent's current profile; null without one. */
   readonly getVersionRisk: (id: AgentVersionId) => Effect.Effect<VersionRisk | null, NotFound | NotPermitted>
 
   // Deployments
   readonly createDeployment: (input: Commands.CreateDeployment, options?: Mutation) => Effect.Effect<DeploymentDetails, InvalidInput | NotFound | Conflict | NotPermitted>
   readonly getDeployment: (id: DeploymentId) => Effect.Effect<DeploymentDetails, NotFound | NotPermitted>
-  readonly listDeployments: (request: Commands.ListDeployments) => Effect.Effect<Page<Deployment>, InvalidInput | NotPermitted>
+  readonly listDeployments: (request: Commands.ListDeployments) => Effect.Effect<Paged<Deployment>, InvalidInput | NotPermitted>
   readonly updateDeployment: (id: DeploymentId, input: Commands.UpdateDeployment, options?: Mutation) => Effect.Effect<DeploymentDetails, InvalidInput | NotFound | NotPermitted | Conflict>
   readonly rollbackDeployment: (id: DeploymentId, input: Commands.RollbackDeployment, options?: Mutation) => Effect.Effect<DeploymentDetails, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>
   readonly deleteDeployment: (id: DeploymentId, options?: Mutation) => Effect.Effect<Deployment, NotFound | Conflict | NotPermitted | InvalidInput>
@@ -173,7 +173,7 @@ export interface LedgerSession {
   // Risk profiles
   readonly createRiskProfile: (input: Commands.CreateRiskProfile, options?: Mutation) => Effect.Effect<RiskProfileDetails, InvalidInput | NotPermitted | Conflict>
   readonly getRiskProfile: (id: RiskProfileId) => Effect.Effect<RiskProfileDetails, NotFound | NotPermitted>
-  readonly listRiskProfiles: (request: Commands.ListRequest) => Effect.Effect<Page<RiskProfile>, InvalidInput | NotPermitted>
+  readonly listRiskProfiles: (request: Commands.ListRequest) => Effect.Effect<Paged<RiskProfile>, InvalidInput | NotPermitted>
   readonly listRiskProfileRevisions: (id: RiskProfileId) => Effect.Effect<ReadonlyArray<RiskProfileRevision>, NotFound | NotPermitted>
   /** A new revision; instances already scored keep theirs. */
   readonly updateRiskProfile: (id: RiskProfileId, input: Commands.UpdateRiskProfile, options?: Mutation) => Effect.Effect<RiskProfileDetails, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>

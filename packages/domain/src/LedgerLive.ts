@@ -25,7 +25,7 @@ import {
   DeploymentDetails,
   Ledger,
   type LedgerSession,
-  type Page,
+  type Paged,
   type Principal,
   RecordedSpans,
   RiskProfileDetails
@@ -117,7 +117,7 @@ export const make = Effect.gen(function*() {
     fields: ReadonlyArray<F>,
     defaultSorting: string,
     fetch: (query: ListQuery<F>) => Effect.Effect<Listed<A>>
-  ): Effect.Effect<Page<A>, InvalidInput> =>
+  ): Effect.Effect<Paged<A>, InvalidInput> =>
     Effect.gen(function*() {
       const page = yield* fromEither(validatePage({ offset: request.offset, page_size: request.page_size }))
       const sort = yield* fromEither(parseSorting(request.sorting ?? defaultSorting, fields))
@@ -596,7 +596,7 @@ export const make = Effect.gen(function*() {
                 inserted_at: at,
                 updated_at: at
               }, true)
-              yield* tx.schemaVersions.insert(created).pipe(Effect.orDie)
+              yield* tx.schemaVersions.insert(created).pipe(Effect.mapError(conflictOn("a concurrent run created that schema version; retry")))
               return created
             })
 
@@ -623,7 +623,7 @@ export const make = Effect.gen(function*() {
                 inserted_at: at,
                 updated_at: at
               }, true)
-              yield* tx.versions.insert(created).pipe(Effect.orDie)
+              yield* tx.versions.insert(created).pipe(Effect.mapError(conflictOn("a concurrent run created that version; retry")))
               return created
             })
 
@@ -639,7 +639,7 @@ export const make = Effect.gen(function*() {
                   inserted_at: at,
                   updated_at: at
                 }, true)
-                yield* tx.deployments.insert(created).pipe(Effect.orDie)
+                yield* tx.deployments.insert(created).pipe(Effect.mapError(conflictOn("a concurrent run created that deployment; retry")))
                 deployment = created
               }
               deployment = yield* move(tx, yield* fromEither(DeploymentModule.movePointer(deployment, version, "run", at)))
@@ -747,7 +747,8 @@ export const make = Effect.gen(function*() {
 
       listSpans: (request) =>
         Effect.gen(function*() {
-          if (principal.token_scope !== "account" && request.agent_instance_id === undefined) yield* accountScope
+          // A deployment token lists the spans of one of its runs, never the account's.
+          if (request.agent_instance_id === undefined) yield* accountScope
           return yield* read((tx) =>
             Effect.gen(function*() {
               if (request.agent_instance_id !== undefined) yield* loadInstance(tx, request.agent_instance_id)
@@ -758,13 +759,7 @@ export const make = Effect.gen(function*() {
                   start_time: request.start_time === undefined ? undefined : DateTime.toEpochMillis(request.start_time),
                   end_time: request.end_time === undefined ? undefined : DateTime.toEpochMillis(request.end_time)
                 }, query))
-            }).pipe(Effect.catchTag("NotFound", () =>
-              Effect.succeed({
-                items: [],
-                pagination: paginate({ offset: request.offset, page_size: request.page_size }, 0, 0),
-                sorting: { field: "started_at", direction: "asc" as const }
-              })
-            ))
+            })
           )
         }),
 
