@@ -1,0 +1,224 @@
+/**
+ * The schema, as `@effect/sql` migrations. `account_id` is the first column of every primary
+ * key, unique constraint and foreign key, so the schema can be distributed by account
+ * (Citus-style) without a redesign; the invariants the domain keeps are kept here too, by
+ * constraints: one deployment per (agent, environment), one version and one schema version per
+ * (agent, fingerprint), one environment name per account whatever its case, a deployment's
+ * version belongs to its agent, a span's parent is a span of the same instance, one idempotency
+ * key per account.
+ */
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+
+const statements = (...sql: ReadonlyArray<string>) =>
+  Effect.flatMap(SqlClient.SqlClient, (client) => Effect.forEach(sql, (statement) => client.unsafe(statement), { discard: true }))
+
+export const migrations = {
+  "0001_ledger": statements(
+    `CREATE TABLE accounts (
+      account_id text PRIMARY KEY,
+      name text NOT NULL,
+      partition integer NOT NULL,
+      inserted_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL
+    )`,
+    `CREATE TABLE environments (
+      account_id text NOT NULL REFERENCES accounts (account_id),
+      id text NOT NULL,
+      name text NOT NULL,
+      name_key text GENERATED ALWAYS AS (lower(btrim(name))) STORED,
+      purpose text NOT NULL CHECK (purpose IN ('development', 'staging', 'testing', 'production')),
+      description text,
+      inserted_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      PRIMARY KEY (account_id, id),
+      UNIQUE (account_id, name_key)
+    )`,
+    `CREATE TABLE risk_profiles (
+      account_id text NOT NULL REFERENCES accounts (account_id),
+      id text NOT NULL,
+      name text NOT NULL,
+      description text,
+      current_revision_id text NOT NULL,
+      revision integer NOT NULL,
+      deleted_at timestamptz,
+      inserted_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      PRIMARY KEY (account_id, id)
+    )`,
+    `CREATE TABLE risk_profile_revisions (
+      account_id text NOT NULL,
+      id text NOT NULL,
+      risk_profile_id text NOT NULL,
+      revision integer NOT NULL,
+      rules jsonb NOT NULL,
+      inserted_at timestamptz NOT NULL,
+      PRIMARY KEY (account_id, id),
+      UNIQUE (account_id, risk_profile_id, revision),
+      FOREIGN KEY (account_id, risk_profile_id) REFERENCES risk_profiles (account_id, id)
+    )`,
+    `CREATE TABLE agents (
+      account_id text NOT NULL REFERENCES accounts (account_id),
+      id text NOT NULL,
+      name text NOT NULL,
+      description text,
+      external_identifier text,
+      status text NOT NULL CHECK (status IN ('pending', 'active', 'retired')),
+      risk_profile_id text,
+      last_run_at timestamptz,
+      inserted_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      PRIMARY KEY (account_id, id),
+      UNIQUE (account_id, external_identifier),
+      FOREIGN KEY (account_id, risk_profile_id) REFERENCES risk_profiles (account_id, id)
+    )`,
+    `CREATE TABLE agent_schema_versions (
+      account_id text NOT NULL,
+      id text NOT NULL,
+      agent_id text NOT NULL,
+      sequence integer NOT NULL,
+      external_identifier text,
+      span_type_schemas jsonb NOT NULL,
+      definition_checks jsonb NOT NULL,
+      fingerprint text NOT NULL,
+      inserted_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      PRIMARY KEY (account_id, id),
+      UNIQUE (account_id, agent_id, fingerprint),
+      UNIQUE (account_id, agent_id, sequence),
+      FOREIGN KEY (account_id, agent_id) REFERENCES agents (account_id, id)
+    )`,
+    `CREATE TABLE agent_versions (
+      account_id text NOT NULL,
+      id text NOT NULL,
+      agent_id text NOT NULL,
+      sequence integer NOT NULL,
+      external_identifier text,
+      name text,
+      description text,
+      agent_schema_version_id text NOT NULL,
+      runtime_environment jsonb NOT NULL,
+      fingerprint text NOT NULL,
+      inserted_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      PRIMARY KEY (account_id, id),
+      UNIQUE (account_id, agent_id, fingerprint),
+      UNIQUE (account_id, agent_id, sequence),
+      UNIQUE (account_id, agent_id, id),
+      FOREIGN KEY (account_id, agent_id) REFERENCES agents (account_id, id),
+      FOREIGN KEY (account_id, agent_schema_version_id) REFERENCES agent_schema_versions (account_id, id)
+    )`,
+    `CREATE TABLE agent_deployments (
+      account_id text NOT NULL,
+      id text NOT NULL,
+      agent_id text NOT NULL,
+      environment_id text NOT NULL,
+      current_version_id text,
+      inserted_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      PRIMARY KEY (account_id, id),
+      UNIQUE (account_id, agent_id, environment_id),
+      FOREIGN KEY (account_id, agent_id) REFERENCES agents (account_id, id),
+      FOREIGN KEY (account_id, environment_id) REFERENCES environments (account_id, id),
+      FOREIGN KEY (account_id, agent_id, current_version_id) REFERENCES agent_versions (account_id, agent_id, id)
+    )`,
+    `CREATE TABLE deployment_history (
+      account_id text NOT NULL,
+      agent_deployment_id text NOT NULL,
+      position integer NOT NULL,
+      from_version_id text,
+      to_version_id text,
+      cause text NOT NULL CHECK (cause IN ('run', 'api', 'rollback')),
+      changed_at timestamptz NOT NULL,
+      PRIMARY KEY (account_id, agent_deployment_id, position),
+      FOREIGN KEY (account_id, agent_deployment_id) REFERENCES agent_deployments (account_id, id) ON DELETE CASCADE
+    )`,
+    `CREATE TABLE api_tokens (
+      account_id text NOT NULL REFERENCES accounts (account_id),
+      id text NOT NULL,
+      token_scope text NOT NULL CHECK (token_scope IN ('account', 'agent_deployment')),
+      agent_deployment_id text,
+      agent_id text,
+      environment_id text,
+      status text NOT NULL CHECK (status IN ('active', 'suspended', 'revoked')),
+      secret_hash text NOT NULL,
+      expires_at timestamptz,
+      last_used_at timestamptz,
+      inserted_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      PRIMARY KEY (account_id, id),
+      UNIQUE (account_id, secret_hash)
+    )`,
+    // Authentication looks a secret up before it knows the account.
+    `CREATE INDEX api_tokens_secret_hash ON api_tokens (secret_hash)`,
+    `CREATE TABLE agent_instances (
+      account_id text NOT NULL,
+      id text NOT NULL,
+      agent_id text NOT NULL,
+      agent_version_id text NOT NULL,
+      agent_schema_version_id text NOT NULL,
+      environment_id text NOT NULL,
+      agent_deployment_id text,
+      status text NOT NULL CHECK (status IN ('pending', 'active', 'complete', 'failed', 'cancelled', 'terminated')),
+      purpose text NOT NULL CHECK (purpose IN ('live', 'smoke_test', 'eval')),
+      started_at timestamptz,
+      finished_at timestamptz,
+      termination_reason text,
+      span_counts jsonb NOT NULL,
+      conformance_counts jsonb NOT NULL,
+      risk_profile_revision_id text,
+      risk_total bigint,
+      risk_level text,
+      risk_peak_level text,
+      inserted_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      PRIMARY KEY (account_id, id),
+      FOREIGN KEY (account_id, agent_id) REFERENCES agents (account_id, id),
+      FOREIGN KEY (account_id, agent_id, agent_version_id) REFERENCES agent_versions (account_id, agent_id, id),
+      FOREIGN KEY (account_id, agent_schema_version_id) REFERENCES agent_schema_versions (account_id, id),
+      FOREIGN KEY (account_id, environment_id) REFERENCES environments (account_id, id),
+      FOREIGN KEY (account_id, agent_deployment_id) REFERENCES agent_deployments (account_id, id),
+      FOREIGN KEY (account_id, risk_profile_revision_id) REFERENCES risk_profile_revisions (account_id, id)
+    )`,
+    `CREATE INDEX agent_instances_agent ON agent_instances (account_id, agent_id, id)`,
+    `CREATE INDEX agent_instances_environment ON agent_instances (account_id, environment_id, id)`,
+    `CREATE INDEX agent_instances_deployment ON agent_instances (account_id, agent_deployment_id)`,
+    `CREATE INDEX agent_instances_version ON agent_instances (account_id, agent_version_id, id)`,
+    `CREATE TABLE agent_spans (
+      account_id text NOT NULL,
+      id text NOT NULL,
+      agent_id text NOT NULL,
+      agent_instance_id text NOT NULL,
+      parent_span_id text,
+      schema_name text NOT NULL,
+      schema_title text NOT NULL,
+      status text NOT NULL CHECK (status IN ('pending', 'active', 'complete', 'failed', 'cancelled', 'terminated')),
+      payload jsonb NOT NULL,
+      result_payload jsonb,
+      summary text,
+      started_at timestamptz NOT NULL,
+      finished_at timestamptz,
+      conformance jsonb NOT NULL,
+      risk_points bigint NOT NULL,
+      sequence integer NOT NULL,
+      inserted_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      PRIMARY KEY (account_id, id),
+      UNIQUE (account_id, agent_instance_id, id),
+      UNIQUE (account_id, agent_instance_id, sequence),
+      FOREIGN KEY (account_id, agent_instance_id) REFERENCES agent_instances (account_id, id),
+      FOREIGN KEY (account_id, agent_instance_id, parent_span_id) REFERENCES agent_spans (account_id, agent_instance_id, id)
+    )`,
+    `CREATE INDEX agent_spans_started ON agent_spans (account_id, started_at, id)`,
+    `CREATE INDEX agent_spans_open ON agent_spans (account_id, agent_instance_id) WHERE status IN ('pending', 'active')`,
+    `CREATE TABLE idempotency_keys (
+      account_id text NOT NULL REFERENCES accounts (account_id),
+      key text NOT NULL,
+      operation text,
+      request_fingerprint text,
+      response text,
+      inserted_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (account_id, key)
+    )`
+  )
+}

@@ -1,0 +1,510 @@
+/**
+ * The `LedgerStore` on PostgreSQL, written once against `@effect/sql`'s `SqlClient`: the same
+ * statements run on a PostgreSQL server (`PgClient`) and on embedded PGlite.
+ *
+ * A unit of work is a transaction under READ COMMITTED; the two lock reads are
+ * `SELECT … FOR UPDATE`; every uniqueness rule is a constraint, and a violation of one comes
+ * back as `UniqueViolation` naming it. Idempotency keys are claimed with
+ * `INSERT … ON CONFLICT DO NOTHING`, which makes a concurrent claim of the same key wait for the
+ * first transaction and then see what it recorded. SQL failures are defects: the port carries
+ * only what the domain acts on.
+ */
+import {
+  type Ids,
+  type Instance,
+  LedgerStore,
+  type Listed,
+  type ListQuery,
+  type StoreTx,
+  UniqueViolation
+} from "@agentledger/domain"
+import { Migrator, SqlClient, SqlError } from "@effect/sql"
+import type { Fragment } from "@effect/sql/Statement"
+import { PgClient } from "@effect/sql-pg"
+import { type Config, type Context, Effect, Layer, Option } from "effect"
+import { migrations } from "./Migrations.js"
+import * as PgliteClient from "./PgliteClient.js"
+import * as Rows from "./Rows.js"
+
+/** PostgreSQL's SQLSTATE for a unique violation, and the constraint it names. */
+const uniqueViolation = (error: SqlError.SqlError): UniqueViolation | undefined => {
+  const cause: unknown = error.cause
+  if (typeof cause !== "object" || cause === null || !("code" in cause) || cause.code !== "23505") return undefined
+  const constraint = "constraint" in cause && typeof cause.constraint === "string" ? cause.constraint : "unique"
+  return new UniqueViolation({ constraint })
+}
+
+/** A write whose only expected failure is a uniqueness rule. */
+const guarded = <A>(statement: Effect.Effect<A, SqlError.SqlError>): Effect.Effect<void, UniqueViolation> =>
+  statement.pipe(
+    Effect.asVoid,
+    Effect.catchAll((error) => {
+      const violation = uniqueViolation(error)
+      return violation === undefined ? Effect.die(error) : Effect.fail(violation)
+    })
+  )
+
+const many = <A>(statement: Effect.Effect<ReadonlyArray<Rows.Row>, SqlError.SqlError>, decode: (row: Rows.Row) => A) =>
+  statement.pipe(Effect.map((rows) => rows.map(decode)), Effect.orDie)
+
+const one = <A>(statement: Effect.Effect<ReadonlyArray<Rows.Row>, SqlError.SqlError>, decode: (row: Rows.Row) => A) =>
+  statement.pipe(Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), decode)), Effect.orDie)
+
+export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlClient.SqlClient> = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+
+  const countOf = (rows: ReadonlyArray<Rows.Row>) => (rows[0] === undefined ? 0 : Rows.integer(rows[0], "count"))
+
+  /** A page of `table` under `where`, ordered by the query's field (ties by id). */
+  const list = <F extends string, A>(
+    table: string,
+    where: Fragment,
+    query: ListQuery<F>,
+    decode: (row: Rows.Row) => A
+  ): Effect.Effect<Listed<A>> => {
+    const direction = sql.literal(query.sort.direction === "asc" ? "ASC" : "DESC")
+    const order = sql`ORDER BY ${sql(query.sort.field)} ${direction} NULLS LAST, id ${direction}`
+    return Effect.all({
+      total: sql`SELECT count(*)::int AS count FROM ${sql(table)} WHERE ${where}`.pipe(Effect.map(countOf)),
+      items: query.limit === 0
+        ? Effect.succeed([])
+        : sql`SELECT * FROM ${sql(table)} WHERE ${where} ${order} LIMIT ${query.limit} OFFSET ${query.offset}`.pipe(
+          Effect.map((rows) => rows.map(decode))
+        )
+    }).pipe(Effect.orDie)
+  }
+
+  const tx = (account: Ids.AccountId): StoreTx => {
+    const mine = sql`account_id = ${account}`
+    const byId = (id: string) => sql.and([mine, sql`id = ${id}`])
+    const optional = <V>(column: string, value: V | undefined): Array<Fragment> =>
+      value === undefined ? [] : [sql`${sql(column)} = ${value}`]
+
+    return {
+      account_id: account,
+
+      accounts: {
+        get: (id) => one(sql`SELECT * FROM accounts WHERE account_id = ${id} AND account_id = ${account}`, Rows.account),
+        insert: (row) =>
+          guarded(sql`INSERT INTO accounts ${
+            sql.insert({
+              account_id: row.id,
+              name: row.name,
+              partition: row.partition,
+              inserted_at: Rows.toDate(row.inserted_at),
+              updated_at: Rows.toDate(row.updated_at)
+            })
+          }`)
+      },
+
+      environments: {
+        get: (id) => one(sql`SELECT * FROM environments WHERE ${byId(id)}`, Rows.environment),
+        byNameKey: (key) => one(sql`SELECT * FROM environments WHERE ${mine} AND name_key = ${key}`, Rows.environment),
+        insert: (row) =>
+          guarded(sql`INSERT INTO environments ${
+            sql.insert({
+              account_id: row.account_id,
+              id: row.id,
+              name: row.name,
+              purpose: row.purpose,
+              description: row.description,
+              inserted_at: Rows.toDate(row.inserted_at),
+              updated_at: Rows.toDate(row.updated_at)
+            })
+          }`),
+        update: (row) =>
+          guarded(sql`UPDATE environments SET ${
+            sql.update({
+              name: row.name,
+              purpose: row.purpose,
+              description: row.description,
+              updated_at: Rows.toDate(row.updated_at)
+            })
+          } WHERE ${byId(row.id)}`),
+        remove: (id) => sql`DELETE FROM environments WHERE ${byId(id)}`.pipe(Effect.asVoid, Effect.orDie),
+        list: (query) => list("environments", mine, query, Rows.environment),
+        usage: (id) =>
+          Effect.all({
+            deployments: sql`SELECT count(*)::int AS count FROM agent_deployments WHERE ${mine} AND environment_id = ${id}`.pipe(Effect.map(countOf)),
+            instances: sql`SELECT count(*)::int AS count FROM agent_instances WHERE ${mine} AND environment_id = ${id}`.pipe(Effect.map(countOf))
+          }).pipe(Effect.orDie)
+      },
+
+      tokens: {
+        get: (id) => one(sql`SELECT * FROM api_tokens WHERE ${byId(id)}`, Rows.token),
+        insert: (row) =>
+          guarded(sql`INSERT INTO api_tokens ${
+            sql.insert({
+              account_id: row.account_id,
+              id: row.id,
+              token_scope: row.token_scope,
+              agent_deployment_id: row.agent_deployment_id,
+              agent_id: row.agent_id,
+              environment_id: row.environment_id,
+              status: row.status,
+              secret_hash: row.secret_hash,
+              expires_at: Rows.toDateOrNull(row.expires_at),
+              last_used_at: Rows.toDateOrNull(row.last_used_at),
+              inserted_at: Rows.toDate(row.inserted_at),
+              updated_at: Rows.toDate(row.updated_at)
+            })
+          }`),
+        update: (row) =>
+          sql`UPDATE api_tokens SET ${
+            sql.update({
+              status: row.status,
+              expires_at: Rows.toDateOrNull(row.expires_at),
+              last_used_at: Rows.toDateOrNull(row.last_used_at),
+              updated_at: Rows.toDate(row.updated_at)
+            })
+          } WHERE ${byId(row.id)}`.pipe(Effect.asVoid, Effect.orDie),
+        remove: (id) => sql`DELETE FROM api_tokens WHERE ${byId(id)}`.pipe(Effect.asVoid, Effect.orDie),
+        list: (filter, query) =>
+          list("api_tokens", sql.and([mine, ...optional("agent_deployment_id", filter.agent_deployment_id)]), query, Rows.token)
+      },
+
+      agents: {
+        get: (id) => one(sql`SELECT * FROM agents WHERE ${byId(id)}`, Rows.agent),
+        lock: (id) => one(sql`SELECT * FROM agents WHERE ${byId(id)} FOR UPDATE`, Rows.agent),
+        byExternalIdentifier: (value) => one(sql`SELECT * FROM agents WHERE ${mine} AND external_identifier = ${value}`, Rows.agent),
+        insert: (row) =>
+          guarded(sql`INSERT INTO agents ${
+            sql.insert({
+              account_id: row.account_id,
+              id: row.id,
+              name: row.name,
+              description: row.description,
+              external_identifier: row.external_identifier,
+              status: row.status,
+              risk_profile_id: row.risk_profile_id,
+              last_run_at: Rows.toDateOrNull(row.last_run_at),
+              inserted_at: Rows.toDate(row.inserted_at),
+              updated_at: Rows.toDate(row.updated_at)
+            })
+          }`),
+        update: (row) =>
+          sql`UPDATE agents SET ${
+            sql.update({
+              name: row.name,
+              description: row.description,
+              status: row.status,
+              risk_profile_id: row.risk_profile_id,
+              last_run_at: Rows.toDateOrNull(row.last_run_at),
+              updated_at: Rows.toDate(row.updated_at)
+            })
+          } WHERE ${byId(row.id)}`.pipe(Effect.asVoid, Effect.orDie),
+        remove: (id) => sql`DELETE FROM agents WHERE ${byId(id)}`.pipe(Effect.asVoid, Effect.orDie),
+        list: (filter, query) =>
+          list(
+            "agents",
+            sql.and([mine, ...optional("risk_profile_id", filter.risk_profile_id), ...optional("status", filter.status)]),
+            query,
+            Rows.agent
+          ),
+        instanceCount: (id) =>
+          sql`SELECT count(*)::int AS count FROM agent_instances WHERE ${mine} AND agent_id = ${id}`.pipe(Effect.map(countOf), Effect.orDie)
+      },
+
+      schemaVersions: {
+        get: (id) => one(sql`SELECT * FROM agent_schema_versions WHERE ${byId(id)}`, Rows.schemaVersion),
+        byFingerprint: (agent, fingerprint) =>
+          one(sql`SELECT * FROM agent_schema_versions WHERE ${mine} AND agent_id = ${agent} AND fingerprint = ${fingerprint}`, Rows.schemaVersion),
+        lastSequence: (agent) =>
+          sql`SELECT coalesce(max(sequence), 0)::int AS count FROM agent_schema_versions WHERE ${mine} AND agent_id = ${agent}`.pipe(
+            Effect.map(countOf),
+            Effect.orDie
+          ),
+        insert: (row) =>
+          guarded(sql`INSERT INTO agent_schema_versions ${
+            sql.insert({
+              account_id: row.account_id,
+              id: row.id,
+              agent_id: row.agent_id,
+              sequence: row.sequence,
+              external_identifier: row.external_identifier,
+              span_type_schemas: JSON.stringify(row.span_type_schemas),
+              definition_checks: JSON.stringify(row.definition_checks),
+              fingerprint: row.fingerprint,
+              inserted_at: Rows.toDate(row.inserted_at),
+              updated_at: Rows.toDate(row.updated_at)
+            })
+          }`),
+        list: (agent, query) => list("agent_schema_versions", sql.and([mine, sql`agent_id = ${agent}`]), query, Rows.schemaVersion)
+      },
+
+      versions: {
+        get: (id) => one(sql`SELECT * FROM agent_versions WHERE ${byId(id)}`, Rows.version),
+        byFingerprint: (agent, fingerprint) =>
+          one(sql`SELECT * FROM agent_versions WHERE ${mine} AND agent_id = ${agent} AND fingerprint = ${fingerprint}`, Rows.version),
+        lastSequence: (agent) =>
+          sql`SELECT coalesce(max(sequence), 0)::int AS count FROM agent_versions WHERE ${mine} AND agent_id = ${agent}`.pipe(
+            Effect.map(countOf),
+            Effect.orDie
+          ),
+        insert: (row) =>
+          guarded(sql`INSERT INTO agent_versions ${
+            sql.insert({
+              account_id: row.account_id,
+              id: row.id,
+              agent_id: row.agent_id,
+              sequence: row.sequence,
+              external_identifier: row.external_identifier,
+              name: row.name,
+              description: row.description,
+              agent_schema_version_id: row.agent_schema_version_id,
+              runtime_environment: JSON.stringify(row.runtime_environment),
+              fingerprint: row.fingerprint,
+              inserted_at: Rows.toDate(row.inserted_at),
+              updated_at: Rows.toDate(row.updated_at)
+            })
+          }`),
+        list: (agent, query) => list("agent_versions", sql.and([mine, sql`agent_id = ${agent}`]), query, Rows.version)
+      },
+
+      deployments: {
+        get: (id) => one(sql`SELECT * FROM agent_deployments WHERE ${byId(id)}`, Rows.deployment),
+        for: (agent, environment) =>
+          one(sql`SELECT * FROM agent_deployments WHERE ${mine} AND agent_id = ${agent} AND environment_id = ${environment}`, Rows.deployment),
+        insert: (row) =>
+          guarded(sql`INSERT INTO agent_deployments ${
+            sql.insert({
+              account_id: row.account_id,
+              id: row.id,
+              agent_id: row.agent_id,
+              environment_id: row.environment_id,
+              current_version_id: row.current_version_id,
+              inserted_at: Rows.toDate(row.inserted_at),
+              updated_at: Rows.toDate(row.updated_at)
+            })
+          }`),
+        update: (row) =>
+          sql`UPDATE agent_deployments SET ${
+            sql.update({ current_version_id: row.current_version_id, updated_at: Rows.toDate(row.updated_at) })
+          } WHERE ${byId(row.id)}`.pipe(Effect.asVoid, Effect.orDie),
+        remove: (id) => sql`DELETE FROM agent_deployments WHERE ${byId(id)}`.pipe(Effect.asVoid, Effect.orDie),
+        list: (filter, query) =>
+          list(
+            "agent_deployments",
+            sql.and([mine, ...optional("agent_id", filter.agent_id), ...optional("environment_id", filter.environment_id)]),
+            query,
+            Rows.deployment
+          ),
+        appendHistory: (entry) =>
+          sql`INSERT INTO deployment_history (account_id, agent_deployment_id, position, from_version_id, to_version_id, cause, changed_at)
+              SELECT ${entry.account_id}, ${entry.agent_deployment_id}, coalesce(max(position), 0) + 1,
+                     ${entry.from_version_id}, ${entry.to_version_id}, ${entry.cause}, ${Rows.toDate(entry.changed_at)}
+              FROM deployment_history WHERE account_id = ${entry.account_id} AND agent_deployment_id = ${entry.agent_deployment_id}`
+            .pipe(Effect.asVoid, Effect.orDie),
+        history: (id) =>
+          many(sql`SELECT * FROM deployment_history WHERE ${mine} AND agent_deployment_id = ${id} ORDER BY position`, Rows.historyEntry),
+        pointingAt: (versions) =>
+          versions.length === 0
+            ? Effect.succeed([])
+            : many(sql`SELECT * FROM agent_deployments WHERE ${mine} AND ${sql.in("current_version_id", versions)}`, Rows.deployment)
+      },
+
+      instances: {
+        get: (id) => one(sql`SELECT * FROM agent_instances WHERE ${byId(id)}`, Rows.instance),
+        lock: (id) => one(sql`SELECT * FROM agent_instances WHERE ${byId(id)} FOR UPDATE`, Rows.instance),
+        insert: (row) =>
+          guarded(sql`INSERT INTO agent_instances ${
+            sql.insert({
+              account_id: row.account_id,
+              id: row.id,
+              agent_id: row.agent_id,
+              agent_version_id: row.agent_version_id,
+              agent_schema_version_id: row.agent_schema_version_id,
+              environment_id: row.environment_id,
+              agent_deployment_id: row.agent_deployment_id,
+              ...instanceState(row)
+            })
+          }`),
+        update: (row) =>
+          sql`UPDATE agent_instances SET ${sql.update(instanceState(row), ["inserted_at"])} WHERE ${byId(row.id)}`.pipe(
+            Effect.asVoid,
+            Effect.orDie
+          ),
+        list: (filter, query) =>
+          list(
+            "agent_instances",
+            sql.and([
+              mine,
+              ...optional("agent_id", filter.agent_id),
+              ...optional("agent_deployment_id", filter.agent_deployment_id),
+              ...optional("agent_version_id", filter.agent_version_id),
+              ...optional("environment_id", filter.environment_id),
+              ...optional("status", filter.status)
+            ]),
+            query,
+            Rows.instance
+          )
+      },
+
+      spans: {
+        get: (id) => one(sql`SELECT * FROM agent_spans WHERE ${byId(id)}`, Rows.span),
+        insert: (rows) => {
+          if (rows.length === 0) return Effect.void
+          // One multi-row INSERT per batch: one round trip, however many spans.
+          const width = Rows.spanColumns.length
+          const params: Array<unknown> = []
+          const tuples: Array<string> = []
+          for (const row of rows) {
+            const values = Rows.spanValues(row)
+            const base = params.length
+            tuples.push(`(${values.map((_, i) => `$${base + i + 1}`).join(", ")})`)
+            params.push(...values)
+          }
+          if (params.length !== rows.length * width) return Effect.dieMessage("span row width mismatch")
+          return guarded(sql.unsafe(`INSERT INTO agent_spans (${Rows.spanColumns.join(", ")}) VALUES ${tuples.join(", ")}`, params))
+        },
+        update: (rows) =>
+          Effect.forEach(rows, (row) =>
+            sql`UPDATE agent_spans SET ${
+              sql.update({
+                status: row.status,
+                result_payload: row.result_payload === null ? null : JSON.stringify(row.result_payload),
+                finished_at: Rows.toDateOrNull(row.finished_at),
+                conformance: JSON.stringify(row.conformance),
+                risk_points: row.risk_points,
+                updated_at: Rows.toDate(row.updated_at)
+              })
+            } WHERE ${byId(row.id)}`, { discard: true }).pipe(Effect.orDie),
+        open: (instance) =>
+          many(
+            sql`SELECT * FROM agent_spans WHERE ${mine} AND agent_instance_id = ${instance} AND status IN ('pending', 'active') ORDER BY sequence`,
+            Rows.span
+          ),
+        ofInstance: (instance) =>
+          many(sql`SELECT * FROM agent_spans WHERE ${mine} AND agent_instance_id = ${instance} ORDER BY sequence`, Rows.span),
+        list: (filter, query) =>
+          list(
+            "agent_spans",
+            sql.and([
+              mine,
+              ...optional("agent_instance_id", filter.agent_instance_id),
+              ...optional("agent_id", filter.agent_id),
+              ...(filter.start_time === undefined ? [] : [sql`started_at >= ${new Date(filter.start_time)}`]),
+              ...(filter.end_time === undefined ? [] : [sql`started_at < ${new Date(filter.end_time)}`])
+            ]),
+            query,
+            Rows.span
+          )
+      },
+
+      riskProfiles: {
+        get: (id) => one(sql`SELECT * FROM risk_profiles WHERE ${byId(id)}`, Rows.riskProfile),
+        insert: (row) =>
+          guarded(sql`INSERT INTO risk_profiles ${
+            sql.insert({
+              account_id: row.account_id,
+              id: row.id,
+              name: row.name,
+              description: row.description,
+              current_revision_id: row.current_revision_id,
+              revision: row.revision,
+              deleted_at: Rows.toDateOrNull(row.deleted_at),
+              inserted_at: Rows.toDate(row.inserted_at),
+              updated_at: Rows.toDate(row.updated_at)
+            })
+          }`),
+        update: (row) =>
+          sql`UPDATE risk_profiles SET ${
+            sql.update({
+              name: row.name,
+              description: row.description,
+              current_revision_id: row.current_revision_id,
+              revision: row.revision,
+              deleted_at: Rows.toDateOrNull(row.deleted_at),
+              updated_at: Rows.toDate(row.updated_at)
+            })
+          } WHERE ${byId(row.id)}`.pipe(Effect.asVoid, Effect.orDie),
+        list: (query) => list("risk_profiles", mine, query, Rows.riskProfile),
+        getRevision: (id) => one(sql`SELECT * FROM risk_profile_revisions WHERE ${byId(id)}`, Rows.revision),
+        insertRevision: (row) =>
+          guarded(sql`INSERT INTO risk_profile_revisions ${
+            sql.insert({
+              account_id: row.account_id,
+              id: row.id,
+              risk_profile_id: row.risk_profile_id,
+              revision: row.revision,
+              rules: JSON.stringify(row.rules),
+              inserted_at: Rows.toDate(row.inserted_at)
+            })
+          }`),
+        revisions: (id) =>
+          many(sql`SELECT * FROM risk_profile_revisions WHERE ${mine} AND risk_profile_id = ${id} ORDER BY revision`, Rows.revision)
+      },
+
+      idempotency: {
+        claim: (key) =>
+          Effect.gen(function*() {
+            const claimed = yield* sql`INSERT INTO idempotency_keys (account_id, key) VALUES (${account}, ${key})
+                                       ON CONFLICT DO NOTHING RETURNING key`
+            if (claimed.length > 0) return Option.none()
+            const rows = yield* sql`SELECT * FROM idempotency_keys WHERE ${mine} AND key = ${key}`
+            const row = rows[0]
+            if (row === undefined || Rows.textOrNull(row, "response") === null) return Option.none()
+            return Option.some({
+              key,
+              operation: Rows.text(row, "operation"),
+              request_fingerprint: Rows.text(row, "request_fingerprint"),
+              response: Rows.text(row, "response")
+            })
+          }).pipe(Effect.orDie),
+        record: (record) =>
+          sql`UPDATE idempotency_keys SET ${
+            sql.update({ operation: record.operation, request_fingerprint: record.request_fingerprint, response: record.response })
+          } WHERE ${mine} AND key = ${record.key}`.pipe(Effect.asVoid, Effect.orDie)
+      }
+    }
+  }
+
+  const service: Context.Tag.Service<LedgerStore> = {
+    transact: (account, work) =>
+      sql.withTransaction(Effect.suspend(() => work(tx(account)))).pipe(
+        Effect.catchIf((error): error is SqlError.SqlError => error instanceof SqlError.SqlError, Effect.die)
+      ),
+    read: (account, work) => Effect.suspend(() => work(tx(account))),
+    tokenBySecretHash: (hash) => one(sql`SELECT * FROM api_tokens WHERE secret_hash = ${hash} LIMIT 1`, Rows.token),
+    isEmpty: sql`SELECT count(*)::int AS count FROM accounts`.pipe(Effect.map((rows) => countOf(rows) === 0), Effect.orDie)
+  }
+  return service
+})
+
+/** The mutable state of an instance, as columns. */
+const instanceState = (row: Instance.Instance) => ({
+  status: row.status,
+  purpose: row.purpose,
+  started_at: Rows.toDateOrNull(row.started_at),
+  finished_at: Rows.toDateOrNull(row.finished_at),
+  termination_reason: row.termination_reason,
+  span_counts: JSON.stringify(row.span_counts),
+  conformance_counts: JSON.stringify(row.conformance_counts),
+  risk_profile_revision_id: row.risk_profile_revision_id,
+  risk_total: row.risk?.total ?? null,
+  risk_level: row.risk?.level ?? null,
+  risk_peak_level: row.risk?.peak_level ?? null,
+  inserted_at: Rows.toDate(row.inserted_at),
+  updated_at: Rows.toDate(row.updated_at)
+})
+
+/** Applies the pending migrations (idempotent: a second run applies nothing). */
+export const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
+
+/** The store on whatever `SqlClient` is provided, migrated first. */
+export const layer: Layer.Layer<LedgerStore, never, SqlClient.SqlClient> = Layer.effect(
+  LedgerStore,
+  Effect.zipRight(Effect.orDie(migrate), make)
+)
+
+/** The store on embedded PGlite: persistent in `dataDir`, or in memory without one. */
+export const layerPglite = (config: PgliteClient.PgliteClientConfig = {}): Layer.Layer<LedgerStore> =>
+  layer.pipe(Layer.provide(PgliteClient.layer(config)), Layer.orDie)
+
+/** The store on a PostgreSQL server. */
+export const layerPg = (config: PgClient.PgClientConfig): Layer.Layer<LedgerStore> =>
+  layer.pipe(Layer.provide(PgClient.layer(config)), Layer.orDie)
+
+/** The store on the PostgreSQL server a configuration names (e.g. `DATABASE_URL`). */
+export const layerPgConfig = (config: Config.Config.Wrap<PgClient.PgClientConfig>): Layer.Layer<LedgerStore> =>
+  layer.pipe(Layer.provide(PgClient.layerConfig(config)), Layer.orDie)

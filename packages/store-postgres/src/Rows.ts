@@ -1,0 +1,311 @@
+/**
+ * Rows to records and back. Every column the store reads is checked here, so a row that does
+ * not match the schema is a defect with the column's name, never a silently wrong record. The
+ * readers accept what both drivers return: `pg` gives int8 as a string, PGlite as a number.
+ */
+import {
+  Account,
+  ActivitySchema,
+  Agent,
+  AgentVersion,
+  ApiToken,
+  Conformance,
+  Deployment,
+  Environment,
+  Ids,
+  Instance,
+  Json,
+  Risk,
+  RiskProfile,
+  SchemaVersion,
+  Span,
+  Status
+} from "@agentledger/domain"
+import type { Row } from "@effect/sql/SqlConnection"
+import { DateTime, Schema } from "effect"
+
+export type { Row }
+
+const mismatch = (column: string, value: unknown): never => {
+  throw new Error(`agentledger: column ${column} holds an unexpected ${value === null ? "null" : typeof value}`)
+}
+
+export const text = (row: Row, column: string): string => {
+  const value = row[column]
+  return typeof value === "string" ? value : mismatch(column, value)
+}
+
+export const textOrNull = (row: Row, column: string): string | null => {
+  const value = row[column]
+  return value === null || value === undefined ? null : typeof value === "string" ? value : mismatch(column, value)
+}
+
+export const integer = (row: Row, column: string): number => {
+  const value = row[column]
+  if (typeof value === "number") return value
+  if (typeof value === "string" || typeof value === "bigint") {
+    const parsed = Number(value)
+    if (Number.isSafeInteger(parsed)) return parsed
+  }
+  return mismatch(column, value)
+}
+
+export const integerOrNull = (row: Row, column: string): number | null =>
+  row[column] === null || row[column] === undefined ? null : integer(row, column)
+
+export const time = (row: Row, column: string): DateTime.Utc => {
+  const value = row[column]
+  return value instanceof Date ? DateTime.unsafeFromDate(value) : mismatch(column, value)
+}
+
+export const timeOrNull = (row: Row, column: string): DateTime.Utc | null =>
+  row[column] === null || row[column] === undefined ? null : time(row, column)
+
+export const oneOf = <L extends string>(row: Row, column: string, values: ReadonlyArray<L>): L => {
+  const value = row[column]
+  const found = values.find((candidate) => candidate === value)
+  return found === undefined ? mismatch(column, value) : found
+}
+
+/** A jsonb column checked against a Schema (its type side, which is plain JSON). */
+export const json = <A, I>(row: Row, column: string, schema: Schema.Schema<A, I>): A => {
+  const value = row[column]
+  return Schema.is(schema)(value) ? value : mismatch(column, value)
+}
+
+export const jsonObject = (row: Row, column: string): Json.JsonObject => {
+  const value = row[column]
+  return Json.isJsonObject(value) ? value : mismatch(column, value)
+}
+
+export const jsonObjectOrNull = (row: Row, column: string): Json.JsonObject | null =>
+  row[column] === null || row[column] === undefined ? null : jsonObject(row, column)
+
+const id = <A>(kind: Ids.IdSchema<A>) => (row: Row, column: string): A => kind.make(text(row, column), true)
+const idOrNull = <A>(kind: Ids.IdSchema<A>) => (row: Row, column: string): A | null => {
+  const value = textOrNull(row, column)
+  return value === null ? null : kind.make(value, true)
+}
+
+const accountId = id(Ids.AccountId)
+const agentId = id(Ids.AgentId)
+
+/** A Date for a timestamptz parameter. */
+export const toDate = (value: DateTime.Utc): Date => DateTime.toDateUtc(value)
+export const toDateOrNull = (value: DateTime.Utc | null): Date | null => (value === null ? null : DateTime.toDateUtc(value))
+
+export const account = (row: Row): Account.Account =>
+  new Account.Account({
+    id: accountId(row, "account_id"),
+    name: text(row, "name"),
+    partition: Ids.Partition.make(integer(row, "partition"), true),
+    inserted_at: time(row, "inserted_at"),
+    updated_at: time(row, "updated_at")
+  }, true)
+
+export const environment = (row: Row): Environment.Environment =>
+  new Environment.Environment({
+    id: id(Ids.EnvironmentId)(row, "id"),
+    account_id: accountId(row, "account_id"),
+    name: text(row, "name"),
+    purpose: oneOf(row, "purpose", ["development", "staging", "testing", "production"]),
+    description: textOrNull(row, "description"),
+    inserted_at: time(row, "inserted_at"),
+    updated_at: time(row, "updated_at")
+  }, true)
+
+export const token = (row: Row): ApiToken.ApiToken =>
+  new ApiToken.ApiToken({
+    id: id(Ids.ApiTokenId)(row, "id"),
+    account_id: accountId(row, "account_id"),
+    token_scope: oneOf(row, "token_scope", ["account", "agent_deployment"]),
+    agent_deployment_id: idOrNull(Ids.DeploymentId)(row, "agent_deployment_id"),
+    agent_id: idOrNull(Ids.AgentId)(row, "agent_id"),
+    environment_id: idOrNull(Ids.EnvironmentId)(row, "environment_id"),
+    status: oneOf(row, "status", ["active", "suspended", "revoked"]),
+    secret_hash: text(row, "secret_hash"),
+    expires_at: timeOrNull(row, "expires_at"),
+    last_used_at: timeOrNull(row, "last_used_at"),
+    inserted_at: time(row, "inserted_at"),
+    updated_at: time(row, "updated_at")
+  }, true)
+
+export const agent = (row: Row): Agent.Agent =>
+  new Agent.Agent({
+    id: agentId(row, "id"),
+    account_id: accountId(row, "account_id"),
+    name: text(row, "name"),
+    description: textOrNull(row, "description"),
+    external_identifier: textOrNull(row, "external_identifier"),
+    status: oneOf(row, "status", ["pending", "active", "dormant", "retired"]),
+    risk_profile_id: idOrNull(Ids.RiskProfileId)(row, "risk_profile_id"),
+    last_run_at: timeOrNull(row, "last_run_at"),
+    inserted_at: time(row, "inserted_at"),
+    updated_at: time(row, "updated_at")
+  }, true)
+
+export const schemaVersion = (row: Row): SchemaVersion.SchemaVersion =>
+  new SchemaVersion.SchemaVersion({
+    id: id(Ids.SchemaVersionId)(row, "id"),
+    account_id: accountId(row, "account_id"),
+    agent_id: agentId(row, "agent_id"),
+    sequence: integer(row, "sequence"),
+    external_identifier: textOrNull(row, "external_identifier"),
+    span_type_schemas: json(row, "span_type_schemas", ActivitySchema.SpanTypeDefinitions),
+    definition_checks: json(row, "definition_checks", Conformance.DefinitionChecks),
+    fingerprint: text(row, "fingerprint"),
+    inserted_at: time(row, "inserted_at"),
+    updated_at: time(row, "updated_at")
+  }, true)
+
+export const version = (row: Row): AgentVersion.AgentVersion =>
+  new AgentVersion.AgentVersion({
+    id: id(Ids.AgentVersionId)(row, "id"),
+    account_id: accountId(row, "account_id"),
+    agent_id: agentId(row, "agent_id"),
+    sequence: integer(row, "sequence"),
+    external_identifier: textOrNull(row, "external_identifier"),
+    name: textOrNull(row, "name"),
+    description: textOrNull(row, "description"),
+    agent_schema_version_id: id(Ids.SchemaVersionId)(row, "agent_schema_version_id"),
+    runtime_environment: json(row, "runtime_environment", AgentVersion.RuntimeEnvironment),
+    fingerprint: text(row, "fingerprint"),
+    inserted_at: time(row, "inserted_at"),
+    updated_at: time(row, "updated_at")
+  }, true)
+
+export const deployment = (row: Row): Deployment.Deployment =>
+  new Deployment.Deployment({
+    id: id(Ids.DeploymentId)(row, "id"),
+    account_id: accountId(row, "account_id"),
+    agent_id: agentId(row, "agent_id"),
+    environment_id: id(Ids.EnvironmentId)(row, "environment_id"),
+    current_version_id: idOrNull(Ids.AgentVersionId)(row, "current_version_id"),
+    inserted_at: time(row, "inserted_at"),
+    updated_at: time(row, "updated_at")
+  }, true)
+
+export const historyEntry = (row: Row): Deployment.DeploymentHistoryEntry =>
+  new Deployment.DeploymentHistoryEntry({
+    account_id: accountId(row, "account_id"),
+    agent_deployment_id: id(Ids.DeploymentId)(row, "agent_deployment_id"),
+    from_version_id: idOrNull(Ids.AgentVersionId)(row, "from_version_id"),
+    to_version_id: idOrNull(Ids.AgentVersionId)(row, "to_version_id"),
+    cause: oneOf(row, "cause", ["run", "api", "rollback"]),
+    changed_at: time(row, "changed_at")
+  }, true)
+
+const levels = Risk.riskLevels
+
+export const instance = (row: Row): Instance.Instance => {
+  const total = integerOrNull(row, "risk_total")
+  return {
+    id: id(Ids.InstanceId)(row, "id"),
+    account_id: accountId(row, "account_id"),
+    agent_id: agentId(row, "agent_id"),
+    agent_version_id: id(Ids.AgentVersionId)(row, "agent_version_id"),
+    agent_schema_version_id: id(Ids.SchemaVersionId)(row, "agent_schema_version_id"),
+    environment_id: id(Ids.EnvironmentId)(row, "environment_id"),
+    agent_deployment_id: idOrNull(Ids.DeploymentId)(row, "agent_deployment_id"),
+    status: oneOf(row, "status", Status.statuses),
+    purpose: oneOf(row, "purpose", ["live", "smoke_test", "eval"]),
+    started_at: timeOrNull(row, "started_at"),
+    finished_at: timeOrNull(row, "finished_at"),
+    termination_reason: textOrNull(row, "termination_reason"),
+    span_counts: json(row, "span_counts", Status.StatusCounts),
+    conformance_counts: json(row, "conformance_counts", Instance.ConformanceCounts),
+    risk_profile_revision_id: idOrNull(Ids.RiskProfileRevisionId)(row, "risk_profile_revision_id"),
+    risk: total === null
+      ? null
+      : { total, level: oneOf(row, "risk_level", levels), peak_level: oneOf(row, "risk_peak_level", levels) },
+    inserted_at: time(row, "inserted_at"),
+    updated_at: time(row, "updated_at")
+  }
+}
+
+export const span = (row: Row): Span.Span => ({
+  id: id(Ids.SpanId)(row, "id"),
+  account_id: accountId(row, "account_id"),
+  agent_id: agentId(row, "agent_id"),
+  agent_instance_id: id(Ids.InstanceId)(row, "agent_instance_id"),
+  parent_span_id: idOrNull(Ids.SpanId)(row, "parent_span_id"),
+  schema_name: text(row, "schema_name"),
+  schema_title: text(row, "schema_title"),
+  status: oneOf(row, "status", Status.statuses),
+  payload: jsonObject(row, "payload"),
+  result_payload: jsonObjectOrNull(row, "result_payload"),
+  summary: textOrNull(row, "summary"),
+  started_at: time(row, "started_at"),
+  finished_at: timeOrNull(row, "finished_at"),
+  conformance: json(row, "conformance", Conformance.SpanConformance),
+  risk_points: integer(row, "risk_points"),
+  sequence: integer(row, "sequence"),
+  inserted_at: time(row, "inserted_at"),
+  updated_at: time(row, "updated_at")
+})
+
+export const riskProfile = (row: Row): RiskProfile.RiskProfile =>
+  new RiskProfile.RiskProfile({
+    id: id(Ids.RiskProfileId)(row, "id"),
+    account_id: accountId(row, "account_id"),
+    name: text(row, "name"),
+    description: textOrNull(row, "description"),
+    current_revision_id: id(Ids.RiskProfileRevisionId)(row, "current_revision_id"),
+    revision: integer(row, "revision"),
+    deleted_at: timeOrNull(row, "deleted_at"),
+    inserted_at: time(row, "inserted_at"),
+    updated_at: time(row, "updated_at")
+  }, true)
+
+export const revision = (row: Row): RiskProfile.RiskProfileRevision =>
+  new RiskProfile.RiskProfileRevision({
+    id: id(Ids.RiskProfileRevisionId)(row, "id"),
+    account_id: accountId(row, "account_id"),
+    risk_profile_id: id(Ids.RiskProfileId)(row, "risk_profile_id"),
+    revision: integer(row, "revision"),
+    rules: json(row, "rules", RiskProfile.RiskRules),
+    inserted_at: time(row, "inserted_at")
+  }, true)
+
+/** The columns of a span, in insert order; `spanValues` gives one row of them. */
+export const spanColumns = [
+  "account_id",
+  "id",
+  "agent_id",
+  "agent_instance_id",
+  "parent_span_id",
+  "schema_name",
+  "schema_title",
+  "status",
+  "payload",
+  "result_payload",
+  "summary",
+  "started_at",
+  "finished_at",
+  "conformance",
+  "risk_points",
+  "sequence",
+  "inserted_at",
+  "updated_at"
+] as const
+
+export const spanValues = (span: Span.Span): ReadonlyArray<unknown> => [
+  span.account_id,
+  span.id,
+  span.agent_id,
+  span.agent_instance_id,
+  span.parent_span_id,
+  span.schema_name,
+  span.schema_title,
+  span.status,
+  JSON.stringify(span.payload),
+  span.result_payload === null ? null : JSON.stringify(span.result_payload),
+  span.summary,
+  toDate(span.started_at),
+  toDateOrNull(span.finished_at),
+  JSON.stringify(span.conformance),
+  span.risk_points,
+  span.sequence,
+  toDate(span.inserted_at),
+  toDate(span.updated_at)
+]
