@@ -119,11 +119,11 @@ const riskRules = orThrow(
   "validateRules"
 )
 
-const context: Span.RunContext = {
-  schema: Conformance.compileActivitySchema(spanDecisionSchema),
-  definitions: spanDecisionSchema.span_type_schemas,
-  scoring: { table: Risk.scoringTable(spanDecisionSchema, riskRules), thresholds: riskRules.thresholds }
-}
+const context: Span.RunContext = Span.runContext(
+  spanDecisionSchema.span_type_schemas,
+  Conformance.compileActivitySchema(spanDecisionSchema),
+  { table: Risk.scoringTable(spanDecisionSchema, riskRules), thresholds: riskRules.thresholds }
+)
 
 interface SpanCase {
   readonly schemaName: string

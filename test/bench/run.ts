@@ -19,7 +19,9 @@ interface BenchModule {
 }
 
 const modules: ReadonlyArray<BenchModule> = [
-  { name: "domain", run: () => import("./domain.bench.js").then((m) => m.runDomainBench()) }
+  { name: "domain", run: () => import("./domain.bench.js").then((m) => m.runDomainBench()) },
+  { name: "ledger", run: () => import("./ledger.bench.js").then((m) => m.runLedgerBench()) },
+  { name: "postgres", run: () => import("./postgres.bench.js").then((m) => m.runPostgresBench()) }
 ]
 
 const args = process.argv.slice(2)

@@ -112,8 +112,32 @@ export const normalize = (input: ActivitySchemaInput): Either.Either<ActivitySch
   return Either.right({ external_identifier: input.external_identifier ?? null, span_type_schemas })
 }
 
-/** SHA-256 of the JCS-canonical normalized schema plus its external identifier. */
-export const schemaFingerprint = (schema: ActivitySchema): string => fingerprintOf(schema)
+/** A `data_risk` block without its `unknown` flags: `unknown` is the default, so it is not content. */
+const sparse = (block: Readonly<Record<string, string>>): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(block)) if (value !== "unknown") out[key] = value
+  return out
+}
+
+/**
+ * SHA-256 of the JCS-canonical normalized schema plus its external identifier. Declarations of
+ * `unknown` (the default of every data-risk flag) are left out of the hashed text: they carry no
+ * content, and they were more than half of its bytes.
+ */
+export const schemaFingerprint = (schema: ActivitySchema): string => {
+  const span_type_schemas: Record<string, unknown> = {}
+  for (const [name, definition] of Object.entries(schema.span_type_schemas)) {
+    span_type_schemas[name] = {
+      ...definition,
+      data_risk: {
+        action_profile: sparse(definition.data_risk.action_profile),
+        params_data_categories: sparse(definition.data_risk.params_data_categories),
+        result_data_categories: sparse(definition.data_risk.result_data_categories)
+      }
+    }
+  }
+  return fingerprintOf({ external_identifier: schema.external_identifier, span_type_schemas })
+}
 
 /** The empty schema: a run that reports none still gets a schema version, with no types. */
 export const emptyActivitySchema: ActivitySchema = { external_identifier: null, span_type_schemas: {} }

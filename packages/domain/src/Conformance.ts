@@ -142,7 +142,7 @@ export const compileDefinition = (definition: unknown): CompiledDefinition => {
 
 /** A schema version with every definition compiled: what a span decision needs. */
 export interface CompiledActivitySchema {
-  readonly types: ReadonlyMap<string, { readonly params: CompiledDefinition; readonly result: CompiledDefinition }>
+  readonly types: ReadonlyMap<string, CompiledType>
   readonly checks: DefinitionChecks
 }
 
@@ -191,21 +191,38 @@ const run = (
 
 const noErrors: ReadonlyArray<ConformanceError> = []
 
+/** The two compiled definitions of one span type. */
+export interface CompiledType {
+  readonly params: CompiledDefinition
+  readonly result: CompiledDefinition
+}
+
 /**
- * Checks a span's payload, and its result when it has one and finished `complete` (the result
- * schema describes successful outputs; a failure report is not held to it).
+ * Checks a span against its type's definitions (`undefined`: the type is not declared). The
+ * result is checked when there is one and the span finished `complete` (the result schema
+ * describes successful outputs; a failure report is not held to it).
  */
-export const checkSpan = (
-  schema: CompiledActivitySchema,
-  schemaName: string,
+export const checkType = (
+  type: CompiledType | undefined,
   payload: unknown,
   resultPayload: unknown,
   status: string
 ): SpanConformance => {
   const checkResult = resultPayload !== null && resultPayload !== undefined && status === "complete"
-  const type = schema.types.get(schemaName)
   if (type === undefined) {
     return { payload: "undeclared_type", result: checkResult ? "undeclared_type" : "not_applicable", errors: noErrors }
+  }
+  // Conforming spans, the common case, allocate nothing but the answer.
+  const validatePayload = type.params.validate
+  const validateResult = type.result.validate
+  if (validatePayload !== undefined && (!checkResult || validateResult !== undefined)) {
+    let quick = false
+    try {
+      quick = validatePayload(payload) === true && (!checkResult || validateResult?.(resultPayload) === true)
+    } catch {
+      quick = false
+    }
+    if (quick) return { payload: "conforms", result: checkResult ? "conforms" : "not_applicable", errors: noErrors }
   }
   const errors: Array<ConformanceError> = []
   const payloadStatus = run(type.params, payload, "payload", errors)
@@ -213,11 +230,21 @@ export const checkSpan = (
   return { payload: payloadStatus, result: resultStatus, errors: errors.length === 0 ? noErrors : errors }
 }
 
-const flaggedStatuses: ReadonlySet<ConformanceStatus> = new Set(["mismatch", "undeclared_type", "invalid_definition"])
+/** `checkType` for a span type named in a compiled schema version. */
+export const checkSpan = (
+  schema: CompiledActivitySchema,
+  schemaName: string,
+  payload: unknown,
+  resultPayload: unknown,
+  status: string
+): SpanConformance => checkType(schema.types.get(schemaName), payload, resultPayload, status)
+
+const isFlaggedStatus = (status: ConformanceStatus): boolean =>
+  status === "mismatch" || status === "undeclared_type" || status === "invalid_definition"
 
 /** A span is flagged for review when its payload or its result does not conform. */
 export const isFlagged = (conformance: SpanConformance): boolean =>
-  flaggedStatuses.has(conformance.payload) || flaggedStatuses.has(conformance.result)
+  isFlaggedStatus(conformance.payload) || isFlaggedStatus(conformance.result)
 
 /**
  * A bounded cache of compiled schema versions keyed by schema fingerprint, so each version is

@@ -104,11 +104,7 @@ export const make = Effect.gen(function*() {
         )
         scoring = { table: Risk.scoringTable(schema, revision.rules), thresholds: revision.rules.thresholds }
       }
-      return contexts.set(key, {
-        schema: compiled.get(version.fingerprint, () => schema),
-        definitions: version.span_type_schemas,
-        scoring
-      })
+      return contexts.set(key, SpanModule.runContext(version.span_type_schemas, compiled.get(version.fingerprint, () => schema), scoring))
     })
   }
 

@@ -20,13 +20,14 @@ export const riskLevels = ["low", "medium", "high", "critical"] as const
 export const RiskLevel = Schema.Literal(...riskLevels)
 export type RiskLevel = typeof RiskLevel.Type
 
-const rank: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2, critical: 3 }
+const rank = (level: RiskLevel): number =>
+  level === "low" ? 0 : level === "medium" ? 1 : level === "high" ? 2 : 3
 
 /** The higher of two levels. */
-export const maxLevel = (a: RiskLevel, b: RiskLevel): RiskLevel => (rank[a] >= rank[b] ? a : b)
+export const maxLevel = (a: RiskLevel, b: RiskLevel): RiskLevel => (a === b || rank(a) >= rank(b) ? a : b)
 
 /** Compares levels: negative, zero or positive like a sort comparator. */
-export const compareLevels = (a: RiskLevel, b: RiskLevel): number => rank[a] - rank[b]
+export const compareLevels = (a: RiskLevel, b: RiskLevel): number => rank(a) - rank(b)
 
 /** The band a total falls in. */
 export const levelOf = (total: number, thresholds: Thresholds): RiskLevel =>
@@ -76,7 +77,7 @@ export const addPoints = (risk: InstanceRisk, points: number, thresholds: Thresh
   if (points === 0) return risk
   const total = risk.total + points
   const level = levelOf(total, thresholds)
-  return { total, level, peak_level: maxLevel(risk.peak_level, level) }
+  return { total, level, peak_level: level === risk.peak_level ? level : maxLevel(risk.peak_level, level) }
 }
 
 /**

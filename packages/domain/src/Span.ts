@@ -10,7 +10,7 @@
  */
 import { DateTime, Either, Schema } from "effect"
 import type { SpanTypeDefinitions } from "./ActivitySchema.js"
-import { checkSpan, type CompiledActivitySchema, isFlagged, SpanConformance } from "./Conformance.js"
+import { checkSpan, checkType, type CompiledActivitySchema, type CompiledType, isFlagged, SpanConformance } from "./Conformance.js"
 import { InvalidAction, InvalidInput } from "./Errors.js"
 import { AccountId, AgentId, InstanceId, SpanId } from "./Ids.js"
 import { admitSpan, type ConformanceCounts, type Instance } from "./Instance.js"
@@ -63,12 +63,36 @@ export const SpanFinishInput = Schema.Struct({
 }).annotations({ identifier: "SpanFinishInput" })
 export type SpanFinishInput = typeof SpanFinishInput.Type
 
+/** One span type of a run: its compiled definitions, display title and points, found in one lookup. */
+export interface RunType extends CompiledType {
+  readonly title: string
+  readonly points: number
+}
+
 /** What a span decision needs to know about its run, prepared once per instance. */
 export interface RunContext {
   readonly schema: CompiledActivitySchema
-  readonly definitions: SpanTypeDefinitions
+  readonly types: ReadonlyMap<string, RunType>
   /** Null when the agent has no profile: the run carries no score. */
   readonly scoring: { readonly table: ScoringTable; readonly thresholds: Thresholds } | null
+}
+
+/** The run context of a schema version (compiled) under a profile revision's rules, or none. */
+export const runContext = (
+  definitions: SpanTypeDefinitions,
+  schema: CompiledActivitySchema,
+  scoring: { readonly table: ScoringTable; readonly thresholds: Thresholds } | null
+): RunContext => {
+  const types = new Map<string, RunType>()
+  for (const [name, compiled] of schema.types) {
+    types.set(name, {
+      params: compiled.params,
+      result: compiled.result,
+      title: Object.hasOwn(definitions, name) ? definitions[name]?.title ?? name : name,
+      points: scoring === null ? 0 : pointsFor(scoring.table, name)
+    })
+  }
+  return { schema, types, scoring }
 }
 
 export interface SpanDecision {
@@ -90,13 +114,14 @@ export const decideSpan = (
   resultPayload: unknown,
   status: Status
 ): SpanDecision => {
-  const conformance = checkSpan(context.schema, schemaName, payload, resultPayload, status)
+  const type = context.types.get(schemaName)
+  const conformance = checkType(type, payload, resultPayload, status)
+  const flagged = isFlagged(conformance)
   const scoring = context.scoring
-  if (scoring === null || risk === null || !counts(status)) {
-    return { conformance, flagged: isFlagged(conformance), points: 0, risk }
+  if (scoring === null || risk === null || type === undefined || type.points === 0 || !counts(status)) {
+    return { conformance, flagged, points: 0, risk }
   }
-  const points = pointsFor(scoring.table, schemaName)
-  return { conformance, flagged: isFlagged(conformance), points, risk: addPoints(risk, points, scoring.thresholds) }
+  return { conformance, flagged, points: type.points, risk: addPoints(risk, type.points, scoring.thresholds) }
 }
 
 export const maxSchemaNameLength = 200
@@ -159,9 +184,7 @@ export const recordSpan = (args: {
     agent_instance_id: admitted.id,
     parent_span_id: parent?.id ?? null,
     schema_name: input.schema_name,
-    schema_title: Object.hasOwn(context.definitions, input.schema_name)
-      ? context.definitions[input.schema_name]?.title ?? input.schema_name
-      : input.schema_name,
+    schema_title: context.types.get(input.schema_name)?.title ?? input.schema_name,
     status: input.status,
     payload: input.payload,
     result_payload: resultPayload,

@@ -91,11 +91,12 @@ export const schemaOf = (types: ReadonlyArray<TypeDecl>, external_identifier: st
 export const rulesOf = (input: RiskProfile.RiskRulesInput): RiskProfile.RiskRules => Either.getOrThrow(RiskProfile.validateRules(input))
 
 /** What a span decision needs, from a schema and (optionally) a profile. */
-export const contextOf = (schema: ActivitySchema.ActivitySchema, rules: RiskProfile.RiskRules | null): Span.RunContext => ({
-  schema: Conformance.compileActivitySchema(schema),
-  definitions: schema.span_type_schemas,
-  scoring: rules === null ? null : { table: Risk.scoringTable(schema, rules), thresholds: rules.thresholds }
-})
+export const contextOf = (schema: ActivitySchema.ActivitySchema, rules: RiskProfile.RiskRules | null): Span.RunContext =>
+  Span.runContext(
+    schema.span_type_schemas,
+    Conformance.compileActivitySchema(schema),
+    rules === null ? null : { table: Risk.scoringTable(schema, rules), thresholds: rules.thresholds }
+  )
 
 // ---------------------------------------------------------------------------------------------
 // Reference risk calculation, from DESIGN.md §4 and the client's input (not from RiskRules)

@@ -60,7 +60,8 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
     table: string,
     where: Fragment,
     query: ListQuery<F>,
-    decode: (row: Rows.Row) => A
+    decode: (row: Rows.Row) => A,
+    columns: Fragment = sql.literal("*")
   ): Effect.Effect<Listed<A>> => {
     const direction = sql.literal(query.sort.direction === "asc" ? "ASC" : "DESC")
     const order = sql`ORDER BY ${sql(query.sort.field)} ${direction} NULLS LAST, id ${direction}`
@@ -68,11 +69,13 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
       total: sql`SELECT count(*)::int AS count FROM ${sql(table)} WHERE ${where}`.pipe(Effect.map(countOf)),
       items: query.limit === 0
         ? Effect.succeed([])
-        : sql`SELECT * FROM ${sql(table)} WHERE ${where} ${order} LIMIT ${query.limit} OFFSET ${query.offset}`.pipe(
+        : sql`SELECT ${columns} FROM ${sql(table)} WHERE ${where} ${order} LIMIT ${query.limit} OFFSET ${query.offset}`.pipe(
           Effect.map((rows) => rows.map(decode))
         )
     }).pipe(Effect.orDie)
   }
+
+  const spanRead = sql.literal(Rows.spanSelect)
 
   const tx = (account: Ids.AccountId): StoreTx => {
     const mine = sql`account_id = ${account}`
@@ -341,7 +344,7 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
       },
 
       spans: {
-        get: (id) => one(sql`SELECT * FROM agent_spans WHERE ${byId(id)}`, Rows.span),
+        get: (id) => one(sql`SELECT ${spanRead} FROM agent_spans WHERE ${byId(id)}`, Rows.span),
         insert: (rows) => {
           if (rows.length === 0) return Effect.void
           // One multi-row INSERT per batch: one round trip, however many spans.
@@ -371,11 +374,11 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
             } WHERE ${byId(row.id)}`, { discard: true }).pipe(Effect.orDie),
         open: (instance) =>
           many(
-            sql`SELECT * FROM agent_spans WHERE ${mine} AND agent_instance_id = ${instance} AND status IN ('pending', 'active') ORDER BY sequence`,
+            sql`SELECT ${spanRead} FROM agent_spans WHERE ${mine} AND agent_instance_id = ${instance} AND status IN ('pending', 'active') ORDER BY sequence`,
             Rows.span
           ),
         ofInstance: (instance) =>
-          many(sql`SELECT * FROM agent_spans WHERE ${mine} AND agent_instance_id = ${instance} ORDER BY sequence`, Rows.span),
+          many(sql`SELECT ${spanRead} FROM agent_spans WHERE ${mine} AND agent_instance_id = ${instance} ORDER BY sequence`, Rows.span),
         list: (filter, query) =>
           list(
             "agent_spans",
@@ -387,7 +390,8 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               ...(filter.end_time === undefined ? [] : [sql`started_at < ${new Date(filter.end_time)}`])
             ]),
             query,
-            Rows.span
+            Rows.span,
+            spanRead
           )
       },
 
