@@ -11,5 +11,6 @@ export default defineWorkspace([
   project("domain", "packages/domain"),
   project("store-memory", "packages/store-memory"),
   project("testkit", "packages/testkit"),
+  project("store-postgres", "packages/store-postgres"),
   { test: { name: "integration", root: "test", include: ["**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } }
 ])
