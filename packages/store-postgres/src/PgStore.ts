@@ -44,6 +44,9 @@ const guarded = <A>(statement: Effect.Effect<A, SqlError.SqlError>): Effect.Effe
     })
   )
 
+/** Sort fields some table leaves null (instances' times, spans' end, agents' identifier). */
+const nullableSortFields: ReadonlySet<string> = new Set(["started_at", "finished_at", "external_identifier"])
+
 const many = <A>(statement: Effect.Effect<ReadonlyArray<Rows.Row>, SqlError.SqlError>, decode: (row: Rows.Row) => A) =>
   statement.pipe(Effect.map((rows) => rows.map(decode)), Effect.orDie)
 
@@ -64,7 +67,10 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
     columns: Fragment = sql.literal("*")
   ): Effect.Effect<Listed<A>> => {
     const direction = sql.literal(query.sort.direction === "asc" ? "ASC" : "DESC")
-    const order = sql`ORDER BY ${sql(query.sort.field)} ${direction} NULLS LAST, id ${direction}`
+    // Nulls sort last in both directions (as store-memory does); only nullable columns need
+    // saying so, and saying it for the others would keep a backward index scan from serving.
+    const nulls = sql.literal(nullableSortFields.has(query.sort.field) ? "NULLS LAST" : "")
+    const order = sql`ORDER BY ${sql(table)}.${sql(query.sort.field)} ${direction} ${nulls}, ${sql(table)}.id ${direction}`
     return Effect.all({
       total: sql`SELECT count(*)::int AS count FROM ${sql(table)} WHERE ${where}`.pipe(Effect.map(countOf)),
       items: query.limit === 0
@@ -492,8 +498,23 @@ const instanceState = (row: Instance.Instance) => ({
   updated_at: Rows.toDate(row.updated_at)
 })
 
-/** Applies the pending migrations (idempotent: a second run applies nothing). */
-export const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations) })
+/**
+ * The migrator's bookkeeping table, created under an advisory lock: `@effect/sql`'s migrator
+ * checks for it and creates it outside any lock, so stores starting at once on an empty database
+ * would race to create it. Once it exists, the migrator locks it for the migrations themselves.
+ */
+const bookkeeping = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql.withTransaction(Effect.zipRight(
+    sql`SELECT pg_advisory_xact_lock(7309467720631265)`,
+    sql`CREATE TABLE IF NOT EXISTS effect_sql_migrations (
+      migration_id integer PRIMARY KEY,
+      created_at timestamp with time zone NOT NULL DEFAULT now(),
+      name text NOT NULL
+    )`
+  )))
+
+/** Applies the pending migrations (idempotent: a second run applies nothing; safe for concurrent starts). */
+export const migrate = Effect.zipRight(bookkeeping, Migrator.make({})({ loader: Migrator.fromRecord(migrations) }))
 
 /** The store on whatever `SqlClient` is provided, migrated first. */
 export const layer: Layer.Layer<LedgerStore, never, SqlClient.SqlClient> = Layer.effect(

@@ -242,18 +242,20 @@ const conformance = (row: Row, column: string): Conformance.SpanConformance => {
 }
 
 /**
- * The columns of a span as hot reads select them: the timestamps as epoch milliseconds, which
- * the driver hands over as numbers instead of parsing four dates per row.
+ * The columns of a span as every span read selects them (`span` decodes this shape): the
+ * timestamps as epoch milliseconds, which the driver hands over as numbers instead of parsing
+ * four dates per row.
  */
 export const spanSelect = [
   "account_id, id, agent_id, agent_instance_id, parent_span_id, schema_name, schema_title, status,",
   "payload, result_payload, summary, conformance, risk_points::float8 AS risk_points, sequence,",
   // date_part works in double precision (extract's numeric is several times slower); the
   // stored times have millisecond precision, so rounding recovers them exactly.
-  "round(date_part('epoch', started_at) * 1000) AS started_at,",
-  "round(date_part('epoch', finished_at) * 1000) AS finished_at,",
-  "round(date_part('epoch', inserted_at) * 1000) AS inserted_at,",
-  "round(date_part('epoch', updated_at) * 1000) AS updated_at"
+  // Named apart from the columns, so an ORDER BY started_at still means the indexed column.
+  "round(date_part('epoch', started_at) * 1000) AS started_at_ms,",
+  "round(date_part('epoch', finished_at) * 1000) AS finished_at_ms,",
+  "round(date_part('epoch', inserted_at) * 1000) AS inserted_at_ms,",
+  "round(date_part('epoch', updated_at) * 1000) AS updated_at_ms"
 ].join(" ")
 
 export const span = (row: Row): Span.Span => ({
@@ -268,13 +270,13 @@ export const span = (row: Row): Span.Span => ({
   payload: jsonObject(row, "payload"),
   result_payload: jsonObjectOrNull(row, "result_payload"),
   summary: textOrNull(row, "summary"),
-  started_at: time(row, "started_at"),
-  finished_at: timeOrNull(row, "finished_at"),
+  started_at: time(row, "started_at_ms"),
+  finished_at: timeOrNull(row, "finished_at_ms"),
   conformance: conformance(row, "conformance"),
   risk_points: integer(row, "risk_points"),
   sequence: integer(row, "sequence"),
-  inserted_at: time(row, "inserted_at"),
-  updated_at: time(row, "updated_at")
+  inserted_at: time(row, "inserted_at_ms"),
+  updated_at: time(row, "updated_at_ms")
 })
 
 export const riskProfile = (row: Row): RiskProfile.RiskProfile =>
