@@ -64,6 +64,12 @@ export const suspend = (token: ApiToken, now: DateTime.Utc) => transition(token,
 export const activate = (token: ApiToken, now: DateTime.Utc) => transition(token, "activate", ["suspended"], "active", now)
 export const revoke = (token: ApiToken, now: DateTime.Utc) => transition(token, "revoke", ["active", "suspended"], "revoked", now)
 
+/** Ends a live token now: its `expires_at` becomes `now`; a revoked token is already over. */
+export const expire = (token: ApiToken, now: DateTime.Utc): Either.Either<ApiToken, InvalidAction> =>
+  token.status === "revoked"
+    ? Either.left(new InvalidAction({ entity: "api_token", id: token.id, action: "expire", status: token.status }))
+    : Either.right(new ApiToken({ ...token, expires_at: now, updated_at: now }, true))
+
 /** Only a revoked token is deleted; a live one must be revoked first, so it cannot linger unseen. */
 export const checkDeletable = (token: ApiToken): Either.Either<void, InvalidAction> =>
   token.status === "revoked"

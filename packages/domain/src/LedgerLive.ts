@@ -448,10 +448,7 @@ export const make = Effect.gen(function*() {
       suspendToken: tokenTransition("api_token.suspend", ApiTokenModule.suspend),
       activateToken: tokenTransition("api_token.activate", ApiTokenModule.activate),
       revokeToken: tokenTransition("api_token.revoke", ApiTokenModule.revoke),
-      expireToken: tokenTransition("api_token.expire", (token, at) =>
-        token.status === "revoked"
-          ? Either.left(new InvalidAction({ entity: "api_token", id: token.id, action: "expire", status: token.status }))
-          : Either.right(new ApiTokenModule.ApiToken({ ...token, expires_at: at, updated_at: at }, true))),
+      expireToken: tokenTransition("api_token.expire", ApiTokenModule.expire),
       deleteToken: (id, options) =>
         accountScope.pipe(Effect.zipRight(mutate("api_token.delete", { id }, ApiTokenModule.ApiToken, options, (tx) =>
           Effect.gen(function*() {
