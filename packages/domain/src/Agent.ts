@@ -70,18 +70,21 @@ export const recordRun = (agent: Agent, now: DateTime.Utc): Either.Either<Agent,
     ? refuse(agent, "register a run for")
     : Either.right(new Agent({ ...agent, status: "active", last_run_at: now, updated_at: now }, true))
 
-export const checkDeletable = (agent: Agent, instances: number): Either.Either<void, Conflict> =>
-  instances === 0
-    ? Either.void
-    : Either.left(new Conflict({ message: `agent ${agent.id} has ${instances} instance(s); retire it instead of deleting it` }))
+/** An agent is deleted only with no runs (its audit trail) and no deployments pointing at it. */
+export const checkDeletable = (
+  agent: Agent,
+  usage: { readonly instances: number; readonly deployments: number }
+): Either.Either<void, Conflict> =>
+  usage.instances > 0
+    ? Either.left(new Conflict({ message: `agent ${agent.id} has ${usage.instances} instance(s); retire it instead of deleting it` }))
+    : usage.deployments > 0
+    ? Either.left(new Conflict({ message: `agent ${agent.id} has ${usage.deployments} deployment(s); delete them first` }))
+    : Either.void
 
-/**
- * What a reader may do now, as the platform's `available_actions`. Delete needs no instances
- * (`checkDeletable`) and no deployments (the use case refuses while one points at the agent).
- */
+/** What a reader may do now, as the platform's `available_actions`. */
 export const availableActions = (agent: Agent, usage: { readonly instances: number; readonly deployments: number }) => ({
   update: agent.status !== "retired",
   retire: agent.status !== "retired",
   reinstate: agent.status === "retired",
-  delete: usage.instances === 0 && usage.deployments === 0
+  delete: Either.isRight(checkDeletable(agent, usage))
 })

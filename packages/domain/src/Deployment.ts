@@ -5,7 +5,7 @@
  */
 import { DateTime, Either, Option, Schema } from "effect"
 import type { AgentVersion } from "./AgentVersion.js"
-import { InvalidAction, InvalidInput } from "./Errors.js"
+import { Conflict, InvalidAction, InvalidInput } from "./Errors.js"
 import { AccountId, AgentId, AgentVersionId, DeploymentId, EnvironmentId } from "./Ids.js"
 
 export class Deployment extends Schema.Class<Deployment>("Deployment")({
@@ -78,3 +78,17 @@ export const rollback = (
   }
   return movePointer(deployment, target, "rollback", now)
 }
+
+/** A deployment stamped on runs is kept: deleting it would orphan their history. */
+export const checkDeletable = (deployment: Deployment, instances: number): Either.Either<void, Conflict> =>
+  instances === 0
+    ? Either.void
+    : Either.left(new Conflict({ message: `deployment ${deployment.id} is stamped on ${instances} instance(s); it cannot be deleted` }))
+
+/** One deployment per (agent, environment), ever. */
+export const checkUnique = (existing: Option.Option<Deployment>): Either.Either<void, Conflict> =>
+  Option.isNone(existing)
+    ? Either.void
+    : Either.left(new Conflict({
+      message: `agent ${existing.value.agent_id} already has deployment ${existing.value.id} in that environment`
+    }))

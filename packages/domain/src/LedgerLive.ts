@@ -533,11 +533,9 @@ export const make = Effect.gen(function*() {
         accountScope.pipe(Effect.zipRight(mutate("agent.delete", { id }, AgentModule.Agent, options, (tx) =>
           Effect.gen(function*() {
             const agent = yield* lockAgent(tx, id)
-            yield* fromEither(AgentModule.checkDeletable(agent, yield* tx.agents.instanceCount(id)))
-            const deployments = yield* tx.deployments.list({ agent_id: id }, justCount)
-            if (deployments.total > 0) {
-              return yield* new Conflict({ message: `agent ${id} has ${deployments.total} deployment(s); delete them first` })
-            }
+            const instances = yield* tx.agents.instanceCount(id)
+            const deployments = (yield* tx.deployments.list({ agent_id: id }, justCount)).total
+            yield* fromEither(AgentModule.checkDeletable(agent, { instances, deployments }))
             yield* tx.agents.remove(id)
             return agent
           })))),
@@ -824,10 +822,7 @@ export const make = Effect.gen(function*() {
             const at = yield* now
             yield* lockAgent(tx, input.agent_id)
             yield* loadEnvironment(tx, input.environment_id)
-            const existing = yield* tx.deployments.for(input.agent_id, input.environment_id)
-            if (Option.isSome(existing)) {
-              return yield* new Conflict({ message: `agent ${input.agent_id} already has deployment ${existing.value.id} in that environment` })
-            }
+            yield* fromEither(DeploymentModule.checkUnique(yield* tx.deployments.for(input.agent_id, input.environment_id)))
             const deployment = new DeploymentModule.Deployment({
               id: yield* chooseId(Ids.DeploymentId, account, at, input.id),
               account_id: account,
@@ -883,10 +878,7 @@ export const make = Effect.gen(function*() {
         accountScope.pipe(Effect.zipRight(mutate("agent_deployment.delete", { id }, DeploymentModule.Deployment, options, (tx) =>
           Effect.gen(function*() {
             const deployment = yield* loadDeployment(tx, id)
-            const runs = yield* tx.instances.list({ agent_deployment_id: id }, justCount)
-            if (runs.total > 0) {
-              return yield* new Conflict({ message: `deployment ${id} is stamped on ${runs.total} instance(s); it cannot be deleted` })
-            }
+            yield* fromEither(DeploymentModule.checkDeletable(deployment, (yield* tx.instances.list({ agent_deployment_id: id }, justCount)).total))
             // Its tokens stop working with it: they are revoked, not left pointing at nothing.
             const at = yield* now
             const tokens = yield* tx.tokens.list({ agent_deployment_id: id }, everything)

@@ -97,10 +97,12 @@ describe("Agent lifecycle", () => {
     expect(Agent.effectiveStatus(back, now)).toBe("active")
   })
 
-  it("delete only without instances; available actions follow the status", () => {
-    expect(Either.isRight(Agent.checkDeletable(makeAgent("active"), 0))).toBe(true)
-    const refused = Agent.checkDeletable(makeAgent("active"), 3)
+  it("delete only without instances and deployments; available actions follow the status", () => {
+    expect(Either.isRight(Agent.checkDeletable(makeAgent("active"), { instances: 0, deployments: 0 }))).toBe(true)
+    const refused = Agent.checkDeletable(makeAgent("active"), { instances: 3, deployments: 0 })
     expect(Either.isLeft(refused) && refused.left._tag).toBe("Conflict")
+    const deployed = Agent.checkDeletable(makeAgent("active"), { instances: 0, deployments: 1 })
+    expect(Either.isLeft(deployed) && deployed.left._tag).toBe("Conflict")
     expect(Agent.availableActions(makeAgent("retired"), { instances: 2, deployments: 0 }))
       .toEqual({ update: false, retire: false, reinstate: true, delete: false })
     expect(Agent.availableActions(makeAgent("active"), { instances: 0, deployments: 0 }))
