@@ -20,6 +20,8 @@ export type BenchFn = (iterations: number) => number
 export interface BenchCase {
   readonly name: string
   readonly fn: BenchFn
+  /** Builds the inputs of the next `iterations` operations, outside the timed batch. */
+  readonly prepare?: (iterations: number) => void
 }
 
 export interface BenchOptions {
@@ -59,7 +61,8 @@ const consume = (value: number): void => {
   sink = (sink + (Number.isFinite(value) ? value : 1)) % 1_000_003
 }
 
-const timeBatch = (fn: BenchFn, iterations: number): number => {
+const timeBatch = (fn: BenchFn, iterations: number, prepare?: (iterations: number) => void): number => {
+  prepare?.(iterations)
   const start = process.hrtime.bigint()
   const value = fn(iterations)
   const elapsed = Number(process.hrtime.bigint() - start)
@@ -68,16 +71,16 @@ const timeBatch = (fn: BenchFn, iterations: number): number => {
 }
 
 /** Warms a case up and returns the batch size that takes about `sampleMs`. */
-const calibrate = (fn: BenchFn, options: Required<BenchOptions>): number => {
+const calibrate = (c: BenchCase, options: Required<BenchOptions>): number => {
   const minBatchNs = 5_000_000
   let iterations = 1
-  let elapsed = timeBatch(fn, iterations)
+  let elapsed = timeBatch(c.fn, iterations, c.prepare)
   while (elapsed < minBatchNs && iterations < 2 ** 30) {
     iterations *= 2
-    elapsed = timeBatch(fn, iterations)
+    elapsed = timeBatch(c.fn, iterations, c.prepare)
   }
   const warmupEnd = process.hrtime.bigint() + BigInt(options.warmupMs * 1_000_000)
-  while (process.hrtime.bigint() < warmupEnd) elapsed = timeBatch(fn, iterations)
+  while (process.hrtime.bigint() < warmupEnd) elapsed = timeBatch(c.fn, iterations, c.prepare)
   return Math.max(1, Math.round((iterations * options.sampleMs * 1_000_000) / Math.max(elapsed, 1)))
 }
 
@@ -115,9 +118,9 @@ const summarize = (name: string, group: number, iterations: number, nsPerOp: Rea
 export const measure = (cases: ReadonlyArray<BenchCase>, options: BenchOptions = {}): ReadonlyArray<BenchResult> => {
   const resolved: Required<BenchOptions> = { ...defaultOptions, ...options }
   const group = ++groups
-  const sized = cases.map((c) => ({ ...c, iterations: calibrate(c.fn, resolved), nsPerOp: new Array<number>() }))
+  const sized = cases.map((c) => ({ ...c, iterations: calibrate(c, resolved), nsPerOp: new Array<number>() }))
   for (let sample = 0; sample < resolved.samples; sample++) {
-    for (const c of sized) c.nsPerOp.push(timeBatch(c.fn, c.iterations) / c.iterations)
+    for (const c of sized) c.nsPerOp.push(timeBatch(c.fn, c.iterations, c.prepare) / c.iterations)
   }
   return sized.map((c) => summarize(c.name, group, c.iterations, c.nsPerOp))
 }
