@@ -24,9 +24,22 @@ const failed = (cause: unknown) => new SqlError.SqlError({ cause, message: "PGli
 const rowsOf = (result: { readonly rows: ReadonlyArray<unknown> }): ReadonlyArray<object> =>
   result.rows.filter((row): row is object => typeof row === "object" && row !== null)
 
+/**
+ * PGlite executes inside this thread and resolves its promises at once, so a long series of
+ * statements is one unbroken chain of microtasks: timers, sockets and worker messages of the
+ * whole process would wait until it ends. Each statement therefore hands the event loop one turn.
+ */
+const turn = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
 const connection = (db: PGlite): Connection => {
   const run = (sql: string, params: ReadonlyArray<unknown>) =>
-    Effect.tryPromise({ try: () => db.query(sql, [...params], { rowMode: "object" }), catch: failed })
+    Effect.zipLeft(
+      Effect.tryPromise({ try: () => db.query(sql, [...params], { rowMode: "object" }), catch: failed }),
+      turn
+    )
   return {
     execute: (sql, params, transformRows) =>
       Effect.map(run(sql, params), (result) => (transformRows ? transformRows(rowsOf(result)) : rowsOf(result))),
@@ -37,7 +50,7 @@ const connection = (db: PGlite): Connection => {
       ),
     executeValues: (sql, params) =>
       Effect.map(
-        Effect.tryPromise({ try: () => db.query(sql, [...params], { rowMode: "array" }), catch: failed }),
+        Effect.zipLeft(Effect.tryPromise({ try: () => db.query(sql, [...params], { rowMode: "array" }), catch: failed }), turn),
         (result) => result.rows.filter((row): row is ReadonlyArray<unknown> => Array.isArray(row))
       ),
     executeUnprepared: (sql, params, transformRows) =>
