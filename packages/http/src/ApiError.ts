@@ -1,0 +1,93 @@
+/**
+ * The domain's failures on the wire: each tagged error maps once to an HTTP status and a Prefactor
+ * error envelope `{status:"error", code, message, ...}`, and back. Failures that never reach a
+ * handler (an unreadable body, an unknown route) use the same envelope with the codes below.
+ */
+import { Conflict, InvalidAction, InvalidInput, NotFound, NotPermitted, Unauthenticated } from "@agentledger/domain"
+import { HttpApiSchema, HttpServerResponse } from "@effect/platform"
+import { Schema } from "effect"
+
+const envelope = <const Code extends string, Fields extends Schema.Struct.Fields>(code: Code, fields: Fields) =>
+  Schema.Struct({ status: Schema.Literal("error"), code: Schema.Literal(code), message: Schema.String, ...fields })
+
+const Errors = InvalidInput.fields.errors
+
+export const InvalidInputError = Schema.transform(
+  envelope("validation_errors", { errors: Errors }),
+  Schema.typeSchema(InvalidInput),
+  {
+    strict: true,
+    decode: (wire) => new InvalidInput({ message: wire.message, errors: wire.errors }),
+    encode: (error) => ({ status: "error" as const, code: "validation_errors" as const, message: error.message, errors: error.errors })
+  }
+).annotations(HttpApiSchema.annotations({ status: 400, description: "The request breaks a rule (`validation_errors`)" }))
+
+export const NotFoundError = Schema.transform(
+  envelope("not_found", { entity: Schema.String, id: Schema.String }),
+  Schema.typeSchema(NotFound),
+  {
+    strict: true,
+    decode: (wire) => new NotFound({ entity: wire.entity, id: wire.id }),
+    encode: (error) => ({ status: "error" as const, code: "not_found" as const, message: error.message, entity: error.entity, id: error.id })
+  }
+).annotations(HttpApiSchema.annotations({ status: 404, description: "No such record in the caller's account (`not_found`)" }))
+
+export const InvalidActionError = Schema.transform(
+  envelope("invalid_action", { entity: Schema.String, id: Schema.String, action: Schema.String, current_status: Schema.String }),
+  Schema.typeSchema(InvalidAction),
+  {
+    strict: true,
+    decode: (wire) => new InvalidAction({ entity: wire.entity, id: wire.id, action: wire.action, status: wire.current_status }),
+    encode: (error) => ({
+      status: "error" as const,
+      code: "invalid_action" as const,
+      message: error.message,
+      entity: error.entity,
+      id: error.id,
+      action: error.action,
+      current_status: error.status
+    })
+  }
+).annotations(HttpApiSchema.annotations({ status: 409, description: "Not allowed in the record's current status (`invalid_action`)" }))
+
+export const ConflictError = Schema.transform(
+  envelope("conflict", {}),
+  Schema.typeSchema(Conflict),
+  {
+    strict: true,
+    decode: (wire) => new Conflict({ message: wire.message }),
+    encode: (error) => ({ status: "error" as const, code: "conflict" as const, message: error.message })
+  }
+).annotations(HttpApiSchema.annotations({ status: 409, description: "Breaks a uniqueness or reference rule (`conflict`)" }))
+
+export const UnauthenticatedError = Schema.transform(
+  envelope("unauthorized", {}),
+  Schema.typeSchema(Unauthenticated),
+  {
+    strict: true,
+    decode: (wire) => new Unauthenticated({ message: wire.message }),
+    encode: (error) => ({ status: "error" as const, code: "unauthorized" as const, message: error.message })
+  }
+).annotations(HttpApiSchema.annotations({ status: 401, description: "Missing, unknown, suspended, revoked or expired token (`unauthorized`)" }))
+
+export const NotPermittedError = Schema.transform(
+  envelope("forbidden", {}),
+  Schema.typeSchema(NotPermitted),
+  {
+    strict: true,
+    decode: (wire) => new NotPermitted({ message: wire.message }),
+    encode: (error) => ({ status: "error" as const, code: "forbidden" as const, message: error.message })
+  }
+).annotations(HttpApiSchema.annotations({ status: 403, description: "The token's scope does not reach this action (`forbidden`)" }))
+
+/** The codes of failures that happen before a handler runs. */
+export type TransportCode = "bad_request" | "validation_errors" | "not_found" | "payload_too_large" | "internal_error"
+
+/** An error envelope for a failure outside the domain: unreadable body, unknown route, too large. */
+export const transportError = (
+  status: number,
+  code: TransportCode,
+  message: string,
+  errors?: Readonly<Record<string, ReadonlyArray<string>>>
+): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.unsafeJson(errors === undefined ? { status: "error", code, message } : { status: "error", code, message, errors }, { status })

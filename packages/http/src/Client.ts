@@ -1,0 +1,257 @@
+/**
+ * The `Ledger` over HTTP: a client derived from the contract, so an embedding service can swap
+ * the local ledger for a remote one without changing a line. Every request carries the session's
+ * bearer token; the server authenticates each one, so a token revoked mid-session stops working
+ * at its next call (which then dies with the `Unauthenticated` failure, since no use case
+ * declares it). Failures of the transport itself (no server, a broken connection) are defects:
+ * the port's use cases declare only the domain's failures.
+ */
+import {
+  type Commands,
+  Conflict,
+  InvalidAction,
+  InvalidInput,
+  Ledger,
+  type LedgerSession,
+  NotFound,
+  NotPermitted,
+  Unauthenticated
+} from "@agentledger/domain"
+import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { Effect, Layer } from "effect"
+import { LedgerApi, type PageQuery } from "./Api.js"
+import { paged } from "./Envelope.js"
+
+export interface ClientOptions {
+  /** Where the server listens, e.g. `http://127.0.0.1:4318`. */
+  readonly baseUrl: string
+  /** The operator token, needed only for `createAccount`. */
+  readonly operatorToken?: string | undefined
+}
+
+type DomainError = InvalidInput | NotFound | InvalidAction | Conflict | Unauthenticated | NotPermitted
+type Tag = DomainError["_tag"]
+
+const isDomainError = (error: unknown): error is DomainError =>
+  error instanceof InvalidInput || error instanceof NotFound || error instanceof InvalidAction ||
+  error instanceof Conflict || error instanceof Unauthenticated || error instanceof NotPermitted
+
+/** Keeps the failures a use case declares; anything else the server or the transport says is a defect. */
+const only = <const Tags extends ReadonlyArray<Tag>>(...tags: Tags) => {
+  const declared = (error: unknown): error is Extract<DomainError, { readonly _tag: Tags[number] }> =>
+    isDomainError(error) && tags.some((tag) => tag === error._tag)
+  return <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, Extract<DomainError, { readonly _tag: Tags[number] }>, R> =>
+    Effect.catchAll(effect, (error) => (declared(error) ? Effect.fail(error) : Effect.die(error)))
+}
+
+const headers = (options?: Commands.MutationOptions): { readonly "idempotency-key"?: string } =>
+  options?.idempotencyKey === undefined ? {} : { "idempotency-key": options.idempotencyKey }
+
+/** A page request as the Prefactor query parameters. */
+export const pageQuery = (request: Commands.ListRequest): PageQuery => ({
+  "pagination[offset]": request.offset,
+  "pagination[page_size]": request.page_size,
+  ...(request.sorting === undefined ? {} : { sorting: request.sorting })
+})
+
+const details = <A>(envelope: { readonly details: A }): A => envelope.details
+
+const clientFor = (options: ClientOptions, token: string) =>
+  HttpApiClient.make(LedgerApi, {
+    baseUrl: options.baseUrl,
+    transformClient: HttpClient.mapRequest(HttpClientRequest.bearerToken(token))
+  })
+
+type Api = Effect.Effect.Success<ReturnType<typeof clientFor>>
+
+const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession => ({
+  principal,
+
+  createEnvironment: (input, options) =>
+    api.environments.create({ payload: { details: input }, headers: headers(options) }).pipe(Effect.map(details), only("InvalidInput", "Conflict", "NotPermitted")),
+  getEnvironment: (id) => api.environments.get({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+  listEnvironments: (request) => api.environments.list({ urlParams: pageQuery(request) }).pipe(Effect.map(paged), only("InvalidInput", "NotPermitted")),
+  updateEnvironment: (id, input, options) =>
+    api.environments.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("InvalidInput", "NotFound", "Conflict", "NotPermitted")
+    ),
+  deleteEnvironment: (id, options) =>
+    api.environments.delete({ path: { id }, headers: headers(options) }).pipe(Effect.map(details), only("NotFound", "Conflict", "NotPermitted", "InvalidInput")),
+
+  createToken: (input, options) =>
+    api.tokens.create({ payload: { details: input }, headers: headers(options) }).pipe(only("InvalidInput", "NotFound", "Conflict", "NotPermitted")),
+  getToken: (id) => api.tokens.get({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+  listTokens: (request) => api.tokens.list({ urlParams: pageQuery(request) }).pipe(Effect.map(paged), only("InvalidInput", "NotPermitted")),
+  suspendToken: (id, options) =>
+    api.tokens.suspend({ path: { id }, payload: null, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
+    ),
+  activateToken: (id, options) =>
+    api.tokens.activate({ path: { id }, payload: null, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
+    ),
+  revokeToken: (id, options) =>
+    api.tokens.revoke({ path: { id }, payload: null, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
+    ),
+  expireToken: (id, options) =>
+    api.tokens.expire({ path: { id }, payload: null, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
+    ),
+  deleteToken: (id, options) =>
+    api.tokens.delete({ path: { id }, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
+    ),
+
+  createAgent: (input, options) =>
+    api.agents.create({ payload: { details: input }, headers: headers(options) }).pipe(Effect.map(details), only("InvalidInput", "NotFound", "Conflict", "NotPermitted")),
+  getAgent: (id) => api.agents.get({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+  findAgentByExternalIdentifier: (externalIdentifier) =>
+    api.agents.show({ urlParams: { external_identifier: externalIdentifier } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+  listAgents: (request) =>
+    api.agents.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(Effect.map(paged), only("InvalidInput", "NotPermitted")),
+  updateAgent: (id, input, options) =>
+    api.agents.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")
+    ),
+  retireAgent: (id, options) =>
+    api.agents.retire({ path: { id }, payload: null, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
+    ),
+  reinstateAgent: (id, options) =>
+    api.agents.reinstate({ path: { id }, payload: null, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
+    ),
+  deleteAgent: (id, options) =>
+    api.agents.delete({ path: { id }, headers: headers(options) }).pipe(Effect.map(details), only("NotFound", "Conflict", "NotPermitted", "InvalidInput")),
+
+  registerRun: (input, options) =>
+    api.instances.register({ payload: input, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")
+    ),
+  startRun: (id, input, options) =>
+    api.instances.start({ path: { id }, payload: input, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("NotFound", "InvalidAction", "InvalidInput", "Conflict")
+    ),
+  finishRun: (id, input, options) =>
+    api.instances.finish({ path: { id }, payload: input, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("NotFound", "InvalidAction", "InvalidInput", "Conflict")
+    ),
+  terminateRun: (id, input, options) =>
+    api.instances.terminate({ path: { id }, payload: input, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("NotFound", "InvalidAction", "InvalidInput", "NotPermitted", "Conflict")
+    ),
+  recordSpan: (input, options) =>
+    api.spans.create({ payload: { details: input }, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("InvalidInput", "NotFound", "InvalidAction", "Conflict")
+    ),
+  recordSpans: (inputs, options) =>
+    api.spans.createMany({ payload: { details: inputs }, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("InvalidInput", "NotFound", "InvalidAction", "Conflict")
+    ),
+  finishSpan: (id, input, options) =>
+    api.spans.finish({ path: { id }, payload: input, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("NotFound", "InvalidAction", "InvalidInput", "Conflict")
+    ),
+
+  getInstance: (id) => api.instances.get({ path: { id } }).pipe(Effect.map(details), only("NotFound")),
+  listInstances: (request) =>
+    api.instances.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(Effect.map(paged), only("InvalidInput", "NotPermitted")),
+  getTimeline: (id) => api.instances.timeline({ path: { id } }).pipe(Effect.map(details), only("NotFound")),
+  getSpan: (id) => api.spans.get({ path: { id } }).pipe(Effect.map(details), only("NotFound")),
+  listSpans: (request) =>
+    api.spans.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(Effect.map(paged), only("InvalidInput", "NotFound", "NotPermitted")),
+  getRiskReport: (id) => api.instances.risk({ path: { id } }).pipe(Effect.map(details), only("NotFound")),
+
+  getVersion: (id) => api.versions.get({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+  listVersions: (request) =>
+    api.versions.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(Effect.map(paged), only("InvalidInput", "NotFound", "NotPermitted")),
+  getSchemaVersion: (id) => api.schemaVersions.get({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+  listSchemaVersions: (request) =>
+    api.schemaVersions.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(Effect.map(paged), only("InvalidInput", "NotFound", "NotPermitted")),
+  getVersionRisk: (id) => api.versions.risk({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+
+  createDeployment: (input, options) =>
+    api.deployments.create({ payload: { details: input }, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("InvalidInput", "NotFound", "Conflict", "NotPermitted")
+    ),
+  getDeployment: (id) => api.deployments.get({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+  listDeployments: (request) =>
+    api.deployments.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(Effect.map(paged), only("InvalidInput", "NotPermitted")),
+  updateDeployment: (id, input, options) =>
+    api.deployments.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("InvalidInput", "NotFound", "NotPermitted", "Conflict")
+    ),
+  rollbackDeployment: (id, input, options) =>
+    api.deployments.rollback({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")
+    ),
+  deleteDeployment: (id, options) =>
+    api.deployments.delete({ path: { id }, headers: headers(options) }).pipe(Effect.map(details), only("NotFound", "Conflict", "NotPermitted", "InvalidInput")),
+
+  createRiskProfile: (input, options) =>
+    api.riskProfiles.create({ payload: { details: input }, headers: headers(options) }).pipe(Effect.map(details), only("InvalidInput", "NotPermitted", "Conflict")),
+  getRiskProfile: (id) => api.riskProfiles.get({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+  listRiskProfiles: (request) =>
+    api.riskProfiles.list({ urlParams: pageQuery(request) }).pipe(Effect.map(paged), only("InvalidInput", "NotPermitted")),
+  listRiskProfileRevisions: (id) => api.riskProfiles.revisions({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+  updateRiskProfile: (id, input, options) =>
+    api.riskProfiles.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")
+    ),
+  deleteRiskProfile: (id, options) =>
+    api.riskProfiles.delete({ path: { id }, headers: headers(options) }).pipe(
+      Effect.map(details),
+      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
+    )
+})
+
+/** The `Ledger` of the server at `baseUrl`; needs an `HttpClient`. */
+export const make = (options: ClientOptions) =>
+  Effect.gen(function*() {
+    const context = yield* Effect.context<HttpClient.HttpClient>()
+    const connect = (token: string) => Effect.provide(clientFor(options, token), context)
+    const authenticate = (secret: string) =>
+      Effect.gen(function*() {
+        const api = yield* connect(secret)
+        const principal = yield* api.account.ping().pipe(Effect.map(details), only("Unauthenticated"))
+        return session(api, principal)
+      })
+    const createAccount = (input: { readonly name: string }) =>
+      Effect.gen(function*() {
+        const api = yield* connect(options.operatorToken ?? "")
+        return yield* api.admin.createAccount({ payload: { details: { name: input.name } } }).pipe(only("InvalidInput", "Conflict"))
+      })
+    return Ledger.of({
+      createAccount,
+      // A served store is bootstrapped by its server at start; a client never finds it empty.
+      bootstrap: () => Effect.succeed(null),
+      authenticate
+    })
+  })
+
+/** The `Ledger` over HTTP; needs an `HttpClient` (see `layerFetch`). */
+export const layer = (options: ClientOptions): Layer.Layer<Ledger, never, HttpClient.HttpClient> => Layer.effect(Ledger, make(options))
+
+/** The `Ledger` over HTTP with the platform's `fetch` (keep-alive connections). */
+export const layerFetch = (options: ClientOptions): Layer.Layer<Ledger> => layer(options).pipe(Layer.provide(FetchHttpClient.layer))

@@ -1,0 +1,154 @@
+/**
+ * The contract's handlers: each reads its request, calls one `Ledger` use case of the caller's
+ * session, and wraps the answer in its envelope. No rule of the product is decided here.
+ */
+import { Commands, Ledger, type LedgerSession, Unauthenticated } from "@agentledger/domain"
+import { HttpApiBuilder } from "@effect/platform"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { Authentication, CurrentSession, LedgerApi, OperatorAuthentication, type PageQuery } from "./Api.js"
+import { ok, summaries } from "./Envelope.js"
+
+const withSession = <A, E>(use: (session: LedgerSession) => Effect.Effect<A, E>): Effect.Effect<A, E, CurrentSession> =>
+  Effect.flatMap(CurrentSession, use)
+
+/** The idempotency key of a call: the body's `idempotency_key`, else the `Idempotency-Key` header. */
+const mutation = (
+  headers: { readonly "idempotency-key"?: string | undefined },
+  body?: { readonly idempotency_key?: string | undefined } | null
+): Commands.MutationOptions => {
+  const key = body?.idempotency_key ?? headers["idempotency-key"]
+  return key === undefined ? {} : { idempotencyKey: key }
+}
+
+/** The page request of a list's query: `pagination[...]`, and `sorting=-field` or `sorting[field]` + `sorting[direction]`. */
+export const listRequest = (query: PageQuery): Commands.ListRequest => {
+  const field = query["sorting[field]"]
+  const sorting = query.sorting ?? (field === undefined ? undefined : `${query["sorting[direction]"] === "desc" ? "-" : ""}${field}`)
+  return {
+    offset: query["pagination[offset]"] ?? 0,
+    page_size: query["pagination[page_size]"] ?? 25,
+    ...(sorting === undefined ? {} : { sorting })
+  }
+}
+
+const defaultFinishRun = Commands.FinishRun.make({ status: "complete" })
+const defaultFinishSpan = Commands.FinishSpan.make({ status: "complete" })
+
+const account = HttpApiBuilder.group(LedgerApi, "account", (handlers) =>
+  handlers.handle("ping", () => withSession((session) => Effect.succeed(ok(session.principal)))))
+
+const admin = HttpApiBuilder.group(LedgerApi, "admin", (handlers) =>
+  Effect.gen(function*() {
+    const ledger = yield* Ledger
+    return handlers.handle("createAccount", ({ payload }) => ledger.createAccount({ name: payload.details.name }))
+  }))
+
+const tokens = HttpApiBuilder.group(LedgerApi, "tokens", (handlers) =>
+  handlers
+    .handle("create", ({ headers, payload }) => withSession((s) => s.createToken(payload.details, mutation(headers, payload))))
+    .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listTokens(listRequest(urlParams)), summaries)))
+    .handle("get", ({ path }) => withSession((s) => Effect.map(s.getToken(path.id), ok)))
+    .handle("suspend", ({ headers, path, payload }) => withSession((s) => Effect.map(s.suspendToken(path.id, mutation(headers, payload)), ok)))
+    .handle("activate", ({ headers, path, payload }) => withSession((s) => Effect.map(s.activateToken(path.id, mutation(headers, payload)), ok)))
+    .handle("revoke", ({ headers, path, payload }) => withSession((s) => Effect.map(s.revokeToken(path.id, mutation(headers, payload)), ok)))
+    .handle("expire", ({ headers, path, payload }) => withSession((s) => Effect.map(s.expireToken(path.id, mutation(headers, payload)), ok)))
+    .handle("delete", ({ headers, path }) => withSession((s) => Effect.map(s.deleteToken(path.id, mutation(headers)), ok))))
+
+const environments = HttpApiBuilder.group(LedgerApi, "environments", (handlers) =>
+  handlers
+    .handle("create", ({ headers, payload }) => withSession((s) => Effect.map(s.createEnvironment(payload.details, mutation(headers, payload)), ok)))
+    .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listEnvironments(listRequest(urlParams)), summaries)))
+    .handle("get", ({ path }) => withSession((s) => Effect.map(s.getEnvironment(path.id), ok)))
+    .handle("update", ({ headers, path, payload }) =>
+      withSession((s) => Effect.map(s.updateEnvironment(path.id, payload.details, mutation(headers, payload)), ok)))
+    .handle("delete", ({ headers, path }) => withSession((s) => Effect.map(s.deleteEnvironment(path.id, mutation(headers)), ok))))
+
+const agents = HttpApiBuilder.group(LedgerApi, "agents", (handlers) =>
+  handlers
+    .handle("create", ({ headers, payload }) => withSession((s) => Effect.map(s.createAgent(payload.details, mutation(headers, payload)), ok)))
+    .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listAgents({ ...urlParams, ...listRequest(urlParams) }), summaries)))
+    .handle("show", ({ urlParams }) => withSession((s) => Effect.map(s.findAgentByExternalIdentifier(urlParams.external_identifier), ok)))
+    .handle("get", ({ path }) => withSession((s) => Effect.map(s.getAgent(path.id), ok)))
+    .handle("update", ({ headers, path, payload }) =>
+      withSession((s) => Effect.map(s.updateAgent(path.id, payload.details, mutation(headers, payload)), ok)))
+    .handle("retire", ({ headers, path, payload }) => withSession((s) => Effect.map(s.retireAgent(path.id, mutation(headers, payload)), ok)))
+    .handle("reinstate", ({ headers, path, payload }) => withSession((s) => Effect.map(s.reinstateAgent(path.id, mutation(headers, payload)), ok)))
+    .handle("delete", ({ headers, path }) => withSession((s) => Effect.map(s.deleteAgent(path.id, mutation(headers)), ok))))
+
+const versions = HttpApiBuilder.group(LedgerApi, "versions", (handlers) =>
+  handlers
+    .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listVersions({ ...urlParams, ...listRequest(urlParams) }), summaries)))
+    .handle("get", ({ path }) => withSession((s) => Effect.map(s.getVersion(path.id), ok)))
+    .handle("risk", ({ path }) => withSession((s) => Effect.map(s.getVersionRisk(path.id), ok))))
+
+const schemaVersions = HttpApiBuilder.group(LedgerApi, "schemaVersions", (handlers) =>
+  handlers
+    .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listSchemaVersions({ ...urlParams, ...listRequest(urlParams) }), summaries)))
+    .handle("get", ({ path }) => withSession((s) => Effect.map(s.getSchemaVersion(path.id), ok))))
+
+const deployments = HttpApiBuilder.group(LedgerApi, "deployments", (handlers) =>
+  handlers
+    .handle("create", ({ headers, payload }) => withSession((s) => Effect.map(s.createDeployment(payload.details, mutation(headers, payload)), ok)))
+    .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listDeployments({ ...urlParams, ...listRequest(urlParams) }), summaries)))
+    .handle("get", ({ path }) => withSession((s) => Effect.map(s.getDeployment(path.id), ok)))
+    .handle("update", ({ headers, path, payload }) =>
+      withSession((s) => Effect.map(s.updateDeployment(path.id, payload.details, mutation(headers, payload)), ok)))
+    .handle("rollback", ({ headers, path, payload }) =>
+      withSession((s) => Effect.map(s.rollbackDeployment(path.id, payload.details, mutation(headers, payload)), ok)))
+    .handle("delete", ({ headers, path }) => withSession((s) => Effect.map(s.deleteDeployment(path.id, mutation(headers)), ok))))
+
+const riskProfiles = HttpApiBuilder.group(LedgerApi, "riskProfiles", (handlers) =>
+  handlers
+    .handle("create", ({ headers, payload }) => withSession((s) => Effect.map(s.createRiskProfile(payload.details, mutation(headers, payload)), ok)))
+    .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listRiskProfiles(listRequest(urlParams)), summaries)))
+    .handle("get", ({ path }) => withSession((s) => Effect.map(s.getRiskProfile(path.id), ok)))
+    .handle("revisions", ({ path }) => withSession((s) => Effect.map(s.listRiskProfileRevisions(path.id), ok)))
+    .handle("update", ({ headers, path, payload }) =>
+      withSession((s) => Effect.map(s.updateRiskProfile(path.id, payload.details, mutation(headers, payload)), ok)))
+    .handle("delete", ({ headers, path }) => withSession((s) => Effect.map(s.deleteRiskProfile(path.id, mutation(headers)), ok))))
+
+const instances = HttpApiBuilder.group(LedgerApi, "instances", (handlers) =>
+  handlers
+    .handle("register", ({ headers, payload }) => withSession((s) => Effect.map(s.registerRun(payload, mutation(headers, payload)), ok)))
+    .handle("start", ({ headers, path, payload }) => withSession((s) => Effect.map(s.startRun(path.id, payload ?? {}, mutation(headers, payload)), ok)))
+    .handle("finish", ({ headers, path, payload }) =>
+      withSession((s) => Effect.map(s.finishRun(path.id, payload ?? defaultFinishRun, mutation(headers, payload)), ok)))
+    .handle("terminate", ({ headers, path, payload }) => withSession((s) => Effect.map(s.terminateRun(path.id, payload, mutation(headers, payload)), ok)))
+    .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listInstances({ ...urlParams, ...listRequest(urlParams) }), summaries)))
+    .handle("get", ({ path }) => withSession((s) => Effect.map(s.getInstance(path.id), ok)))
+    .handle("timeline", ({ path }) => withSession((s) => Effect.map(s.getTimeline(path.id), ok)))
+    .handle("risk", ({ path }) => withSession((s) => Effect.map(s.getRiskReport(path.id), ok))))
+
+const spans = HttpApiBuilder.group(LedgerApi, "spans", (handlers) =>
+  handlers
+    .handle("create", ({ headers, payload }) => withSession((s) => Effect.map(s.recordSpan(payload.details, mutation(headers, payload)), ok)))
+    .handle("createMany", ({ headers, payload }) => withSession((s) => Effect.map(s.recordSpans(payload.details, mutation(headers, payload)), ok)))
+    .handle("finish", ({ headers, path, payload }) =>
+      withSession((s) => Effect.map(s.finishSpan(path.id, payload ?? defaultFinishSpan, mutation(headers, payload)), ok)))
+    .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listSpans({ ...urlParams, ...listRequest(urlParams) }), summaries)))
+    .handle("get", ({ path }) => withSession((s) => Effect.map(s.getSpan(path.id), ok))))
+
+/** Every request's bearer token becomes its session; a revoked token stops working at once. */
+const authentication = Layer.effect(
+  Authentication,
+  Effect.map(Ledger, (ledger) => ({ bearer: (token: Redacted.Redacted<string>) => ledger.authenticate(Redacted.value(token)) }))
+)
+
+const operatorRefused = new Unauthenticated({ message: "the operator API needs the operator token" })
+
+/** The operator's token (AGENTLEDGER_OPERATOR_TOKEN); without one, the operator API refuses everyone. */
+const operatorAuthentication = (operatorToken: Option.Option<Redacted.Redacted<string>>) =>
+  Layer.succeed(OperatorAuthentication, {
+    bearer: (token: Redacted.Redacted<string>) =>
+      Option.isSome(operatorToken) && Redacted.value(operatorToken.value).length > 0 &&
+        Redacted.value(token) === Redacted.value(operatorToken.value)
+        ? Effect.void
+        : Effect.fail(operatorRefused)
+  })
+
+/** The implemented contract; needs the `Ledger`. */
+export const layer = (options: { readonly operatorToken: Option.Option<Redacted.Redacted<string>> }) =>
+  HttpApiBuilder.api(LedgerApi).pipe(
+    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans]),
+    Layer.provide([authentication, operatorAuthentication(options.operatorToken)])
+  )

@@ -1,0 +1,104 @@
+/**
+ * The HTTP server: the implemented contract on `@effect/platform-node`, with the OpenAPI document
+ * at `/openapi.json`, its docs page at `/docs`, a body limit, request logs, and every failure that
+ * never reaches a handler (an unreadable body, an unknown route, a body too large, a bug) answered
+ * with the Prefactor error envelope instead of an empty body.
+ */
+import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer, HttpServerRequest } from "@effect/platform"
+import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Cause, Effect, Layer, Option, type Redacted } from "effect"
+import { createServer } from "node:http"
+import { transportError } from "./ApiError.js"
+import * as Handlers from "./Handlers.js"
+
+/** What a server needs besides the `Ledger`. */
+export interface ServerOptions {
+  readonly host: string
+  /** 0 picks a free port; `HttpServer.HttpServer`'s address tells which. */
+  readonly port: number
+  /** Larger bodies are refused with 413 before they are read (default 5 MiB). */
+  readonly maxBodyBytes?: number
+  /** The token of the operator API; without one that API refuses every caller. */
+  readonly operatorToken?: Option.Option<Redacted.Redacted<string>>
+  /** Log one line per request (default true). */
+  readonly logRequests?: boolean
+}
+
+export const defaultMaxBodyBytes = 5 * 1024 * 1024
+
+const issuesByField = (error: HttpApiDecodeError): Record<string, Array<string>> => {
+  const errors: Record<string, Array<string>> = {}
+  for (const issue of error.issues) {
+    const field = issue.path.length === 0 ? "body" : issue.path.map(String).join(".")
+    const messages = errors[field] ?? []
+    messages.push(issue.message)
+    errors[field] = messages
+  }
+  return errors
+}
+
+const isTooLarge = (defect: unknown): boolean =>
+  defect instanceof Error && defect.cause instanceof Error && defect.cause.message === "maxBytes exceeded"
+
+const hasTag = (value: unknown, tag: string): boolean =>
+  typeof value === "object" && value !== null && "_tag" in value && value._tag === tag
+
+/**
+ * Turns what the contract cannot encode into enveloped answers: request-shape failures (400
+ * `validation_errors` with field errors), unreadable JSON (400 `bad_request`), bodies over the
+ * limit (413), unknown routes (404); anything else is a bug: logged, and a 500 envelope.
+ * Domain failures pass through to be encoded by the contract's declared errors.
+ */
+const envelopes = (maxBodyBytes: number) =>
+  HttpApiBuilder.middleware((app) =>
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const length = Number(request.headers["content-length"] ?? "0")
+      if (length > maxBodyBytes) {
+        return transportError(413, "payload_too_large", `the body is ${length} bytes; the limit is ${maxBodyBytes}`)
+      }
+      return yield* app
+    }).pipe(
+      HttpServerRequest.withMaxBodySize(Option.some(maxBodyBytes)),
+      Effect.catchAllCause((cause) => {
+        const failure = Cause.failureOption(cause)
+        if (Option.isSome(failure)) {
+          const error: unknown = failure.value
+          if (error instanceof HttpApiDecodeError) {
+            return Effect.succeed(transportError(400, "validation_errors", error.message, issuesByField(error)))
+          }
+          if (hasTag(error, "RouteNotFound")) return Effect.succeed(transportError(404, "not_found", "no such route"))
+          return Effect.failCause(cause)
+        }
+        if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+        const defect = Cause.squash(cause)
+        if (hasTag(defect, "RequestError")) {
+          return Effect.succeed(
+            isTooLarge(defect)
+              ? transportError(413, "payload_too_large", `the body exceeds the limit of ${maxBodyBytes} bytes`)
+              : transportError(400, "bad_request", "the body is not valid JSON")
+          )
+        }
+        return Effect.logError("request failed with a defect", cause).pipe(
+          Effect.as(transportError(500, "internal_error", "the server failed; the failure is logged"))
+        )
+      })
+    )
+  )
+
+/** The contract served on a router, with its docs; needs `Ledger` and an `HttpServer`. */
+export const routes = (options: Omit<ServerOptions, "host" | "port">) =>
+  HttpApiBuilder.serve(options.logRequests === false ? (app) => app : HttpMiddleware.logger).pipe(
+    Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+    Layer.provide(envelopes(options.maxBodyBytes ?? defaultMaxBodyBytes)),
+    Layer.provide(Handlers.layer({ operatorToken: options.operatorToken ?? Option.none() }))
+  )
+
+/** The server on a Node `http` server at `host:port`; logs its address, and offers the `HttpServer` (its address). */
+export const layer = (options: ServerOptions) =>
+  routes(options).pipe(
+    HttpServer.withLogAddress,
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port }))
+  )

@@ -1,0 +1,11 @@
+/**
+ * @agentledger/http — agentledger over HTTP: the Prefactor-compatible contract, the server that
+ * implements it over the `Ledger`, and the client that implements the `Ledger` over it.
+ */
+export * as Api from "./Api.js"
+export * as ApiError from "./ApiError.js"
+export * as Envelope from "./Envelope.js"
+export * as Resources from "./Resources.js"
+export * as Handlers from "./Handlers.js"
+export * as Server from "./Server.js"
+export * as Client from "./Client.js"
