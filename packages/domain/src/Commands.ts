@@ -3,7 +3,8 @@
  * them, the testkit derives its arbitraries from them, and the Ledger takes their decoded types.
  * Field names are the Prefactor API's.
  */
-import { Schema } from "effect"
+import { Either, Schema } from "effect"
+import { InvalidInput } from "./Errors.js"
 import { ActivitySchemaInput } from "./ActivitySchema.js"
 import { VersionMetadataInput } from "./AgentVersion.js"
 import { TokenScope } from "./ApiToken.js"
@@ -186,3 +187,22 @@ export type ListDeployments = typeof ListDeployments.Type
 
 export const ListOfAgent = Schema.extend(ListRequest, Schema.Struct({ agent_id: AgentId }))
 export type ListOfAgent = typeof ListOfAgent.Type
+
+/** Bulk requests: every item names its idempotency key, 8–64 characters, unique in the request. */
+export const bulkKeyLength = { min: 8, max: maxIdempotencyKeyLength } as const
+export const maxBulkItems = 1000
+
+/** Checks a bulk request's keys before any item runs, so a bad request changes nothing. */
+export const validateBulkKeys = (keys: ReadonlyArray<string>): Either.Either<ReadonlyArray<string>, InvalidInput> => {
+  if (keys.length === 0) return Either.left(InvalidInput.field("items", "must hold at least one item"))
+  if (keys.length > maxBulkItems) return Either.left(InvalidInput.field("items", `must hold at most ${maxBulkItems} items`))
+  const seen = new Set<string>()
+  for (const [index, key] of keys.entries()) {
+    if (key.length < bulkKeyLength.min || key.length > bulkKeyLength.max) {
+      return Either.left(InvalidInput.field(`items.${index}.idempotency_key`, `must be ${bulkKeyLength.min}–${bulkKeyLength.max} characters`))
+    }
+    if (seen.has(key)) return Either.left(InvalidInput.field(`items.${index}.idempotency_key`, `repeats ${key}; keys must be unique in a request`))
+    seen.add(key)
+  }
+  return Either.right(keys)
+}

@@ -21,6 +21,7 @@ import {
   NotPermittedError,
   UnauthenticatedError
 } from "./ApiError.js"
+import { BulkRequest, BulkResponse } from "./Bulk.js"
 import { Details, List } from "./Envelope.js"
 import {
   AccountResource,
@@ -348,6 +349,12 @@ export class SpanGroup extends HttpApiGroup.make("spans")
   .middleware(Authentication)
 {}
 
+export class BulkGroup extends HttpApiGroup.make("bulk")
+  .add(HttpApiEndpoint.post("run", "/bulk").setPayload(BulkRequest).addSuccess(BulkResponse))
+  .annotate(OpenApi.Description, "Several calls in one request: in order, one transaction each, stopping at the first error")
+  .middleware(Authentication)
+{}
+
 /** The whole API. Domain failures are declared once, here, with their status and envelope. */
 export class LedgerApi extends HttpApi.make("agentledger")
   .add(AccountGroup)
@@ -361,6 +368,7 @@ export class LedgerApi extends HttpApi.make("agentledger")
   .add(RiskProfileGroup)
   .add(InstanceGroup)
   .add(SpanGroup)
+  .add(BulkGroup)
   .addError(InvalidInputError)
   .addError(NotFoundError)
   .addError(InvalidActionError)

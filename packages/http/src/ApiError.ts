@@ -71,14 +71,14 @@ export const UnauthenticatedError = Schema.transform(
 ).annotations(HttpApiSchema.annotations({ status: 401, description: "Missing, unknown, suspended, revoked or expired token (`unauthorized`)" }))
 
 export const NotPermittedError = Schema.transform(
-  envelope("forbidden", {}),
+  envelope("not_permitted", {}),
   Schema.typeSchema(NotPermitted),
   {
     strict: true,
     decode: (wire) => new NotPermitted({ message: wire.message }),
-    encode: (error) => ({ status: "error" as const, code: "forbidden" as const, message: error.message })
+    encode: (error) => ({ status: "error" as const, code: "not_permitted" as const, message: error.message })
   }
-).annotations(HttpApiSchema.annotations({ status: 403, description: "The token's scope does not reach this action (`forbidden`)" }))
+).annotations(HttpApiSchema.annotations({ status: 403, description: "The token's scope does not reach this action (`not_permitted`)" }))
 
 /** The codes of failures that happen before a handler runs. */
 export type TransportCode = "bad_request" | "validation_errors" | "not_found" | "payload_too_large" | "internal_error"

@@ -2,11 +2,24 @@
  * The contract's handlers: each reads its request, calls one `Ledger` use case of the caller's
  * session, and wraps the answer in its envelope. No rule of the product is decided here.
  */
-import { Commands, Ledger, type LedgerSession, Unauthenticated } from "@agentledger/domain"
+import {
+  Commands,
+  type Conflict,
+  type InvalidAction,
+  type InvalidInput,
+  Ledger,
+  type LedgerSession,
+  type NotFound,
+  type NotPermitted,
+  Unauthenticated
+} from "@agentledger/domain"
 import { HttpApiBuilder } from "@effect/platform"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { Effect, Either, Layer, Option, Redacted } from "effect"
 import { Authentication, CurrentSession, LedgerApi, OperatorAuthentication, type PageQuery } from "./Api.js"
+import type { BulkItem, BulkOutput } from "./Bulk.js"
 import { ok, summaries } from "./Envelope.js"
+
+type DomainError = InvalidInput | NotFound | InvalidAction | Conflict | Unauthenticated | NotPermitted
 
 const withSession = <A, E>(use: (session: LedgerSession) => Effect.Effect<A, E>): Effect.Effect<A, E, CurrentSession> =>
   Effect.flatMap(CurrentSession, use)
@@ -128,6 +141,48 @@ const spans = HttpApiBuilder.group(LedgerApi, "spans", (handlers) =>
     .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listSpans({ ...urlParams, ...listRequest(urlParams) }), summaries)))
     .handle("get", ({ path }) => withSession((s) => Effect.map(s.getSpan(path.id), ok))))
 
+/** One bulk item: the use case its `_type` names, under its own idempotency key. */
+const runItem = (s: LedgerSession, item: BulkItem): Effect.Effect<BulkOutput, DomainError> => {
+  const options = { idempotencyKey: item.idempotency_key }
+  switch (item._type) {
+    case "agent_instances/register": {
+      const { _type, idempotency_key: _, ...input } = item
+      return Effect.map(s.registerRun(input, options), (details) => ({ status: "success" as const, _type, details }))
+    }
+    case "agent_instances/start": {
+      const { _type, idempotency_key: _, agent_instance_id, ...input } = item
+      return Effect.map(s.startRun(agent_instance_id, input, options), (details) => ({ status: "success" as const, _type, details }))
+    }
+    case "agent_instances/finish": {
+      const { _type, idempotency_key: _, agent_instance_id, ...input } = item
+      return Effect.map(s.finishRun(agent_instance_id, input, options), (details) => ({ status: "success" as const, _type, details }))
+    }
+    case "agent_spans/create":
+      return Effect.map(s.recordSpan(item.details, options), (details) => ({ status: "success" as const, _type: item._type, details }))
+    case "agent_spans/finish": {
+      const { _type, idempotency_key: _, agent_span_id, ...input } = item
+      return Effect.map(s.finishSpan(agent_span_id, input, options), (details) => ({ status: "success" as const, _type, details }))
+    }
+    case "agents/create":
+      return Effect.map(s.createAgent(item.details, options), (details) => ({ status: "success" as const, _type: item._type, details }))
+  }
+}
+
+const bulk = HttpApiBuilder.group(LedgerApi, "bulk", (handlers) =>
+  handlers.handle("run", ({ payload }) =>
+    withSession((s) =>
+      Effect.gen(function*() {
+        yield* Commands.validateBulkKeys(payload.items.map((item) => item.idempotency_key))
+        const outputs: Record<string, BulkOutput> = {}
+        for (const item of payload.items) {
+          const result = yield* Effect.either(runItem(s, item))
+          outputs[item.idempotency_key] = Either.merge(result)
+          if (Either.isLeft(result)) break
+        }
+        return { status: "success" as const, outputs }
+      })
+    )))
+
 /** Every request's bearer token becomes its session; a revoked token stops working at once. */
 const authentication = Layer.effect(
   Authentication,
@@ -149,6 +204,6 @@ const operatorAuthentication = (operatorToken: Option.Option<Redacted.Redacted<s
 /** The implemented contract; needs the `Ledger`. */
 export const layer = (options: { readonly operatorToken: Option.Option<Redacted.Redacted<string>> }) =>
   HttpApiBuilder.api(LedgerApi).pipe(
-    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans]),
+    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, bulk]),
     Layer.provide([authentication, operatorAuthentication(options.operatorToken)])
   )

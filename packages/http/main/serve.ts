@@ -1,0 +1,99 @@
+/**
+ * The main job (`npm start`): the agentledger server on `127.0.0.1:4318`.
+ *
+ * Settings, each a flag or an environment variable: `--host`/`AGENTLEDGER_HOST`,
+ * `--port`/`AGENTLEDGER_PORT`, `--data-dir`/`AGENTLEDGER_DATA_DIR` (embedded PGlite, default
+ * `./.agentledger`), `--memory` (in-memory store), `DATABASE_URL` (PostgreSQL),
+ * `--max-body-bytes`/`AGENTLEDGER_MAX_BODY_BYTES`, `AGENTLEDGER_OPERATOR_TOKEN` (enables the
+ * operator API), `AGENTLEDGER_BOOTSTRAP_TOKEN` (the first account's token, for scripted use).
+ *
+ * This folder is the composition root: the one place that picks a store adapter for the server,
+ * so the adapters themselves never import each other.
+ */
+import { Ids, Ledger, LedgerLive, type LedgerStore } from "@agentledger/domain"
+import { MemoryStore } from "@agentledger/store-memory"
+import { PgStore } from "@agentledger/store-postgres"
+import { NodeRuntime } from "@effect/platform-node"
+import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { mkdirSync } from "node:fs"
+import { join, resolve } from "node:path"
+import { parseArgs } from "node:util"
+import { Server } from "../src/index.js"
+
+const { values: flags } = parseArgs({
+  options: {
+    host: { type: "string" },
+    port: { type: "string" },
+    "data-dir": { type: "string" },
+    memory: { type: "boolean", default: false },
+    "max-body-bytes": { type: "string" },
+    help: { type: "boolean", default: false }
+  },
+  strict: true
+})
+
+if (flags.help) {
+  process.stdout.write(`agentledger serve [--host 127.0.0.1] [--port 4318] [--data-dir ./.agentledger | --memory] [--max-body-bytes 5242880]
+Environment: AGENTLEDGER_HOST, AGENTLEDGER_PORT, AGENTLEDGER_DATA_DIR, AGENTLEDGER_MAX_BODY_BYTES, DATABASE_URL,
+             AGENTLEDGER_BOOTSTRAP_TOKEN, AGENTLEDGER_OPERATOR_TOKEN
+`)
+  process.exit(0)
+}
+
+const env = (name: string): string | undefined => {
+  const value = process.env[name]
+  return value === undefined || value === "" ? undefined : value
+}
+
+const integer = (name: string, text: string | undefined, fallback: number): number => {
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 0) {
+    process.stderr.write(`${name} must be a whole number, not ${JSON.stringify(text)}\n`)
+    process.exit(2)
+  }
+  return value
+}
+
+const host = flags.host ?? env("AGENTLEDGER_HOST") ?? "127.0.0.1"
+const port = integer("--port", flags.port ?? env("AGENTLEDGER_PORT"), 4318)
+const maxBodyBytes = integer("--max-body-bytes", flags["max-body-bytes"] ?? env("AGENTLEDGER_MAX_BODY_BYTES"), Server.defaultMaxBodyBytes)
+const dataDir = resolve(flags["data-dir"] ?? env("AGENTLEDGER_DATA_DIR") ?? ".agentledger")
+const databaseUrl = env("DATABASE_URL")
+
+const chooseStore = (): { readonly layer: Layer.Layer<LedgerStore>; readonly description: string } => {
+  if (flags.memory) return { layer: MemoryStore.layer, description: "in-memory store (nothing survives a restart)" }
+  if (databaseUrl !== undefined) {
+    return { layer: PgStore.layerPgConfig({ url: Config.redacted("DATABASE_URL") }), description: "PostgreSQL at DATABASE_URL" }
+  }
+  mkdirSync(dataDir, { recursive: true })
+  return { layer: PgStore.layerPglite({ dataDir: join(dataDir, "pglite") }), description: `embedded PGlite in ${dataDir}` }
+}
+const store = chooseStore()
+
+/** On an empty store: one account, its default environments, and its one-time token, printed once. */
+const bootstrap = Layer.effectDiscard(Effect.gen(function*() {
+  const ledger = yield* Ledger
+  const preset = env("AGENTLEDGER_BOOTSTRAP_TOKEN")
+  const created = yield* ledger.bootstrap({ name: "Default account", secret: preset })
+  yield* Effect.logInfo(`store: ${store.description}`)
+  if (created === null) {
+    yield* Effect.logInfo("the store already holds accounts; use the token printed when it was first started")
+  } else if (preset !== undefined) {
+    yield* Effect.logInfo(`bootstrapped account ${created.account.id} with the token in AGENTLEDGER_BOOTSTRAP_TOKEN`)
+  } else {
+    yield* Effect.logInfo(`bootstrapped account ${created.account.id}; its account token (shown only now):`)
+    process.stdout.write(`\n    ${created.secret}\n\n`)
+  }
+}))
+
+const operatorToken = Option.map(Option.fromNullable(env("AGENTLEDGER_OPERATOR_TOKEN")), Redacted.make)
+
+const ledger = LedgerLive.layer.pipe(Layer.provide(store.layer), Layer.provide(Ids.IdEntropy.Live))
+
+Server.layer({ host, port, maxBodyBytes, operatorToken }).pipe(
+  Layer.provide(bootstrap),
+  Layer.provide(ledger),
+  Layer.launch,
+  NodeRuntime.runMain
+)
