@@ -1,0 +1,29 @@
+/**
+ * The README's curl session, run as printed: it starts the server in memory on port 4318, drives
+ * a run through curl, prints the timeline, and stops the server.
+ */
+import { execFile } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { promisify } from "node:util"
+import { expect, it } from "vitest"
+
+const root = join(import.meta.dirname, "..")
+
+const curlSession = (): string => {
+  const readme = readFileSync(join(root, "README.md"), "utf8")
+  const section = readme.slice(readme.indexOf("## A curl session"))
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1]
+  if (block === undefined) throw new Error("the README has no curl session")
+  return block
+}
+
+it("the README's curl session works as printed", async () => {
+  const { stdout } = await promisify(execFile)("bash", ["-c", curlSession()], { cwd: root, timeout: 90_000 })
+  expect(stdout).toContain("Listening on http://127.0.0.1:4318")
+  expect(stdout).toContain("payload: 'mismatch'")
+  expect(stdout).toContain("finished: 2")
+  expect(stdout).toContain("[ 'llm complete conforms', 'llm complete mismatch' ]")
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  await expect(fetch("http://127.0.0.1:4318/api/v1/ping")).rejects.toThrow()
+}, 120_000)
