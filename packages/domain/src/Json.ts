@@ -40,3 +40,33 @@ export const depth = (value: unknown): number => {
   }
   return deepest
 }
+
+/**
+ * How deep a JSON document the product accepts. Deeper documents are refused before they are
+ * decoded: validating, formatting and storing them recurses, and 100,000 levels exhaust the
+ * stack of every step. Real agent payloads stay far below this.
+ */
+export const maxDepth = 256
+
+/**
+ * Whether JSON text nests deeper than `limit`, read in one pass over the text without parsing
+ * it (brackets inside strings do not count), so a hostile document costs no more than its length.
+ */
+export const textExceedsDepth = (text: string, limit: number = maxDepth): boolean => {
+  let level = 0
+  let inString = false
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index)
+    if (inString) {
+      if (code === 92) index++ // a backslash escapes the next character
+      else if (code === 34) inString = false
+    } else if (code === 34) {
+      inString = true
+    } else if (code === 91 || code === 123) {
+      if (++level > limit) return true
+    } else if (code === 93 || code === 125) {
+      level--
+    }
+  }
+  return false
+}

@@ -4,6 +4,7 @@
  * never reaches a handler (an unreadable body, an unknown route, a body too large, a bug) answered
  * with the Prefactor error envelope instead of an empty body.
  */
+import { Json } from "@agentledger/domain"
 import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer, HttpServerRequest } from "@effect/platform"
 import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import { NodeHttpServer } from "@effect/platform-node"
@@ -41,6 +42,13 @@ const issuesByField = (error: HttpApiDecodeError): Record<string, Array<string>>
 const isTooLarge = (defect: unknown): boolean =>
   defect instanceof Error && defect.cause instanceof Error && defect.cause.message === "maxBytes exceeded"
 
+/** Whether the contract will read this request's body as JSON (it does when no type is given). */
+const readsJson = (request: HttpServerRequest.HttpServerRequest): boolean => {
+  if (request.method === "GET" || request.method === "HEAD") return false
+  const type = request.headers["content-type"]
+  return type === undefined || type.toLowerCase().includes("application/json")
+}
+
 const hasTag = (value: unknown, tag: string): boolean =>
   typeof value === "object" && value !== null && "_tag" in value && value._tag === tag
 
@@ -57,6 +65,9 @@ const envelopes = (maxBodyBytes: number) =>
       const length = Number(request.headers["content-length"] ?? "0")
       if (length > maxBodyBytes) {
         return transportError(413, "payload_too_large", `the body is ${length} bytes; the limit is ${maxBodyBytes}`)
+      }
+      if (readsJson(request) && Json.textExceedsDepth(yield* Effect.orDie(request.text))) {
+        return transportError(400, "bad_request", `the body nests deeper than ${Json.maxDepth} levels`)
       }
       return yield* app
     }).pipe(
