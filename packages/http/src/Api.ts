@@ -89,7 +89,7 @@ export const PageParams = {
 const PageQuery = Schema.Struct(PageParams)
 export type PageQuery = typeof PageQuery.Type
 
-const path = <S extends Schema.Schema.AnyNoContext>(id: S) => Schema.Struct({ id })
+const path = <Id>(id: Schema.Schema<Id, string>) => Schema.Struct({ id })
 
 // ---------------------------------------------------------------------------------------------
 // Groups
@@ -121,6 +121,31 @@ export class AdminGroup extends HttpApiGroup.make("admin")
   .annotate(OpenApi.Description, "Operator API: open an account (only with AGENTLEDGER_OPERATOR_TOKEN)")
 {}
 
+/**
+ * The endpoints of one collection at `base` (`/agent`, …), whose records have ids of `id` and
+ * answer as `resource`: create (201), get, update, delete, and actions and reads of one record.
+ * (Lists are written out: `setUrlParams` checks its Schema's encoded side, which a generic hides.)
+ */
+const collection = <Id, R extends Schema.Schema.AnyNoContext>(
+  base: `/${string}`,
+  id: Schema.Schema<Id, string>,
+  resource: R
+) => ({
+  create: <B extends Schema.Schema.AnyNoContext>(body: B) =>
+    HttpApiEndpoint.post("create", base).setPayload(Wrapped(body)).setHeaders(IdempotencyHeaders)
+      .addSuccess(Details(resource), { status: 201 }),
+  get: HttpApiEndpoint.get("get", `${base}/:id`).setPath(path(id)).addSuccess(Details(resource)),
+  update: <B extends Schema.Schema.AnyNoContext>(body: B) =>
+    HttpApiEndpoint.put("update", `${base}/:id`).setPath(path(id)).setPayload(Wrapped(body)).setHeaders(IdempotencyHeaders)
+      .addSuccess(Details(resource)),
+  delete: HttpApiEndpoint.del("delete", `${base}/:id`).setPath(path(id)).setHeaders(IdempotencyHeaders).addSuccess(Details(resource)),
+  action: <const Name extends string, Fields extends Schema.Struct.Fields>(name: Name, fields: Fields) =>
+    HttpApiEndpoint.post(name, `${base}/:id/${name}`).setPath(path(id)).setPayload(ActionBody(fields)).setHeaders(IdempotencyHeaders)
+      .addSuccess(Details(resource)),
+  read: <const Name extends string, S extends Schema.Schema.AnyNoContext>(name: Name, answer: S) =>
+    HttpApiEndpoint.get(name, `${base}/:id/${name}`).setPath(path(id)).addSuccess(Details(answer))
+})
+
 const CreatedTokenResponse = Schema.transform(
   Schema.Struct({ status: Schema.Literal("success"), details: ApiTokenResource, token: Schema.NullOr(Schema.String) }),
   Schema.Struct({ token: Schema.typeSchema(ApiTokenResource), secret: Schema.NullOr(Schema.String) }),
@@ -131,120 +156,85 @@ const CreatedTokenResponse = Schema.transform(
   }
 )
 
+const tokens = collection("/api_token", Ids.ApiTokenId, ApiTokenResource)
+
 export class ApiTokenGroup extends HttpApiGroup.make("tokens")
   .add(
     HttpApiEndpoint.post("create", "/api_token").setPayload(Wrapped(Commands.CreateToken)).setHeaders(IdempotencyHeaders)
       .addSuccess(CreatedTokenResponse, { status: 201 })
   )
-  .add(HttpApiEndpoint.get("list", "/api_token").setUrlParams(PageQuery).addSuccess(List(ApiTokenResource)))
-  .add(HttpApiEndpoint.get("get", "/api_token/:id").setPath(path(Ids.ApiTokenId)).addSuccess(Details(ApiTokenResource)))
-  .add(tokenAction("suspend"))
-  .add(tokenAction("activate"))
-  .add(tokenAction("revoke"))
-  .add(tokenAction("expire"))
-  .add(
-    HttpApiEndpoint.del("delete", "/api_token/:id").setPath(path(Ids.ApiTokenId)).setHeaders(IdempotencyHeaders)
-      .addSuccess(Details(ApiTokenResource))
-  )
+  .add(HttpApiEndpoint.get("list", "/api_token").addSuccess(List(ApiTokenResource)).setUrlParams(PageQuery))
+  .add(tokens.get)
+  .add(tokens.action("suspend", {}))
+  .add(tokens.action("activate", {}))
+  .add(tokens.action("revoke", {}))
+  .add(tokens.action("expire", {}))
+  .add(tokens.delete)
   .annotate(OpenApi.Description, "API tokens: account-scoped or deployment-scoped; the secret is shown once")
   .middleware(Authentication)
 {}
 
-function tokenAction<const Name extends string>(name: Name) {
-  return HttpApiEndpoint.post(name, `/api_token/:id/${name}`).setPath(path(Ids.ApiTokenId)).setPayload(ActionBody({}))
-    .setHeaders(IdempotencyHeaders).addSuccess(Details(ApiTokenResource))
-}
+const environments = collection("/environment", Ids.EnvironmentId, EnvironmentResource)
 
 export class EnvironmentGroup extends HttpApiGroup.make("environments")
-  .add(
-    HttpApiEndpoint.post("create", "/environment").setPayload(Wrapped(Commands.CreateEnvironment)).setHeaders(IdempotencyHeaders)
-      .addSuccess(Details(EnvironmentResource), { status: 201 })
-  )
-  .add(HttpApiEndpoint.get("list", "/environment").setUrlParams(PageQuery).addSuccess(List(EnvironmentResource)))
-  .add(HttpApiEndpoint.get("get", "/environment/:id").setPath(path(Ids.EnvironmentId)).addSuccess(Details(EnvironmentResource)))
-  .add(
-    HttpApiEndpoint.put("update", "/environment/:id").setPath(path(Ids.EnvironmentId)).setPayload(Wrapped(Commands.UpdateEnvironment))
-      .setHeaders(IdempotencyHeaders).addSuccess(Details(EnvironmentResource))
-  )
-  .add(
-    HttpApiEndpoint.del("delete", "/environment/:id").setPath(path(Ids.EnvironmentId)).setHeaders(IdempotencyHeaders)
-      .addSuccess(Details(EnvironmentResource))
-  )
+  .add(environments.create(Commands.CreateEnvironment))
+  .add(HttpApiEndpoint.get("list", "/environment").addSuccess(List(EnvironmentResource)).setUrlParams(PageQuery))
+  .add(environments.get)
+  .add(environments.update(Commands.UpdateEnvironment))
+  .add(environments.delete)
   .annotate(OpenApi.Description, "Environments (names unique per account, case-insensitively)")
   .middleware(Authentication)
 {}
 
+const agents = collection("/agent", Ids.AgentId, AgentResource)
+
 export class AgentGroup extends HttpApiGroup.make("agents")
-  .add(
-    HttpApiEndpoint.post("create", "/agent").setPayload(Wrapped(Commands.CreateAgent)).setHeaders(IdempotencyHeaders)
-      .addSuccess(Details(AgentResource), { status: 201 })
-  )
-  .add(
-    HttpApiEndpoint.get("list", "/agent").setUrlParams(Schema.Struct({ ...PageParams, risk_profile_id: Schema.optional(Ids.RiskProfileId) }))
-      .addSuccess(List(AgentResource))
-  )
+  .add(agents.create(Commands.CreateAgent))
+  .add(HttpApiEndpoint.get("list", "/agent").addSuccess(List(AgentResource)).setUrlParams(Schema.Struct({ ...PageParams, risk_profile_id: Schema.optional(Ids.RiskProfileId) })))
   .add(
     HttpApiEndpoint.get("show", "/agent/show").setUrlParams(Schema.Struct({ external_identifier: Schema.String }))
       .addSuccess(Details(AgentResource))
   )
-  .add(HttpApiEndpoint.get("get", "/agent/:id").setPath(path(Ids.AgentId)).addSuccess(Details(AgentResource)))
-  .add(
-    HttpApiEndpoint.put("update", "/agent/:id").setPath(path(Ids.AgentId)).setPayload(Wrapped(Commands.UpdateAgent))
-      .setHeaders(IdempotencyHeaders).addSuccess(Details(AgentResource))
-  )
-  .add(agentAction("retire"))
-  .add(agentAction("reinstate"))
-  .add(
-    HttpApiEndpoint.del("delete", "/agent/:id").setPath(path(Ids.AgentId)).setHeaders(IdempotencyHeaders)
-      .addSuccess(Details(AgentResource))
-  )
+  .add(agents.get)
+  .add(agents.update(Commands.UpdateAgent))
+  .add(agents.action("retire", {}))
+  .add(agents.action("reinstate", {}))
+  .add(agents.delete)
   .annotate(OpenApi.Description, "Agents")
   .middleware(Authentication)
 {}
 
-function agentAction<const Name extends string>(name: Name) {
-  return HttpApiEndpoint.post(name, `/agent/:id/${name}`).setPath(path(Ids.AgentId)).setPayload(ActionBody({}))
-    .setHeaders(IdempotencyHeaders).addSuccess(Details(AgentResource))
-}
-
 const OfAgent = Schema.Struct({ ...PageParams, agent_id: Ids.AgentId })
+const versions = collection("/agent_version", Ids.AgentVersionId, AgentVersionResource)
 
 export class AgentVersionGroup extends HttpApiGroup.make("versions")
-  .add(HttpApiEndpoint.get("list", "/agent_version").setUrlParams(OfAgent).addSuccess(List(AgentVersionResource)))
-  .add(HttpApiEndpoint.get("get", "/agent_version/:id").setPath(path(Ids.AgentVersionId)).addSuccess(Details(AgentVersionResource)))
-  .add(
-    HttpApiEndpoint.get("risk", "/agent_version/:id/risk").setPath(path(Ids.AgentVersionId))
-      .addSuccess(Details(Schema.NullOr(VersionRisk)))
-  )
+  .add(HttpApiEndpoint.get("list", "/agent_version").addSuccess(List(AgentVersionResource)).setUrlParams(OfAgent))
+  .add(versions.get)
+  .add(versions.read("risk", Schema.NullOr(VersionRisk)))
   .annotate(OpenApi.Description, "Agent versions: created by runs, one per distinct content; theoretical risk and violations")
   .middleware(Authentication)
 {}
 
+const schemaVersions = collection("/agent_schema_version", Ids.SchemaVersionId, SchemaVersionResource)
+
 export class SchemaVersionGroup extends HttpApiGroup.make("schemaVersions")
-  .add(HttpApiEndpoint.get("list", "/agent_schema_version").setUrlParams(OfAgent).addSuccess(List(SchemaVersionResource)))
-  .add(
-    HttpApiEndpoint.get("get", "/agent_schema_version/:id").setPath(path(Ids.SchemaVersionId))
-      .addSuccess(Details(SchemaVersionResource))
-  )
+  .add(HttpApiEndpoint.get("list", "/agent_schema_version").addSuccess(List(SchemaVersionResource)).setUrlParams(OfAgent))
+  .add(schemaVersions.get)
   .annotate(OpenApi.Description, "Activity-schema versions: created by runs, one per distinct content")
   .middleware(Authentication)
 {}
 
+const deployments = collection("/agent_deployment", Ids.DeploymentId, DeploymentDetailsResource)
+
 export class DeploymentGroup extends HttpApiGroup.make("deployments")
-  .add(
-    HttpApiEndpoint.post("create", "/agent_deployment").setPayload(Wrapped(Commands.CreateDeployment)).setHeaders(IdempotencyHeaders)
-      .addSuccess(Details(DeploymentDetailsResource), { status: 201 })
-  )
+  .add(deployments.create(Commands.CreateDeployment))
   .add(
     HttpApiEndpoint.get("list", "/agent_deployment")
       .setUrlParams(Schema.Struct({ ...PageParams, agent_id: Schema.optional(Ids.AgentId), environment_id: Schema.optional(Ids.EnvironmentId) }))
       .addSuccess(List(DeploymentResource))
   )
-  .add(HttpApiEndpoint.get("get", "/agent_deployment/:id").setPath(path(Ids.DeploymentId)).addSuccess(Details(DeploymentDetailsResource)))
-  .add(
-    HttpApiEndpoint.put("update", "/agent_deployment/:id").setPath(path(Ids.DeploymentId)).setPayload(Wrapped(Commands.UpdateDeployment))
-      .setHeaders(IdempotencyHeaders).addSuccess(Details(DeploymentDetailsResource))
-  )
+  .add(deployments.get)
+  .add(deployments.update(Commands.UpdateDeployment))
   .add(
     HttpApiEndpoint.post("rollback", "/agent_deployment/:id/rollback").setPath(path(Ids.DeploymentId))
       .setPayload(Wrapped(Commands.RollbackDeployment)).setHeaders(IdempotencyHeaders).addSuccess(Details(DeploymentDetailsResource))
@@ -257,25 +247,15 @@ export class DeploymentGroup extends HttpApiGroup.make("deployments")
   .middleware(Authentication)
 {}
 
+const riskProfiles = collection("/risk_profile", Ids.RiskProfileId, RiskProfileDetailsResource)
+
 export class RiskProfileGroup extends HttpApiGroup.make("riskProfiles")
-  .add(
-    HttpApiEndpoint.post("create", "/risk_profile").setPayload(Wrapped(Commands.CreateRiskProfile)).setHeaders(IdempotencyHeaders)
-      .addSuccess(Details(RiskProfileDetailsResource), { status: 201 })
-  )
+  .add(riskProfiles.create(Commands.CreateRiskProfile))
   .add(HttpApiEndpoint.get("list", "/risk_profile").setUrlParams(PageQuery).addSuccess(List(RiskProfileResource)))
-  .add(HttpApiEndpoint.get("get", "/risk_profile/:id").setPath(path(Ids.RiskProfileId)).addSuccess(Details(RiskProfileDetailsResource)))
-  .add(
-    HttpApiEndpoint.get("revisions", "/risk_profile/:id/revisions").setPath(path(Ids.RiskProfileId))
-      .addSuccess(Details(Schema.Array(RiskProfileRevisionResource)))
-  )
-  .add(
-    HttpApiEndpoint.put("update", "/risk_profile/:id").setPath(path(Ids.RiskProfileId)).setPayload(Wrapped(Commands.UpdateRiskProfile))
-      .setHeaders(IdempotencyHeaders).addSuccess(Details(RiskProfileDetailsResource))
-  )
-  .add(
-    HttpApiEndpoint.del("delete", "/risk_profile/:id").setPath(path(Ids.RiskProfileId)).setHeaders(IdempotencyHeaders)
-      .addSuccess(Details(RiskProfileDetailsResource))
-  )
+  .add(riskProfiles.get)
+  .add(riskProfiles.read("revisions", Schema.Array(RiskProfileRevisionResource)))
+  .add(riskProfiles.update(Commands.UpdateRiskProfile))
+  .add(riskProfiles.delete)
   .annotate(OpenApi.Description, "Risk profiles: category weights, action multipliers, thresholds; every edit a new revision")
   .middleware(Authentication)
 {}
@@ -283,68 +263,52 @@ export class RiskProfileGroup extends HttpApiGroup.make("riskProfiles")
 /** `{agent_instance_id, schema_name, ...}`; `agent_instance_id` may be null only to be refused with a 4xx. */
 const RegisterBody = Schema.Struct({ ...Commands.RegisterRun.fields, ...idempotencyKey })
 
+const instances = collection("/agent_instance", Ids.InstanceId, InstanceResource)
+
 export class InstanceGroup extends HttpApiGroup.make("instances")
   .add(
     HttpApiEndpoint.post("register", "/agent_instance/register").setPayload(RegisterBody).setHeaders(IdempotencyHeaders)
       .addSuccess(Details(InstanceResource), { status: 201 })
   )
-  .add(
-    HttpApiEndpoint.post("start", "/agent_instance/:id/start").setPath(path(Ids.InstanceId))
-      .setPayload(ActionBody(Commands.StartRun.fields)).setHeaders(IdempotencyHeaders).addSuccess(Details(InstanceResource))
-  )
-  .add(
-    HttpApiEndpoint.post("finish", "/agent_instance/:id/finish").setPath(path(Ids.InstanceId))
-      .setPayload(ActionBody(Commands.FinishRun.fields)).setHeaders(IdempotencyHeaders).addSuccess(Details(InstanceResource))
-  )
+  .add(instances.action("start", Commands.StartRun.fields))
+  .add(instances.action("finish", Commands.FinishRun.fields))
   .add(
     HttpApiEndpoint.post("terminate", "/agent_instance/:id/terminate").setPath(path(Ids.InstanceId))
       .setPayload(Schema.Struct({ ...Commands.TerminateRun.fields, ...idempotencyKey })).setHeaders(IdempotencyHeaders)
       .addSuccess(Details(InstanceResource))
   )
-  .add(
-    HttpApiEndpoint.get("list", "/agent_instance")
-      .setUrlParams(Schema.Struct({
-        ...PageParams,
-        agent_id: Schema.optional(Ids.AgentId),
-        agent_version_id: Schema.optional(Ids.AgentVersionId),
-        environment_id: Schema.optional(Ids.EnvironmentId),
-        status: Schema.optional(Status.Status)
-      }))
-      .addSuccess(List(InstanceResource))
-  )
-  .add(HttpApiEndpoint.get("get", "/agent_instance/:id").setPath(path(Ids.InstanceId)).addSuccess(Details(InstanceResource)))
-  .add(HttpApiEndpoint.get("timeline", "/agent_instance/:id/timeline").setPath(path(Ids.InstanceId)).addSuccess(Details(TimelineResource)))
-  .add(HttpApiEndpoint.get("risk", "/agent_instance/:id/risk").setPath(path(Ids.InstanceId)).addSuccess(Details(Schema.NullOr(RiskReport))))
+  .add(HttpApiEndpoint.get("list", "/agent_instance").addSuccess(List(InstanceResource)).setUrlParams(Schema.Struct({
+    ...PageParams,
+    agent_id: Schema.optional(Ids.AgentId),
+    agent_version_id: Schema.optional(Ids.AgentVersionId),
+    environment_id: Schema.optional(Ids.EnvironmentId),
+    status: Schema.optional(Status.Status)
+  })))
+  .add(instances.get)
+  .add(instances.read("timeline", TimelineResource))
+  .add(instances.read("risk", Schema.NullOr(RiskReport)))
   .annotate(OpenApi.Description, "Agent instances (runs): register, start, finish, terminate; timeline and risk")
   .middleware(Authentication)
 {}
 
+const spans = collection("/agent_spans", Ids.SpanId, SpanResource)
+
 export class SpanGroup extends HttpApiGroup.make("spans")
-  .add(
-    HttpApiEndpoint.post("create", "/agent_spans").setPayload(Wrapped(Commands.CreateSpan)).setHeaders(IdempotencyHeaders)
-      .addSuccess(Details(SpanResource), { status: 201 })
-  )
+  .add(spans.create(Commands.CreateSpan))
   .add(
     HttpApiEndpoint.post("createMany", "/agent_spans/batch").setPayload(Wrapped(Schema.Array(Commands.CreateSpan)))
       .setHeaders(IdempotencyHeaders).addSuccess(Details(Schema.Array(SpanResource)), { status: 201 })
   )
-  .add(
-    HttpApiEndpoint.post("finish", "/agent_spans/:id/finish").setPath(path(Ids.SpanId))
-      .setPayload(ActionBody(Commands.FinishSpan.fields)).setHeaders(IdempotencyHeaders).addSuccess(Details(SpanResource))
-  )
-  .add(
-    HttpApiEndpoint.get("list", "/agent_spans")
-      .setUrlParams(Schema.Struct({
-        ...PageParams,
-        agent_instance_id: Schema.optional(Ids.InstanceId),
-        agent_id: Schema.optional(Ids.AgentId),
-        start_time: Schema.optional(Schema.DateTimeUtc),
-        end_time: Schema.optional(Schema.DateTimeUtc),
-        include_summaries: Schema.optional(Schema.String)
-      }))
-      .addSuccess(List(SpanResource))
-  )
-  .add(HttpApiEndpoint.get("get", "/agent_spans/:id").setPath(path(Ids.SpanId)).addSuccess(Details(SpanResource)))
+  .add(spans.action("finish", Commands.FinishSpan.fields))
+  .add(HttpApiEndpoint.get("list", "/agent_spans").addSuccess(List(SpanResource)).setUrlParams(Schema.Struct({
+    ...PageParams,
+    agent_instance_id: Schema.optional(Ids.InstanceId),
+    agent_id: Schema.optional(Ids.AgentId),
+    start_time: Schema.optional(Schema.DateTimeUtc),
+    end_time: Schema.optional(Schema.DateTimeUtc),
+    include_summaries: Schema.optional(Schema.String)
+  })))
+  .add(spans.get)
   .annotate(OpenApi.Description, "Agent spans: recorded always, checked against the run's activity schema, scored by its risk profile")
   .middleware(Authentication)
 {}

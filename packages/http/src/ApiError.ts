@@ -50,35 +50,46 @@ export const InvalidActionError = Schema.transform(
   }
 ).annotations(HttpApiSchema.annotations({ status: 409, description: "Not allowed in the record's current status (`invalid_action`)" }))
 
-export const ConflictError = Schema.transform(
-  envelope("conflict", {}),
+/** An error whose only field is its message. */
+const messageOnly = <const Code extends string, E extends { readonly message: string }>(
+  code: Code,
+  error: Schema.Schema<E>,
+  make: (message: string) => E,
+  status: number,
+  description: string
+) =>
+  Schema.transform(Schema.Struct({ status: Schema.Literal("error"), code: Schema.Literal(code), message: Schema.String }), error, {
+    strict: true,
+    decode: (wire) => make(wire.message),
+    encode: (failure) => ({ status: "error" as const, code, message: failure.message })
+  }).annotations(HttpApiSchema.annotations({ status, description }))
+
+export const ConflictError = messageOnly(
+  "conflict",
   Schema.typeSchema(Conflict),
-  {
-    strict: true,
-    decode: (wire) => new Conflict({ message: wire.message }),
-    encode: (error) => ({ status: "error" as const, code: "conflict" as const, message: error.message })
-  }
-).annotations(HttpApiSchema.annotations({ status: 409, description: "Breaks a uniqueness or reference rule (`conflict`)" }))
+  (message) => new Conflict({ message }),
+  409,
+  "Breaks a uniqueness or reference rule (`conflict`)"
+)
 
-export const UnauthenticatedError = Schema.transform(
-  envelope("unauthorized", {}),
+export const UnauthenticatedError = messageOnly(
+  "unauthorized",
   Schema.typeSchema(Unauthenticated),
-  {
-    strict: true,
-    decode: (wire) => new Unauthenticated({ message: wire.message }),
-    encode: (error) => ({ status: "error" as const, code: "unauthorized" as const, message: error.message })
-  }
-).annotations(HttpApiSchema.annotations({ status: 401, description: "Missing, unknown, suspended, revoked or expired token (`unauthorized`)" }))
+  (message) => new Unauthenticated({ message }),
+  401,
+  "Missing, unknown, suspended, revoked or expired token (`unauthorized`)"
+)
 
-export const NotPermittedError = Schema.transform(
-  envelope("not_permitted", {}),
+export const NotPermittedError = messageOnly(
+  "not_permitted",
   Schema.typeSchema(NotPermitted),
-  {
-    strict: true,
-    decode: (wire) => new NotPermitted({ message: wire.message }),
-    encode: (error) => ({ status: "error" as const, code: "not_permitted" as const, message: error.message })
-  }
-).annotations(HttpApiSchema.annotations({ status: 403, description: "The token's scope does not reach this action (`not_permitted`)" }))
+  (message) => new NotPermitted({ message }),
+  403,
+  "The token's scope does not reach this action (`not_permitted`)"
+)
+
+/** Every domain failure's wire form. */
+export const DomainErrors = [InvalidInputError, NotFoundError, InvalidActionError, ConflictError, UnauthenticatedError, NotPermittedError] as const
 
 /** The codes of failures that happen before a handler runs. */
 export type TransportCode = "bad_request" | "validation_errors" | "not_found" | "payload_too_large" | "internal_error"

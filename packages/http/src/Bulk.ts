@@ -5,14 +5,7 @@
  */
 import { Commands, Ids } from "@agentledger/domain"
 import { Schema } from "effect"
-import {
-  ConflictError,
-  InvalidActionError,
-  InvalidInputError,
-  NotFoundError,
-  NotPermittedError,
-  UnauthenticatedError
-} from "./ApiError.js"
+import { DomainErrors } from "./ApiError.js"
 import { AgentResource, InstanceResource, SpanResource } from "./Resources.js"
 
 const item = <const Type extends string, Fields extends Schema.Struct.Fields>(type: Type, fields: Fields) =>
@@ -40,12 +33,7 @@ export const BulkOutput = Schema.Union(
   success("agent_spans/create", SpanResource),
   success("agent_spans/finish", SpanResource),
   success("agents/create", AgentResource),
-  InvalidInputError,
-  NotFoundError,
-  InvalidActionError,
-  ConflictError,
-  UnauthenticatedError,
-  NotPermittedError
+  ...DomainErrors
 ).annotations({ identifier: "BulkOutput" })
 export type BulkOutput = typeof BulkOutput.Type
 

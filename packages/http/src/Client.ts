@@ -20,7 +20,7 @@ import {
 import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { LedgerApi, type PageQuery } from "./Api.js"
-import { paged } from "./Envelope.js"
+import { type ListEnvelope, paged } from "./Envelope.js"
 
 export interface ClientOptions {
   /** Where the server listens, e.g. `http://127.0.0.1:4318`. */
@@ -44,6 +44,16 @@ const only = <const Tags extends ReadonlyArray<Tag>>(...tags: Tags) => {
     Effect.catchAll(effect, (error) => (declared(error) ? Effect.fail(error) : Effect.die(error)))
 }
 
+const details = <A>(envelope: { readonly details: A }): A => envelope.details
+
+/** The `details` of a single-record answer, with the failures the use case declares. */
+const answer = <const Tags extends ReadonlyArray<Tag>>(...tags: Tags) =>
+<A, E, R>(effect: Effect.Effect<{ readonly details: A }, E, R>) => only(...tags)(Effect.map(effect, details))
+
+/** The page of a list answer, with the failures the use case declares. */
+const page = <const Tags extends ReadonlyArray<Tag>>(...tags: Tags) =>
+<A, E, R>(effect: Effect.Effect<ListEnvelope<A>, E, R>) => only(...tags)(Effect.map(effect, paged))
+
 const headers = (options?: Commands.MutationOptions): { readonly "idempotency-key"?: string } =>
   options?.idempotencyKey === undefined ? {} : { "idempotency-key": options.idempotencyKey }
 
@@ -53,8 +63,6 @@ export const pageQuery = (request: Commands.ListRequest): PageQuery => ({
   "pagination[page_size]": request.page_size,
   ...(request.sorting === undefined ? {} : { sorting: request.sorting })
 })
-
-const details = <A>(envelope: { readonly details: A }): A => envelope.details
 
 const clientFor = (options: ClientOptions, token: string) =>
   HttpApiClient.make(LedgerApi, {
@@ -68,162 +76,99 @@ const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession
   principal,
 
   createEnvironment: (input, options) =>
-    api.environments.create({ payload: { details: input }, headers: headers(options) }).pipe(Effect.map(details), only("InvalidInput", "Conflict", "NotPermitted")),
-  getEnvironment: (id) => api.environments.get({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
-  listEnvironments: (request) => api.environments.list({ urlParams: pageQuery(request) }).pipe(Effect.map(paged), only("InvalidInput", "NotPermitted")),
+    api.environments.create({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "Conflict", "NotPermitted")),
+  getEnvironment: (id) => api.environments.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted")),
+  listEnvironments: (request) => api.environments.list({ urlParams: pageQuery(request) }).pipe(page("InvalidInput", "NotPermitted")),
   updateEnvironment: (id, input, options) =>
-    api.environments.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("InvalidInput", "NotFound", "Conflict", "NotPermitted")
-    ),
+    api.environments.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "Conflict", "NotPermitted")),
   deleteEnvironment: (id, options) =>
-    api.environments.delete({ path: { id }, headers: headers(options) }).pipe(Effect.map(details), only("NotFound", "Conflict", "NotPermitted", "InvalidInput")),
+    api.environments.delete({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "Conflict", "NotPermitted", "InvalidInput")),
 
   createToken: (input, options) =>
     api.tokens.create({ payload: { details: input }, headers: headers(options) }).pipe(only("InvalidInput", "NotFound", "Conflict", "NotPermitted")),
-  getToken: (id) => api.tokens.get({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
-  listTokens: (request) => api.tokens.list({ urlParams: pageQuery(request) }).pipe(Effect.map(paged), only("InvalidInput", "NotPermitted")),
+  getToken: (id) => api.tokens.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted")),
+  listTokens: (request) => api.tokens.list({ urlParams: pageQuery(request) }).pipe(page("InvalidInput", "NotPermitted")),
   suspendToken: (id, options) =>
-    api.tokens.suspend({ path: { id }, payload: null, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
-    ),
+    api.tokens.suspend({ path: { id }, payload: null, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")),
   activateToken: (id, options) =>
-    api.tokens.activate({ path: { id }, payload: null, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
-    ),
+    api.tokens.activate({ path: { id }, payload: null, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")),
   revokeToken: (id, options) =>
-    api.tokens.revoke({ path: { id }, payload: null, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
-    ),
+    api.tokens.revoke({ path: { id }, payload: null, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")),
   expireToken: (id, options) =>
-    api.tokens.expire({ path: { id }, payload: null, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
-    ),
+    api.tokens.expire({ path: { id }, payload: null, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")),
   deleteToken: (id, options) =>
-    api.tokens.delete({ path: { id }, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
-    ),
+    api.tokens.delete({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")),
 
   createAgent: (input, options) =>
-    api.agents.create({ payload: { details: input }, headers: headers(options) }).pipe(Effect.map(details), only("InvalidInput", "NotFound", "Conflict", "NotPermitted")),
-  getAgent: (id) => api.agents.get({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+    api.agents.create({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "Conflict", "NotPermitted")),
+  getAgent: (id) => api.agents.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted")),
   findAgentByExternalIdentifier: (externalIdentifier) =>
-    api.agents.show({ urlParams: { external_identifier: externalIdentifier } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+    api.agents.show({ urlParams: { external_identifier: externalIdentifier } }).pipe(answer("NotFound", "NotPermitted")),
   listAgents: (request) =>
-    api.agents.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(Effect.map(paged), only("InvalidInput", "NotPermitted")),
+    api.agents.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotPermitted")),
   updateAgent: (id, input, options) =>
-    api.agents.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")
-    ),
+    api.agents.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")),
   retireAgent: (id, options) =>
-    api.agents.retire({ path: { id }, payload: null, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
-    ),
+    api.agents.retire({ path: { id }, payload: null, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")),
   reinstateAgent: (id, options) =>
-    api.agents.reinstate({ path: { id }, payload: null, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
-    ),
+    api.agents.reinstate({ path: { id }, payload: null, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")),
   deleteAgent: (id, options) =>
-    api.agents.delete({ path: { id }, headers: headers(options) }).pipe(Effect.map(details), only("NotFound", "Conflict", "NotPermitted", "InvalidInput")),
+    api.agents.delete({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "Conflict", "NotPermitted", "InvalidInput")),
 
   registerRun: (input, options) =>
-    api.instances.register({ payload: input, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")
-    ),
+    api.instances.register({ payload: input, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")),
   startRun: (id, input, options) =>
-    api.instances.start({ path: { id }, payload: input, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("NotFound", "InvalidAction", "InvalidInput", "Conflict")
-    ),
+    api.instances.start({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "Conflict")),
   finishRun: (id, input, options) =>
-    api.instances.finish({ path: { id }, payload: input, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("NotFound", "InvalidAction", "InvalidInput", "Conflict")
-    ),
+    api.instances.finish({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "Conflict")),
   terminateRun: (id, input, options) =>
-    api.instances.terminate({ path: { id }, payload: input, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("NotFound", "InvalidAction", "InvalidInput", "NotPermitted", "Conflict")
-    ),
+    api.instances.terminate({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "NotPermitted", "Conflict")),
   recordSpan: (input, options) =>
-    api.spans.create({ payload: { details: input }, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("InvalidInput", "NotFound", "InvalidAction", "Conflict")
-    ),
+    api.spans.create({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "Conflict")),
   recordSpans: (inputs, options) =>
-    api.spans.createMany({ payload: { details: inputs }, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("InvalidInput", "NotFound", "InvalidAction", "Conflict")
-    ),
+    api.spans.createMany({ payload: { details: inputs }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "Conflict")),
   finishSpan: (id, input, options) =>
-    api.spans.finish({ path: { id }, payload: input, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("NotFound", "InvalidAction", "InvalidInput", "Conflict")
-    ),
+    api.spans.finish({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "Conflict")),
 
-  getInstance: (id) => api.instances.get({ path: { id } }).pipe(Effect.map(details), only("NotFound")),
+  getInstance: (id) => api.instances.get({ path: { id } }).pipe(answer("NotFound")),
   listInstances: (request) =>
-    api.instances.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(Effect.map(paged), only("InvalidInput", "NotPermitted")),
-  getTimeline: (id) => api.instances.timeline({ path: { id } }).pipe(Effect.map(details), only("NotFound")),
-  getSpan: (id) => api.spans.get({ path: { id } }).pipe(Effect.map(details), only("NotFound")),
+    api.instances.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotPermitted")),
+  getTimeline: (id) => api.instances.timeline({ path: { id } }).pipe(answer("NotFound")),
+  getSpan: (id) => api.spans.get({ path: { id } }).pipe(answer("NotFound")),
   listSpans: (request) =>
-    api.spans.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(Effect.map(paged), only("InvalidInput", "NotFound", "NotPermitted")),
-  getRiskReport: (id) => api.instances.risk({ path: { id } }).pipe(Effect.map(details), only("NotFound")),
+    api.spans.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotFound", "NotPermitted")),
+  getRiskReport: (id) => api.instances.risk({ path: { id } }).pipe(answer("NotFound")),
 
-  getVersion: (id) => api.versions.get({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+  getVersion: (id) => api.versions.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted")),
   listVersions: (request) =>
-    api.versions.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(Effect.map(paged), only("InvalidInput", "NotFound", "NotPermitted")),
-  getSchemaVersion: (id) => api.schemaVersions.get({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+    api.versions.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotFound", "NotPermitted")),
+  getSchemaVersion: (id) => api.schemaVersions.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted")),
   listSchemaVersions: (request) =>
-    api.schemaVersions.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(Effect.map(paged), only("InvalidInput", "NotFound", "NotPermitted")),
-  getVersionRisk: (id) => api.versions.risk({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+    api.schemaVersions.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotFound", "NotPermitted")),
+  getVersionRisk: (id) => api.versions.risk({ path: { id } }).pipe(answer("NotFound", "NotPermitted")),
 
   createDeployment: (input, options) =>
-    api.deployments.create({ payload: { details: input }, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("InvalidInput", "NotFound", "Conflict", "NotPermitted")
-    ),
-  getDeployment: (id) => api.deployments.get({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+    api.deployments.create({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "Conflict", "NotPermitted")),
+  getDeployment: (id) => api.deployments.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted")),
   listDeployments: (request) =>
-    api.deployments.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(Effect.map(paged), only("InvalidInput", "NotPermitted")),
+    api.deployments.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotPermitted")),
   updateDeployment: (id, input, options) =>
-    api.deployments.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("InvalidInput", "NotFound", "NotPermitted", "Conflict")
-    ),
+    api.deployments.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "NotPermitted", "Conflict")),
   rollbackDeployment: (id, input, options) =>
-    api.deployments.rollback({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")
-    ),
+    api.deployments.rollback({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")),
   deleteDeployment: (id, options) =>
-    api.deployments.delete({ path: { id }, headers: headers(options) }).pipe(Effect.map(details), only("NotFound", "Conflict", "NotPermitted", "InvalidInput")),
+    api.deployments.delete({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "Conflict", "NotPermitted", "InvalidInput")),
 
   createRiskProfile: (input, options) =>
-    api.riskProfiles.create({ payload: { details: input }, headers: headers(options) }).pipe(Effect.map(details), only("InvalidInput", "NotPermitted", "Conflict")),
-  getRiskProfile: (id) => api.riskProfiles.get({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+    api.riskProfiles.create({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotPermitted", "Conflict")),
+  getRiskProfile: (id) => api.riskProfiles.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted")),
   listRiskProfiles: (request) =>
-    api.riskProfiles.list({ urlParams: pageQuery(request) }).pipe(Effect.map(paged), only("InvalidInput", "NotPermitted")),
-  listRiskProfileRevisions: (id) => api.riskProfiles.revisions({ path: { id } }).pipe(Effect.map(details), only("NotFound", "NotPermitted")),
+    api.riskProfiles.list({ urlParams: pageQuery(request) }).pipe(page("InvalidInput", "NotPermitted")),
+  listRiskProfileRevisions: (id) => api.riskProfiles.revisions({ path: { id } }).pipe(answer("NotFound", "NotPermitted")),
   updateRiskProfile: (id, input, options) =>
-    api.riskProfiles.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")
-    ),
+    api.riskProfiles.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")),
   deleteRiskProfile: (id, options) =>
-    api.riskProfiles.delete({ path: { id }, headers: headers(options) }).pipe(
-      Effect.map(details),
-      only("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")
-    )
+    api.riskProfiles.delete({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict"))
 })
 
 /** The `Ledger` of the server at `baseUrl`; needs an `HttpClient`. */
@@ -234,7 +179,7 @@ export const make = (options: ClientOptions) =>
     const authenticate = (secret: string) =>
       Effect.gen(function*() {
         const api = yield* connect(secret)
-        const principal = yield* api.account.ping().pipe(Effect.map(details), only("Unauthenticated"))
+        const principal = yield* api.account.ping().pipe(answer("Unauthenticated"))
         return session(api, principal)
       })
     const createAccount = (input: { readonly name: string }) =>
