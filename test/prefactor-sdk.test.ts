@@ -177,8 +177,8 @@ const agentOnlySchema = {
  *   agent            nothing declared                                                    = 0
  *
  * One run: agent + tool (complete) + tool (failed: failed spans count) + payments:charge + llm
- *   total = 450 + 450 + 1750 = 2650 hundredths (26.5); thresholds 5 / 20 / 40 → 500 / 2000 / 4000,
- *   so the level is "high".
+ *   total = 450 + 450 + 1750 = 2650 hundredths, 26.5 points on the wire (every risk amount an
+ *   answer carries is in points, as the profile is written); thresholds 5 / 20 / 40: "high".
  */
 const riskProfile = {
   name: "SDK payments profile",
@@ -534,11 +534,12 @@ describe.each(stores)("@prefactor/core 0.2.9 against agentledger on %s", (_name,
     const id = list.summaries[0]?.id ?? "missing"
     const risk = await read.risk(id)
     expect(risk).not.toBeNull()
-    expect(risk?.total).toBe(2650)
+    expect(risk?.total).toBe(26.5)
     expect(risk?.level).toBe("high")
     expect(risk?.peak_level).toBe("high")
     const points = Object.fromEntries((risk?.breakdown ?? []).map((entry) => [entry.schema_name, [entry.span_count, entry.points]]))
-    expect(points).toEqual({ "payments:charge": [1, 1750], tool: [2, 900], agent: [1, 0], llm: [1, 0] })
+    expect(points).toEqual({ "payments:charge": [1, 17.5], tool: [2, 9], agent: [1, 0], llm: [1, 0] })
+    expect(risk?.thresholds).toEqual({ medium: 5, high: 20, critical: 40 })
 
     const instance = await read.instance(id)
     expect(instance).toMatchObject({ status: "complete", risk_score: 26.5, risk_level: "high", span_counts: { total: 5, complete: 4, failed: 1 } })

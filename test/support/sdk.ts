@@ -132,6 +132,7 @@ export const RiskReport = Schema.Struct({
   total: Schema.Number,
   level: Schema.String,
   peak_level: Schema.String,
+  thresholds: Schema.Struct({ medium: Schema.Number, high: Schema.Number, critical: Schema.Number }),
   breakdown: Schema.Array(Schema.Struct({ schema_name: Schema.String, span_count: Schema.Number, points: Schema.Number }))
 })
 

@@ -81,8 +81,16 @@ export const checkDeletable = (
     ? Either.left(new Conflict({ message: `agent ${agent.id} has ${usage.deployments} deployment(s); delete them first` }))
     : Either.void
 
+export const AvailableActions = Schema.Struct({
+  update: Schema.Boolean,
+  retire: Schema.Boolean,
+  reinstate: Schema.Boolean,
+  delete: Schema.Boolean
+}).annotations({ identifier: "AvailableActions" })
+export type AvailableActions = typeof AvailableActions.Type
+
 /** What a reader may do now, as the platform's `available_actions`. */
-export const availableActions = (agent: Agent, usage: { readonly instances: number; readonly deployments: number }) => ({
+export const availableActions = (agent: Agent, usage: { readonly instances: number; readonly deployments: number }): AvailableActions => ({
   update: agent.status !== "retired",
   retire: agent.status !== "retired",
   reinstate: agent.status === "retired",

@@ -73,3 +73,13 @@ export class AgentVersion extends Schema.Class<AgentVersion>("AgentVersion")({
   inserted_at: Schema.DateTimeUtc,
   updated_at: Schema.DateTimeUtc
 }) {}
+
+/**
+ * How many versions of the agent share this one's `external_identifier` (itself included): more
+ * than one shows that the identifier alone did not name the content — the schema or runtime
+ * changed under the same label.
+ */
+export const identifierRepeats = (
+  version: { readonly external_identifier: string | null },
+  versions: ReadonlyArray<{ readonly external_identifier: string | null }>
+): number => versions.filter((other) => other.external_identifier === version.external_identifier).length

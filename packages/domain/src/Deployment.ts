@@ -92,3 +92,19 @@ export const checkUnique = (existing: Option.Option<Deployment>): Either.Either<
     : Either.left(new Conflict({
       message: `agent ${existing.value.agent_id} already has deployment ${existing.value.id} in that environment`
     }))
+
+/** A deployment currently pointing at a version, as a version's `current_agent_deployment_refs` lists it. */
+export const DeploymentRef = Schema.Struct({ agent_deployment_id: DeploymentId, environment_id: EnvironmentId })
+  .annotations({ identifier: "DeploymentRef" })
+export type DeploymentRef = typeof DeploymentRef.Type
+
+/** The deployments whose current version satisfies `isCurrent`: a version, or every version of one schema version. */
+export const currentRefs = (
+  deployments: ReadonlyArray<Deployment>,
+  isCurrent: (versionId: AgentVersionId) => boolean
+): ReadonlyArray<DeploymentRef> =>
+  deployments.flatMap((deployment) =>
+    deployment.current_version_id !== null && isCurrent(deployment.current_version_id)
+      ? [{ agent_deployment_id: deployment.id, environment_id: deployment.environment_id }]
+      : []
+  )

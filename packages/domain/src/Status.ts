@@ -61,3 +61,7 @@ export const countAdded = (counts: StatusCounts, status: Status): StatusCounts =
 /** One record moved from `from` to `to`. */
 export const countMoved = (counts: StatusCounts, from: Status, to: Status): StatusCounts =>
   from === to ? counts : shifted(shifted(counts, from, -1, 0), to, 1, 0)
+
+/** The counts of records given how many are in each status. */
+export const countsOf = (inStatus: (status: Status) => number): StatusCounts =>
+  statuses.reduce((counts, status) => shifted(counts, status, inStatus(status), inStatus(status)), noCounts)

@@ -3,14 +3,7 @@
  * envelopes. The server implements it over the `Ledger`, the client is derived from it, and the
  * OpenAPI document is generated from it, so the three cannot drift apart.
  */
-import {
-  Commands,
-  Ids,
-  Page,
-  RiskReport,
-  Status,
-  VersionRisk
-} from "@agentledger/domain"
+import { Commands, Ids, Page, Status } from "@agentledger/domain"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSecurity, OpenApi } from "@effect/platform"
 import { Context, Schema } from "effect"
 import {
@@ -36,9 +29,11 @@ import {
   RiskProfileDetailsResource,
   RiskProfileResource,
   RiskProfileRevisionResource,
+  RiskReportWire,
   SchemaVersionResource,
   SpanResource,
-  TimelineResource
+  TimelineResource,
+  VersionRiskWire
 } from "./Resources.js"
 import type { LedgerSession } from "@agentledger/domain"
 
@@ -188,14 +183,17 @@ export class EnvironmentGroup extends HttpApiGroup.make("environments")
 
 const agents = collection("/agent", Ids.AgentId, AgentResource)
 
+/** `include_counts=true` adds `instance_counts` (the agent's runs by status). */
+const IncludeCounts = { include_counts: Schema.optional(Schema.String) }
+
 export class AgentGroup extends HttpApiGroup.make("agents")
   .add(agents.create(Commands.CreateAgent))
   .add(HttpApiEndpoint.get("list", "/agent").addSuccess(List(AgentResource)).setUrlParams(Schema.Struct({ ...PageParams, risk_profile_id: Schema.optional(Ids.RiskProfileId) })))
   .add(
-    HttpApiEndpoint.get("show", "/agent/show").setUrlParams(Schema.Struct({ external_identifier: Schema.String }))
+    HttpApiEndpoint.get("show", "/agent/show").setUrlParams(Schema.Struct({ external_identifier: Schema.String, ...IncludeCounts }))
       .addSuccess(Details(AgentResource))
   )
-  .add(agents.get)
+  .add(agents.get.setUrlParams(Schema.Struct(IncludeCounts)))
   .add(agents.update(Commands.UpdateAgent))
   .add(agents.action("retire", {}))
   .add(agents.action("reinstate", {}))
@@ -210,7 +208,7 @@ const versions = collection("/agent_version", Ids.AgentVersionId, AgentVersionRe
 export class AgentVersionGroup extends HttpApiGroup.make("versions")
   .add(HttpApiEndpoint.get("list", "/agent_version").addSuccess(List(AgentVersionResource)).setUrlParams(OfAgent))
   .add(versions.get)
-  .add(versions.read("risk", Schema.NullOr(VersionRisk)))
+  .add(versions.read("risk", Schema.NullOr(VersionRiskWire)))
   .annotate(OpenApi.Description, "Agent versions: created by runs, one per distinct content; theoretical risk and violations")
   .middleware(Authentication)
 {}
@@ -286,7 +284,7 @@ export class InstanceGroup extends HttpApiGroup.make("instances")
   })))
   .add(instances.get)
   .add(instances.read("timeline", TimelineResource))
-  .add(instances.read("risk", Schema.NullOr(RiskReport)))
+  .add(instances.read("risk", Schema.NullOr(RiskReportWire)))
   .annotate(OpenApi.Description, "Agent instances (runs): register, start, finish, terminate; timeline and risk")
   .middleware(Authentication)
 {}

@@ -13,6 +13,7 @@ import {
   InvalidInput,
   Ledger,
   type LedgerSession,
+  type Paged,
   NotFound,
   NotPermitted,
   Unauthenticated
@@ -21,6 +22,7 @@ import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@
 import { Effect, Layer } from "effect"
 import { LedgerApi, type PageQuery } from "./Api.js"
 import { type ListEnvelope, paged } from "./Envelope.js"
+import type { AgentView } from "./Resources.js"
 
 export interface ClientOptions {
   /** Where the server listens, e.g. `http://127.0.0.1:4318`. */
@@ -53,6 +55,15 @@ const answer = <const Tags extends ReadonlyArray<Tag>>(...tags: Tags) =>
 /** The page of a list answer, with the failures the use case declares. */
 const page = <const Tags extends ReadonlyArray<Tag>>(...tags: Tags) =>
 <A, E, R>(effect: Effect.Effect<ListEnvelope<A>, E, R>) => only(...tags)(Effect.map(effect, paged))
+
+/** The records behind the views the server shows (the `Ledger` answers records). */
+const agentOf = ({ available_actions: _actions, instance_counts: _counts, ...agent }: AgentView) => agent
+const versionOf = <V extends VersionUsage>({ current_agent_deployment_refs: _refs, external_identifier_repeats: _repeats, ...version }: V) => version
+interface VersionUsage {
+  readonly current_agent_deployment_refs: unknown
+  readonly external_identifier_repeats: number
+}
+const items = <A, B>(f: (a: A) => B) => (page: Paged<A>): Paged<B> => ({ ...page, items: page.items.map(f) })
 
 const headers = (options?: Commands.MutationOptions): { readonly "idempotency-key"?: string } =>
   options?.idempotencyKey === undefined ? {} : { "idempotency-key": options.idempotencyKey }
@@ -100,20 +111,20 @@ const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession
     api.tokens.delete({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")),
 
   createAgent: (input, options) =>
-    api.agents.create({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "Conflict", "NotPermitted")),
-  getAgent: (id) => api.agents.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted")),
+    api.agents.create({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "Conflict", "NotPermitted"), Effect.map(agentOf)),
+  getAgent: (id) => api.agents.get({ path: { id }, urlParams: {} }).pipe(answer("NotFound", "NotPermitted"), Effect.map(agentOf)),
   findAgentByExternalIdentifier: (externalIdentifier) =>
-    api.agents.show({ urlParams: { external_identifier: externalIdentifier } }).pipe(answer("NotFound", "NotPermitted")),
+    api.agents.show({ urlParams: { external_identifier: externalIdentifier } }).pipe(answer("NotFound", "NotPermitted"), Effect.map(agentOf)),
   listAgents: (request) =>
-    api.agents.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotPermitted")),
+    api.agents.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotPermitted"), Effect.map(items(agentOf))),
   updateAgent: (id, input, options) =>
-    api.agents.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")),
+    api.agents.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict"), Effect.map(agentOf)),
   retireAgent: (id, options) =>
-    api.agents.retire({ path: { id }, payload: null, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")),
+    api.agents.retire({ path: { id }, payload: null, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict"), Effect.map(agentOf)),
   reinstateAgent: (id, options) =>
-    api.agents.reinstate({ path: { id }, payload: null, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")),
+    api.agents.reinstate({ path: { id }, payload: null, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict"), Effect.map(agentOf)),
   deleteAgent: (id, options) =>
-    api.agents.delete({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "Conflict", "NotPermitted", "InvalidInput")),
+    api.agents.delete({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "Conflict", "NotPermitted", "InvalidInput"), Effect.map(agentOf)),
 
   registerRun: (input, options) =>
     api.instances.register({ payload: input, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")),
@@ -139,12 +150,12 @@ const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession
     api.spans.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotFound", "NotPermitted")),
   getRiskReport: (id) => api.instances.risk({ path: { id } }).pipe(answer("NotFound")),
 
-  getVersion: (id) => api.versions.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted")),
+  getVersion: (id) => api.versions.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted"), Effect.map(versionOf)),
   listVersions: (request) =>
-    api.versions.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotFound", "NotPermitted")),
-  getSchemaVersion: (id) => api.schemaVersions.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted")),
+    api.versions.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotFound", "NotPermitted"), Effect.map(items(versionOf))),
+  getSchemaVersion: (id) => api.schemaVersions.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted"), Effect.map(versionOf)),
   listSchemaVersions: (request) =>
-    api.schemaVersions.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotFound", "NotPermitted")),
+    api.schemaVersions.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotFound", "NotPermitted"), Effect.map(items(versionOf))),
   getVersionRisk: (id) => api.versions.risk({ path: { id } }).pipe(answer("NotFound", "NotPermitted")),
 
   createDeployment: (input, options) =>

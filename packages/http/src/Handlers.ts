@@ -18,6 +18,7 @@ import { Effect, Either, Layer, Option, Redacted } from "effect"
 import { Authentication, CurrentSession, LedgerApi, OperatorAuthentication, type PageQuery } from "./Api.js"
 import type { BulkItem, BulkOutput } from "./Bulk.js"
 import { ok, summaries } from "./Envelope.js"
+import { agentView, agentViews, schemaVersionViews, versionViews } from "./Views.js"
 
 type DomainError = InvalidInput | NotFound | InvalidAction | Conflict | Unauthenticated | NotPermitted
 
@@ -76,28 +77,67 @@ const environments = HttpApiBuilder.group(LedgerApi, "environments", (handlers) 
       withSession((s) => Effect.map(s.updateEnvironment(path.id, payload.details, mutation(headers, payload)), ok)))
     .handle("delete", ({ headers, path }) => withSession((s) => Effect.map(s.deleteEnvironment(path.id, mutation(headers)), ok))))
 
+/** `include_counts=true` (or `1`) asks for an agent's runs by status. */
+const counted = (query: { readonly include_counts?: string | undefined }): boolean =>
+  query.include_counts === "true" || query.include_counts === "1"
+
 const agents = HttpApiBuilder.group(LedgerApi, "agents", (handlers) =>
   handlers
-    .handle("create", ({ headers, payload }) => withSession((s) => Effect.map(s.createAgent(payload.details, mutation(headers, payload)), ok)))
-    .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listAgents({ ...urlParams, ...listRequest(urlParams) }), summaries)))
-    .handle("show", ({ urlParams }) => withSession((s) => Effect.map(s.findAgentByExternalIdentifier(urlParams.external_identifier), ok)))
-    .handle("get", ({ path }) => withSession((s) => Effect.map(s.getAgent(path.id), ok)))
+    .handle("create", ({ headers, payload }) =>
+      withSession((s) => s.createAgent(payload.details, mutation(headers, payload)).pipe(Effect.flatMap(agentView(s)), Effect.map(ok))))
+    .handle("list", ({ urlParams }) =>
+      withSession((s) => s.listAgents({ ...urlParams, ...listRequest(urlParams) }).pipe(Effect.flatMap(agentViews(s)), Effect.map(summaries))))
+    .handle("show", ({ urlParams }) =>
+      withSession((s) =>
+        s.findAgentByExternalIdentifier(urlParams.external_identifier).pipe(Effect.flatMap(agentView(s, counted(urlParams))), Effect.map(ok))
+      ))
+    .handle("get", ({ path, urlParams }) =>
+      withSession((s) => s.getAgent(path.id).pipe(Effect.flatMap(agentView(s, counted(urlParams))), Effect.map(ok))))
     .handle("update", ({ headers, path, payload }) =>
-      withSession((s) => Effect.map(s.updateAgent(path.id, payload.details, mutation(headers, payload)), ok)))
-    .handle("retire", ({ headers, path, payload }) => withSession((s) => Effect.map(s.retireAgent(path.id, mutation(headers, payload)), ok)))
-    .handle("reinstate", ({ headers, path, payload }) => withSession((s) => Effect.map(s.reinstateAgent(path.id, mutation(headers, payload)), ok)))
-    .handle("delete", ({ headers, path }) => withSession((s) => Effect.map(s.deleteAgent(path.id, mutation(headers)), ok))))
+      withSession((s) => s.updateAgent(path.id, payload.details, mutation(headers, payload)).pipe(Effect.flatMap(agentView(s)), Effect.map(ok))))
+    .handle("retire", ({ headers, path, payload }) =>
+      withSession((s) => s.retireAgent(path.id, mutation(headers, payload)).pipe(Effect.flatMap(agentView(s)), Effect.map(ok))))
+    .handle("reinstate", ({ headers, path, payload }) =>
+      withSession((s) => s.reinstateAgent(path.id, mutation(headers, payload)).pipe(Effect.flatMap(agentView(s)), Effect.map(ok))))
+    .handle("delete", ({ headers, path }) =>
+      withSession((s) => s.deleteAgent(path.id, mutation(headers)).pipe(Effect.flatMap(agentView(s)), Effect.map(ok)))))
 
 const versions = HttpApiBuilder.group(LedgerApi, "versions", (handlers) =>
   handlers
-    .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listVersions({ ...urlParams, ...listRequest(urlParams) }), summaries)))
-    .handle("get", ({ path }) => withSession((s) => Effect.map(s.getVersion(path.id), ok)))
+    .handle("list", ({ urlParams }) =>
+      withSession((s) =>
+        Effect.gen(function*() {
+          const page = yield* s.listVersions({ ...urlParams, ...listRequest(urlParams) })
+          return summaries({ ...page, items: yield* versionViews(s, urlParams.agent_id)(page.items) })
+        })
+      ))
+    .handle("get", ({ path }) =>
+      withSession((s) =>
+        Effect.gen(function*() {
+          const version = yield* s.getVersion(path.id)
+          const [view] = yield* versionViews(s, version.agent_id)([version])
+          return ok(view ?? { ...version, current_agent_deployment_refs: [], external_identifier_repeats: 1 })
+        })
+      ))
     .handle("risk", ({ path }) => withSession((s) => Effect.map(s.getVersionRisk(path.id), ok))))
 
 const schemaVersions = HttpApiBuilder.group(LedgerApi, "schemaVersions", (handlers) =>
   handlers
-    .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listSchemaVersions({ ...urlParams, ...listRequest(urlParams) }), summaries)))
-    .handle("get", ({ path }) => withSession((s) => Effect.map(s.getSchemaVersion(path.id), ok))))
+    .handle("list", ({ urlParams }) =>
+      withSession((s) =>
+        Effect.gen(function*() {
+          const page = yield* s.listSchemaVersions({ ...urlParams, ...listRequest(urlParams) })
+          return summaries({ ...page, items: yield* schemaVersionViews(s, urlParams.agent_id)(page.items) })
+        })
+      ))
+    .handle("get", ({ path }) =>
+      withSession((s) =>
+        Effect.gen(function*() {
+          const schemaVersion = yield* s.getSchemaVersion(path.id)
+          const [view] = yield* schemaVersionViews(s, schemaVersion.agent_id)([schemaVersion])
+          return ok(view ?? { ...schemaVersion, current_agent_deployment_refs: [], external_identifier_repeats: 1 })
+        })
+      )))
 
 const deployments = HttpApiBuilder.group(LedgerApi, "deployments", (handlers) =>
   handlers
@@ -164,7 +204,10 @@ const runItem = (s: LedgerSession, item: BulkItem): Effect.Effect<BulkOutput, Do
       return Effect.map(s.finishSpan(agent_span_id, input, options), (details) => ({ status: "success" as const, _type, details }))
     }
     case "agents/create":
-      return Effect.map(s.createAgent(item.details, options), (details) => ({ status: "success" as const, _type: item._type, details }))
+      return s.createAgent(item.details, options).pipe(
+        Effect.flatMap(agentView(s)),
+        Effect.map((details) => ({ status: "success" as const, _type: item._type, details }))
+      )
   }
 }
 

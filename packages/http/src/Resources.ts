@@ -13,9 +13,12 @@ import {
   Instance,
   Principal,
   Risk,
+  RiskReport,
   RiskProfile,
   SchemaVersion,
-  Span
+  Span,
+  Status,
+  VersionRisk
 } from "@agentledger/domain"
 import { Schema } from "effect"
 import { PlainResource, Resource } from "./Envelope.js"
@@ -23,18 +26,78 @@ import { PlainResource, Resource } from "./Envelope.js"
 export const AccountResource = PlainResource("account", Account.Account.fields)
 export const EnvironmentResource = PlainResource("environment", Environment.Environment.fields)
 export const ApiTokenResource = PlainResource("api_token", ApiToken.ApiToken.fields)
-export const AgentResource = PlainResource("agent", Agent.Agent.fields)
-export const AgentVersionResource = PlainResource("agent_version", AgentVersion.AgentVersion.fields)
-export const SchemaVersionResource = PlainResource("agent_schema_version", SchemaVersion.SchemaVersion.fields)
+/** An agent as the platform shows it: what may be done with it now, and its runs by status on request. */
+export const AgentView = Schema.Struct({
+  ...Agent.Agent.fields,
+  available_actions: Agent.AvailableActions,
+  instance_counts: Schema.optional(Status.StatusCounts)
+})
+export type AgentView = typeof AgentView.Type
+export const AgentResource = PlainResource("agent", AgentView.fields)
+
+/** What the platform shows beside a version: the deployments on it, and its identifier's reuse. */
+const VersionUsage = {
+  current_agent_deployment_refs: Schema.Array(Deployment.DeploymentRef),
+  external_identifier_repeats: Schema.Int
+}
+export const AgentVersionView = Schema.Struct({ ...AgentVersion.AgentVersion.fields, ...VersionUsage })
+export type AgentVersionView = typeof AgentVersionView.Type
+export const AgentVersionResource = PlainResource("agent_version", AgentVersionView.fields)
+export const SchemaVersionView = Schema.Struct({ ...SchemaVersion.SchemaVersion.fields, ...VersionUsage })
+export type SchemaVersionView = typeof SchemaVersionView.Type
+export const SchemaVersionResource = PlainResource("agent_schema_version", SchemaVersionView.fields)
 export const DeploymentResource = PlainResource("agent_deployment", Deployment.Deployment.fields)
 export const RiskProfileResource = PlainResource("risk_profile", RiskProfile.RiskProfile.fields)
-export const RiskProfileRevisionResource = PlainResource("risk_profile_revision", RiskProfile.RiskProfileRevision.fields)
 export const PrincipalResource = PlainResource("principal", Principal.fields)
+
+/**
+ * A risk amount on the wire: points, as a profile is written (a threshold of 20, a multiplier of
+ * 1.5), for the domain's exact hundredths. Every risk amount an answer carries is in points.
+ */
+export const Points = Schema.transform(Schema.Number, RiskProfile.Hundredths, {
+  strict: true,
+  decode: (points) => Math.round(points * 100),
+  encode: (hundredths) => hundredths / 100
+}).annotations({ identifier: "Points", description: "A risk amount in points (two decimals)" })
+
+const PointsInt = Schema.transform(Schema.Number, Schema.Int, {
+  strict: true,
+  decode: (points) => Math.round(points * 100),
+  encode: (hundredths) => hundredths / 100
+}).annotations({ identifier: "Points" })
+
+const ThresholdsWire = Schema.Struct({ medium: Points, high: Points, critical: Points })
+
+const RulesWire = Schema.Struct({
+  category_weights: Schema.Record({ key: Schema.String, value: RiskProfile.CategoryWeight }),
+  action_multipliers: Schema.Record({ key: Schema.String, value: Schema.Struct({ multiplier: Points, included: Schema.Boolean }) }),
+  thresholds: ThresholdsWire
+})
+
+export const RiskProfileRevisionResource = PlainResource("risk_profile_revision", { ...RiskProfile.RiskProfileRevision.fields, rules: RulesWire })
+
+const InstanceRiskWire = Schema.Struct({ total: PointsInt, level: Risk.RiskLevel, peak_level: Risk.RiskLevel })
+
+export const RiskReportWire = Schema.Struct({
+  ...RiskReport.fields,
+  total: PointsInt,
+  thresholds: ThresholdsWire,
+  breakdown: Schema.Array(Schema.Struct({ ...Risk.BreakdownEntry.fields, points: PointsInt }))
+}).annotations({ identifier: "RiskReport" })
+
+export const VersionRiskWire = Schema.Struct({
+  ...VersionRisk.fields,
+  theoretical: Schema.Struct({
+    ...Risk.TheoreticalRisk.fields,
+    total: PointsInt,
+    span_types: Schema.Array(Schema.Struct({ schema_name: Schema.String, points: PointsInt }))
+  })
+}).annotations({ identifier: "VersionRisk" })
 
 const NamedObjects = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
-/** A run: its record plus the risk as the platform shows it (score in points) and the quality maps. */
-export const InstanceResource = Resource("agent_instance", Instance.Instance.fields, {
+/** A run: its record plus the risk as the platform shows it (score and levels) and the quality maps. */
+export const InstanceResource = Resource("agent_instance", { ...Instance.Instance.fields, risk: Schema.NullOr(InstanceRiskWire) }, {
   fields: {
     risk_score: Schema.NullOr(Schema.Number),
     risk_level: Schema.NullOr(Risk.RiskLevel),
@@ -51,7 +114,7 @@ export const InstanceResource = Resource("agent_instance", Instance.Instance.fie
   })
 })
 
-export const SpanResource = Resource("agent_span", Span.Span.fields, {
+export const SpanResource = Resource("agent_span", { ...Span.Span.fields, risk_points: PointsInt }, {
   fields: { risk_score: Schema.Number },
   derive: (span) => ({ risk_score: span.risk_points / 100 })
 })
@@ -69,7 +132,7 @@ export const DeploymentDetailsResource = Schema.transform(
   }
 ).annotations({ identifier: "agent_deployment_with_history" })
 
-const Revision = Schema.Struct(RiskProfile.RiskProfileRevision.fields)
+const Revision = Schema.Struct({ ...RiskProfile.RiskProfileRevision.fields, rules: RulesWire })
 
 /** A risk profile with its current revision (the rules in force). */
 export const RiskProfileDetailsResource = Schema.transform(
