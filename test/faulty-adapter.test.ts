@@ -105,7 +105,7 @@ const forgetfulIdempotency = (): Store =>
 const droppedSpans = (): Store =>
   wrapStore(MemoryStore.make(), (tx) => ({
     ...tx,
-    spans: { ...tx.spans, insert: (rows) => tx.spans.insert(rows.filter((row) => row.sequence % 3 !== 0)) }
+    spans: { ...tx.spans, record: (rows, instances) => tx.spans.record(rows.filter((row) => row.sequence % 3 !== 0), instances) }
   }))
 
 // ---------------------------------------------------------------------------------------------

@@ -333,8 +333,7 @@ export const make = Effect.gen(function*() {
           batch.set(id.right, next.right.span)
           recorded.push(next.right.span)
         }
-        yield* tx.spans.insert(recorded).pipe(Effect.mapError(conflictOn("a span with that id exists")))
-        for (const instance of instances.values()) yield* tx.instances.update(instance)
+        yield* tx.spans.record(recorded, [...instances.values()]).pipe(Effect.mapError(conflictOn("a span with that id exists")))
         return recorded
       })
 

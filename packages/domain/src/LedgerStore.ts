@@ -199,6 +199,12 @@ export interface StoreTx {
   readonly spans: {
     readonly get: (id: SpanId) => Effect.Effect<Option.Option<Span>>
     readonly insert: (spans: ReadonlyArray<Span>) => Effect.Effect<void, UniqueViolation>
+    /**
+     * New spans and the new state of their (locked) instances, written as one step: ingest's
+     * write. A store sends it as one statement where it can, since a batch's cost on a database
+     * is mostly its round trips.
+     */
+    readonly record: (spans: ReadonlyArray<Span>, instances: ReadonlyArray<Instance>) => Effect.Effect<void, UniqueViolation>
     readonly update: (spans: ReadonlyArray<Span>) => Effect.Effect<void>
     /** The instance's pending and active spans. */
     readonly open: (instance: InstanceId) => Effect.Effect<ReadonlyArray<Span>>

@@ -268,6 +268,27 @@ const makeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData): 
       return last
     })
 
+  const insertSpans = (rows: ReadonlyArray<Span>): Effect.Effect<void, UniqueViolation> =>
+    Effect.suspend(() => {
+      // One undo step for the whole batch: ingest writes thousands of spans per second.
+      const inserted: Array<Span> = []
+      write(() => {
+        for (const row of inserted) {
+          data.spans.rows.delete(row.id)
+          data.spansOf.get(row.agent_instance_id)?.pop()
+        }
+      })
+      for (const row of rows) {
+        if (data.spans.rows.has(row.id)) return Effect.fail(new UniqueViolation({ constraint: "agent_span_pkey" }))
+        data.spans.rows.set(row.id, row)
+        const ofInstance = data.spansOf.get(row.agent_instance_id)
+        if (ofInstance === undefined) data.spansOf.set(row.agent_instance_id, [row.id])
+        else ofInstance.push(row.id)
+        inserted.push(row)
+      }
+      return Effect.void
+    })
+
   const environmentKeys = (row: Environment) => [`name:${EnvironmentNs.environmentNameKey(row.name)}`]
   const agentKeys = (row: Agent) => (row.external_identifier === null ? [] : [`external_identifier:${row.external_identifier}`])
   const versionKeys = (row: { readonly agent_id: string; readonly fingerprint: string; readonly sequence: number }) => [
@@ -448,26 +469,12 @@ const makeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData): 
 
     spans: {
       get: (id) => get(data.spans, id),
-      insert: (rows) =>
-        Effect.suspend(() => {
-          // One undo step for the whole batch: ingest writes thousands of spans per second.
-          const inserted: Array<Span> = []
-          write(() => {
-            for (const row of inserted) {
-              data.spans.rows.delete(row.id)
-              data.spansOf.get(row.agent_instance_id)?.pop()
-            }
-          })
-          for (const row of rows) {
-            if (data.spans.rows.has(row.id)) return Effect.fail(new UniqueViolation({ constraint: "agent_span_pkey" }))
-            data.spans.rows.set(row.id, row)
-            const ofInstance = data.spansOf.get(row.agent_instance_id)
-            if (ofInstance === undefined) data.spansOf.set(row.agent_instance_id, [row.id])
-            else ofInstance.push(row.id)
-            inserted.push(row)
-          }
-          return Effect.void
-        }),
+      insert: insertSpans,
+      record: (spans, instances) =>
+        Effect.zipRight(
+          insertSpans(spans),
+          Effect.forEach(instances, (row) => replace(data.instances, "agent_instance", row.id, row), { discard: true }).pipe(Effect.orDie)
+        ),
       update: (rows) =>
         Effect.forEach(rows, (row) => replace(data.spans, "agent_span", row.id, row), { discard: true }).pipe(Effect.orDie),
       open: (instance) =>

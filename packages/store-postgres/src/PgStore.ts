@@ -15,6 +15,7 @@ import {
   LedgerStore,
   type Listed,
   type ListQuery,
+  type Span,
   type StoreTx,
   UniqueViolation
 } from "@agentledger/domain"
@@ -351,20 +352,22 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
 
       spans: {
         get: (id) => one(sql`SELECT ${spanRead} FROM agent_spans WHERE ${byId(id)}`, Rows.span),
-        insert: (rows) => {
-          if (rows.length === 0) return Effect.void
-          // One multi-row INSERT per batch: one round trip, however many spans.
-          const width = Rows.spanColumns.length
-          const params: Array<unknown> = []
-          const tuples: Array<string> = []
-          for (const row of rows) {
-            const values = Rows.spanValues(row)
-            const base = params.length
-            tuples.push(`(${values.map((_, i) => `$${base + i + 1}`).join(", ")})`)
-            params.push(...values)
+        insert: (rows) => (rows.length === 0 ? Effect.void : guarded(sql.unsafe(...spanInsert(rows)))),
+        record: (rows, instances) => {
+          const [instance, ...others] = instances
+          if (rows.length === 0 || instance === undefined) {
+            return Effect.forEach(instances, (row) => tx(account).instances.update(row), { discard: true })
           }
-          if (params.length !== rows.length * width) return Effect.dieMessage("span row width mismatch")
-          return guarded(sql.unsafe(`INSERT INTO agent_spans (${Rows.spanColumns.join(", ")}) VALUES ${tuples.join(", ")}`, params))
+          // The spans' INSERT and their run's UPDATE in one statement: one round trip fewer
+          // per batch, which is most of a batch's cost on a database.
+          const [insertText, params] = spanInsert(rows)
+          const state = Object.entries(instanceState(instance)).filter(([column]) => column !== "inserted_at")
+          const assignments = state.map(([column], i) => `${column} = $${params.length + i + 1}`)
+          const where = `account_id = $${params.length + state.length + 1} AND id = $${params.length + state.length + 2}`
+          return guarded(sql.unsafe(
+            `WITH inserted AS (${insertText} RETURNING 1) UPDATE agent_instances SET ${assignments.join(", ")} WHERE ${where}`,
+            [...params, ...state.map(([, value]) => value), instance.account_id, instance.id]
+          )).pipe(Effect.zipLeft(Effect.forEach(others, (row) => tx(account).instances.update(row), { discard: true })))
         },
         update: (rows) =>
           Effect.forEach(rows, (row) =>
@@ -480,6 +483,19 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
   }
   return service
 })
+
+/** One multi-row INSERT of spans: its text and parameters (one round trip, however many spans). */
+const spanInsert = (rows: ReadonlyArray<Span.Span>): readonly [string, ReadonlyArray<unknown>] => {
+  const params: Array<unknown> = []
+  const tuples: Array<string> = []
+  for (const row of rows) {
+    const values = Rows.spanValues(row)
+    const base = params.length
+    tuples.push(`(${values.map((_, i) => `$${base + i + 1}`).join(", ")})`)
+    params.push(...values)
+  }
+  return [`INSERT INTO agent_spans (${Rows.spanColumns.join(", ")}) VALUES ${tuples.join(", ")}`, params]
+}
 
 /** The mutable state of an instance, as columns. */
 const instanceState = (row: Instance.Instance) => ({
