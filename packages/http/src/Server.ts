@@ -9,7 +9,8 @@ import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer, HttpServerR
 import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Cause, Effect, Layer, Option, type Redacted } from "effect"
-import { createServer } from "node:http"
+import { createServer, type Server } from "node:http"
+import type { Duplex } from "node:stream"
 import { transportError } from "./ApiError.js"
 import * as Handlers from "./Handlers.js"
 
@@ -107,9 +108,35 @@ export const routes = (options: Omit<ServerOptions, "host" | "port">) =>
     Layer.provide(Handlers.layer({ operatorToken: options.operatorToken ?? Option.none() }))
   )
 
+/**
+ * A Node `http` server whose own refusals — requests its parser rejects before any handler sees
+ * them (a malformed request line, a framing it does not take, headers too large) — carry the
+ * error envelope too, instead of Node's bare `400 Bad Request`.
+ */
+const envelopedServer = (): Server => {
+  const server = createServer()
+  server.on("clientError", (error: Error & { readonly code?: string }, socket: Duplex) => {
+    // After a response has gone out on the socket (data after `Connection: close`, a reset)
+    // there is no one left to answer: close, as Node itself does.
+    const answering: unknown = Reflect.get(socket, "_httpMessage")
+    const answered = typeof answering === "object" && answering !== null && Reflect.get(answering, "headersSent") === true
+    if (!socket.writable || answered || error.code === "HPE_CLOSED_CONNECTION" || error.code === "ECONNRESET") return socket.destroy()
+    const [status, reason, code] = error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Request Header Fields Too Large", "bad_request"]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, "Request Timeout", "bad_request"]
+      : [400, "Bad Request", "bad_request"]
+    const body = JSON.stringify({ status: "error", code, message: `the request could not be read (${error.code ?? error.message})` })
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
+    )
+  })
+  return server
+}
+
 /** The server on a Node `http` server at `host:port`; logs its address, and offers the `HttpServer` (its address). */
 export const layer = (options: ServerOptions) =>
   routes(options).pipe(
     HttpServer.withLogAddress,
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port }))
+    Layer.provideMerge(NodeHttpServer.layer(envelopedServer, { host: options.host, port: options.port }))
   )
