@@ -21,7 +21,9 @@ interface BenchModule {
 const modules: ReadonlyArray<BenchModule> = [
   { name: "domain", run: () => import("./domain.bench.js").then((m) => m.runDomainBench()) },
   { name: "ledger", run: () => import("./ledger.bench.js").then((m) => m.runLedgerBench()) },
-  { name: "postgres", run: () => import("./postgres.bench.js").then((m) => m.runPostgresBench()) }
+  { name: "postgres", run: () => import("./postgres.bench.js").then((m) => m.runPostgresBench()) },
+  { name: "http", run: () => import("./http.bench.js").then((m) => m.runHttpBench()) },
+  { name: "sdk", run: () => import("./sdk.bench.js").then((m) => m.runSdkBench()) }
 ]
 
 const args = process.argv.slice(2)
