@@ -416,6 +416,8 @@ export const make = Effect.gen(function*() {
                   return yield* InvalidInput.field("agent_deployment_id", "is required for an agent_deployment token")
                 }
                 target = yield* loadDeployment(tx, input.agent_deployment_id)
+              } else if (input.agent_deployment_id !== undefined && input.agent_deployment_id !== null) {
+                return yield* InvalidInput.field("agent_deployment_id", "names a deployment only for an agent_deployment token")
               }
               if (input.expires_at !== undefined && input.expires_at !== null && DateTime.lessThanOrEqualTo(input.expires_at, at)) {
                 return yield* InvalidInput.field("expires_at", "must be in the future")

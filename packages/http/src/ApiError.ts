@@ -92,7 +92,13 @@ export const NotPermittedError = messageOnly(
 export const DomainErrors = [InvalidInputError, NotFoundError, InvalidActionError, ConflictError, UnauthenticatedError, NotPermittedError] as const
 
 /** The codes of failures that happen before a handler runs. */
-export type TransportCode = "bad_request" | "validation_errors" | "not_found" | "payload_too_large" | "internal_error"
+export type TransportCode =
+  | "bad_request"
+  | "validation_errors"
+  | "not_found"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "internal_error"
 
 /** An error envelope for a failure outside the domain: unreadable body, unknown route, too large. */
 export const transportError = (

@@ -43,11 +43,17 @@ const issuesByField = (error: HttpApiDecodeError): Record<string, Array<string>>
 const isTooLarge = (defect: unknown): boolean =>
   defect instanceof Error && defect.cause instanceof Error && defect.cause.message === "maxBytes exceeded"
 
-/** Whether the contract will read this request's body as JSON (it does when no type is given). */
-const readsJson = (request: HttpServerRequest.HttpServerRequest): boolean => {
-  if (request.method === "GET" || request.method === "HEAD") return false
+/** The methods whose bodies the contract reads. */
+const withBody: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"])
+
+/**
+ * Whether a body-carrying request says it is something other than JSON. The platform would
+ * decode a form, multipart or binary body into a value that can pass a lenient body schema; the
+ * API speaks JSON only. No type (or an empty one) means JSON, as the platform reads it.
+ */
+const notJson = (request: HttpServerRequest.HttpServerRequest): boolean => {
   const type = request.headers["content-type"]
-  return type === undefined || type.toLowerCase().includes("application/json")
+  return withBody.has(request.method) && type !== undefined && type.trim() !== "" && !type.toLowerCase().includes("application/json")
 }
 
 const hasTag = (value: unknown, tag: string): boolean =>
@@ -67,7 +73,10 @@ const envelopes = (maxBodyBytes: number) =>
       if (length > maxBodyBytes) {
         return transportError(413, "payload_too_large", `the body is ${length} bytes; the limit is ${maxBodyBytes}`)
       }
-      if (readsJson(request) && Json.textExceedsDepth(yield* Effect.orDie(request.text))) {
+      if (notJson(request)) {
+        return transportError(415, "unsupported_media_type", "the body must be JSON (Content-Type: application/json)")
+      }
+      if (withBody.has(request.method) && Json.textExceedsDepth(yield* Effect.orDie(request.text))) {
         return transportError(400, "bad_request", `the body nests deeper than ${Json.maxDepth} levels`)
       }
       return yield* app
@@ -120,7 +129,10 @@ const envelopedServer = (): Server => {
     // there is no one left to answer: close, as Node itself does.
     const answering: unknown = Reflect.get(socket, "_httpMessage")
     const answered = typeof answering === "object" && answering !== null && Reflect.get(answering, "headersSent") === true
-    if (!socket.writable || answered || error.code === "HPE_CLOSED_CONNECTION" || error.code === "ECONNRESET") return socket.destroy()
+    // Bytes after a `Connection: close` request (a short content-length): the request itself is
+    // being answered, and Node closes the socket after that answer.
+    if (error.code === "HPE_CLOSED_CONNECTION" && socket.writable) return
+    if (!socket.writable || answered || error.code === "ECONNRESET") return socket.destroy()
     const [status, reason, code] = error.code === "HPE_HEADER_OVERFLOW"
       ? [431, "Request Header Fields Too Large", "bad_request"]
       : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
