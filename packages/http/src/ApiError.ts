@@ -88,6 +88,9 @@ export const NotPermittedError = messageOnly(
   "The token's scope does not reach this action (`not_permitted`)"
 )
 
+/** Every failure of the domain. */
+export type DomainError = InvalidInput | NotFound | InvalidAction | Conflict | Unauthenticated | NotPermitted
+
 /** Every domain failure's wire form. */
 export const DomainErrors = [InvalidInputError, NotFoundError, InvalidActionError, ConflictError, UnauthenticatedError, NotPermittedError] as const
 

@@ -21,6 +21,7 @@ import {
 import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { LedgerApi, type PageQuery } from "./Api.js"
+import type { DomainError } from "./ApiError.js"
 import { type ListEnvelope, paged } from "./Envelope.js"
 import type { AgentView } from "./Resources.js"
 
@@ -31,7 +32,6 @@ export interface ClientOptions {
   readonly operatorToken?: string | undefined
 }
 
-type DomainError = InvalidInput | NotFound | InvalidAction | Conflict | Unauthenticated | NotPermitted
 type Tag = DomainError["_tag"]
 
 const isDomainError = (error: unknown): error is DomainError =>

@@ -1,26 +1,16 @@
 /**
  * The contract's handlers: each reads its request, calls one `Ledger` use case of the caller's
- * session, and wraps the answer in its envelope. No rule of the product is decided here.
+ * session (agents and versions also read their views, `Views.ts`), and wraps the answer in its
+ * envelope. No rule of the product is decided here.
  */
-import {
-  Commands,
-  type Conflict,
-  type InvalidAction,
-  type InvalidInput,
-  Ledger,
-  type LedgerSession,
-  type NotFound,
-  type NotPermitted,
-  Unauthenticated
-} from "@agentledger/domain"
+import { Commands, Ledger, type LedgerSession, Page, Unauthenticated } from "@agentledger/domain"
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect, Either, Layer, Option, Redacted } from "effect"
+import type { DomainError } from "./ApiError.js"
 import { Authentication, CurrentSession, LedgerApi, OperatorAuthentication, type PageQuery } from "./Api.js"
 import type { BulkItem, BulkOutput } from "./Bulk.js"
 import { ok, summaries } from "./Envelope.js"
 import { agentView, agentViews, schemaVersionViews, versionViews } from "./Views.js"
-
-type DomainError = InvalidInput | NotFound | InvalidAction | Conflict | Unauthenticated | NotPermitted
 
 const withSession = <A, E>(use: (session: LedgerSession) => Effect.Effect<A, E>): Effect.Effect<A, E, CurrentSession> =>
   Effect.flatMap(CurrentSession, use)
@@ -40,7 +30,7 @@ export const listRequest = (query: PageQuery): Commands.ListRequest => {
   const sorting = query.sorting ?? (field === undefined ? undefined : `${query["sorting[direction]"] === "desc" ? "-" : ""}${field}`)
   return {
     offset: query["pagination[offset]"] ?? 0,
-    page_size: query["pagination[page_size]"] ?? 25,
+    page_size: query["pagination[page_size]"] ?? Page.defaultPageSize,
     ...(sorting === undefined ? {} : { sorting })
   }
 }
