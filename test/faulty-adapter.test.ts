@@ -35,6 +35,7 @@ type Store = Context.Tag.Service<LedgerStore>
 const wrapStore = (inner: Store, wrap: (tx: StoreTx) => StoreTx): Store => ({
   ...inner,
   transact: (account, work) => inner.transact(account, (tx) => work(wrap(tx))),
+  append: (account, work) => inner.append(account, (tx) => work(wrap(tx))),
   read: (account, work) => inner.read(account, (tx) => work(wrap(tx)))
 })
 

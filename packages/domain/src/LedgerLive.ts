@@ -193,10 +193,12 @@ export const make = Effect.gen(function*() {
       options: MutationOptions | undefined,
       work: (tx: StoreTx) => Effect.Effect<A, E>,
       /** What of the answer is kept for a replay (a token's secret is not). */
-      kept: (answer: A) => A = (answer) => answer
+      kept: (answer: A) => A = (answer) => answer,
+      /** Without a key, run as span ingest (`LedgerStore.append`) rather than a locking unit of work. */
+      ingest = false
     ): Effect.Effect<A, E | InvalidInput | Conflict> => {
       const key = options?.idempotencyKey
-      if (key === undefined) return transact(work)
+      if (key === undefined) return ingest ? store.append(account, work) : transact(work)
       if (key.length === 0 || key.length > maxIdempotencyKeyLength) {
         return Effect.fail(InvalidInput.field("idempotency_key", `must be 1–${maxIdempotencyKeyLength} characters`))
       }
@@ -694,9 +696,10 @@ export const make = Effect.gen(function*() {
         mutate("agent_span.create", input, SpanModule.Span, options, (tx) =>
           recordAll(tx, [input]).pipe(
             Effect.flatMap((spans) => spans[0] === undefined ? Effect.dieMessage("a recorded batch of one lost its span") : Effect.succeed(spans[0]))
-          )),
+          ), undefined, true),
 
-      recordSpans: (inputs, options) => mutate("agent_span.create_many", inputs, RecordedSpans, options, (tx) => recordAll(tx, inputs)),
+      recordSpans: (inputs, options) =>
+        mutate("agent_span.create_many", inputs, RecordedSpans, options, (tx) => recordAll(tx, inputs), undefined, true),
 
       finishSpan: (id, input, options) =>
         mutate("agent_span.finish", { id, input }, SpanModule.Span, options, (tx) =>

@@ -237,6 +237,13 @@ export interface StoreTx {
 export class LedgerStore extends Context.Tag("@agentledger/domain/LedgerStore")<LedgerStore, {
   /** Runs `work` as one unit of work in the account: all or nothing. */
   readonly transact: <A, E, R>(account: AccountId, work: (tx: StoreTx) => Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /**
+   * Runs span ingest: a unit of work whose only write is `spans.record`. A store may run it
+   * optimistically — `instances.lock` then reads without locking, and `spans.record` writes only
+   * if each instance is still as it was read, the work running again when another writer came
+   * first — because ingest is the hot path and a lock costs round trips. All or nothing either way.
+   */
+  readonly append: <A, E, R>(account: AccountId, work: (tx: StoreTx) => Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** Runs reads of committed data in the account. */
   readonly read: <A, E, R>(account: AccountId, work: (tx: StoreTx) => Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** The token whose secret hashes to this, in any account: the one lookup that precedes tenancy. */

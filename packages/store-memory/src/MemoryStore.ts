@@ -535,22 +535,27 @@ const rollback = (undo: Undo) => {
   for (let i = undo.length - 1; i >= 0; i--) undo[i]?.()
 }
 
+/** One unit of work: the account's lock held, every write undone if the work fails. */
+const transact = <A, E, R>(state: MemoryState, account: Ids.AccountId, work: (tx: StoreTx) => Effect.Effect<A, E, R>) =>
+  Effect.suspend(() => {
+    const data = dataOf(state, account)
+    const undo: Undo = []
+    return data.lock.with(
+      Effect.suspend(() => {
+        data.undo = undo
+        return work(txOf(state, account, data))
+      }),
+      (exit) => {
+        data.undo = null
+        if (Exit.isFailure(exit)) rollback(undo)
+      }
+    )
+  })
+
 export const make = (state: MemoryState = makeState()): Context.Tag.Service<LedgerStore> => ({
-  transact: (account, work) =>
-    Effect.suspend(() => {
-      const data = dataOf(state, account)
-      const undo: Undo = []
-      return data.lock.with(
-        Effect.suspend(() => {
-          data.undo = undo
-          return work(txOf(state, account, data))
-        }),
-        (exit) => {
-          data.undo = null
-          if (Exit.isFailure(exit)) rollback(undo)
-        }
-      )
-    }),
+  transact: (account, work) => transact(state, account, work),
+  // The account's lock costs nothing here: ingest is an ordinary unit of work.
+  append: (account, work) => transact(state, account, work),
   read: (account, work) =>
     Effect.suspend(() => {
       const data = dataOf(state, account)

@@ -472,11 +472,81 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
     }
   }
 
+  /**
+   * Span ingest without a transaction (`LedgerStore.append`): the run is read with its row
+   * version (`xmin`) instead of locked, and one statement writes the spans and the run's new
+   * state only if the run's row is still that version. Two round trips instead of four (BEGIN,
+   * lock, write, COMMIT). A run changed in between makes the write a no-op and the work runs
+   * again; a batch over several runs, or a run that keeps changing, takes the locking path.
+   */
+  const optimistic = (account: Ids.AccountId): StoreTx => {
+    const base = tx(account)
+    const versions = new Map<string, string>()
+    return {
+      ...base,
+      instances: {
+        ...base.instances,
+        lock: (id) =>
+          sql`SELECT xmin::text AS row_version, * FROM agent_instances WHERE account_id = ${account} AND id = ${id}`.pipe(
+            Effect.map((rows) =>
+              Option.map(Option.fromNullable(rows[0]), (row) => {
+                versions.set(id, Rows.text(row, "row_version"))
+                return Rows.instance(row)
+              })
+            ),
+            Effect.orDie
+          )
+      },
+      spans: {
+        ...base.spans,
+        record: (rows, instances) => {
+          const [instance, ...others] = instances
+          const version = instance === undefined ? undefined : versions.get(instance.id)
+          if (instance === undefined || version === undefined || others.length > 0 || rows.length === 0) {
+            return Effect.die(new Unsuited())
+          }
+          const [values, params] = spanTuples(rows, true)
+          const state = Object.entries(instanceState(instance)).filter(([column]) => column !== "inserted_at")
+          const at = (i: number) => `$${params.length + i + 1}`
+          const text = `WITH updated AS (
+              UPDATE agent_instances SET ${state.map(([column], i) => `${column} = ${at(i)}`).join(", ")}
+              WHERE account_id = ${at(state.length)} AND id = ${at(state.length + 1)} AND xmin::text = ${at(state.length + 2)}
+              RETURNING 1),
+            inserted AS (
+              INSERT INTO agent_spans (${Rows.spanColumns.join(", ")})
+              SELECT * FROM (VALUES ${values}) AS incoming WHERE EXISTS (SELECT 1 FROM updated)
+              RETURNING 1)
+            SELECT count(*)::int AS count FROM updated`
+          return sql.unsafe<Rows.Row>(text, [...params, ...state.map(([, value]) => value), instance.account_id, instance.id, version]).pipe(
+            Effect.flatMap((result) => (countOf(result) === 1 ? Effect.void : Effect.die(new Stale()))),
+            Effect.catchIf((error): error is SqlError.SqlError => error instanceof SqlError.SqlError, (error) => {
+              const violation = uniqueViolation(error)
+              return violation === undefined ? Effect.die(error) : Effect.fail(violation)
+            })
+          )
+        }
+      }
+    }
+  }
+
   const service: Context.Tag.Service<LedgerStore> = {
     transact: (account, work) =>
       sql.withTransaction(Effect.suspend(() => work(tx(account)))).pipe(
         Effect.catchIf((error): error is SqlError.SqlError => error instanceof SqlError.SqlError, Effect.die)
       ),
+    append: (account, work) => {
+      const attempt = (retries: number): ReturnType<typeof work> =>
+        Effect.suspend(() => work(optimistic(account))).pipe(
+          Effect.catchAllDefect((defect) =>
+            defect instanceof Stale && retries > 0
+              ? attempt(retries - 1)
+              : defect instanceof Stale || defect instanceof Unsuited
+              ? service.transact(account, work)
+              : Effect.die(defect)
+          )
+        )
+      return attempt(3)
+    },
     read: (account, work) => Effect.suspend(() => work(tx(account))),
     tokenBySecretHash: (hash) => one(sql`SELECT * FROM api_tokens WHERE secret_hash = ${hash} LIMIT 1`, Rows.token),
     isEmpty: sql`SELECT count(*)::int AS count FROM accounts`.pipe(Effect.map((rows) => countOf(rows) === 0), Effect.orDie)
@@ -484,17 +554,36 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
   return service
 })
 
-/** One multi-row INSERT of spans: its text and parameters (one round trip, however many spans). */
-const spanInsert = (rows: ReadonlyArray<Span.Span>): readonly [string, ReadonlyArray<unknown>] => {
+/**
+ * Spans as the tuples of a multi-row VALUES list and their parameters; `typed` casts each
+ * parameter to its column's type, which a VALUES list outside an INSERT needs.
+ */
+const spanTuples = (rows: ReadonlyArray<Span.Span>, typed: boolean): readonly [string, ReadonlyArray<unknown>] => {
   const params: Array<unknown> = []
   const tuples: Array<string> = []
   for (const row of rows) {
     const values = Rows.spanValues(row)
     const base = params.length
-    tuples.push(`(${values.map((_, i) => `$${base + i + 1}`).join(", ")})`)
+    tuples.push(`(${values.map((_, i) => `$${base + i + 1}${typed ? `::${Rows.spanColumnTypes[i]}` : ""}`).join(", ")})`)
     params.push(...values)
   }
-  return [`INSERT INTO agent_spans (${Rows.spanColumns.join(", ")}) VALUES ${tuples.join(", ")}`, params]
+  return [tuples.join(", "), params]
+}
+
+/** One multi-row INSERT of spans: its text and parameters (one round trip, however many spans). */
+const spanInsert = (rows: ReadonlyArray<Span.Span>): readonly [string, ReadonlyArray<unknown>] => {
+  const [values, params] = spanTuples(rows, false)
+  return [`INSERT INTO agent_spans (${Rows.spanColumns.join(", ")}) VALUES ${values}`, params]
+}
+
+/** An optimistic write found its run changed since it was read. */
+class Stale {
+  readonly _tag = "Stale"
+}
+
+/** Work the optimistic path does not take (several runs in one batch): it runs locking instead. */
+class Unsuited {
+  readonly _tag = "Unsuited"
 }
 
 /** The mutable state of an instance, as columns. */
