@@ -1,0 +1,628 @@
+/**
+ * Span creation over HTTP (issue: the HTTP server's speed targets): `POST /api/v1/agent_spans`
+ * with `{details: {agent_instance_id, schema_name, status: "complete", payload, result_payload,
+ * started_at, finished_at}}`, sent by a keep-alive `node:http` client, to
+ *
+ * - agentledger on a PostgreSQL server this bench starts (durability on, as in postgres.bench;
+ *   `AGENTLEDGER_BENCH_DURABLE=0` turns it off), the store's pool at 4 connections;
+ * - agentledger on embedded PGlite (in memory);
+ * - the baseline: a bare `node:http` handler that parses the same JSON body, checks its fields
+ *   by hand and does one single-row `INSERT` with `pg` (a pool of 4) into the same `agent_spans`
+ *   table on the same PostgreSQL server, answering with the span as JSON.
+ *
+ * The load comes from a child process (this file, forked with `AGENTLEDGER_BENCH_HTTP_LOAD=1`),
+ * so the client does not share the servers' event loop. Two kinds of load:
+ *
+ * - closed loop: `c` connections, each sending its next request when the last one is answered
+ *   (c = 4 and c = 1), each connection on a run of its own; the three targets in alternating
+ *   rounds, ratios as the median of the per-round ratios;
+ * - open loop: 1,000 spans/s for a few seconds, each request sent at its scheduled time whatever
+ *   the answers do; its latency counts from the scheduled time (no coordinated omission). Then
+ *   the same at 250 spans/s (`AGENTLEDGER_BENCH_HTTP_LIGHT_RATE`), a load agentledger can keep up
+ *   with here, for its latency when not saturated.
+ *
+ * Knobs (environment): `AGENTLEDGER_BENCH_HTTP_ROUNDS` (3), `AGENTLEDGER_BENCH_HTTP_MS` (closed-loop
+ * round, 2000), `AGENTLEDGER_BENCH_HTTP_OPEN_MS` (open-loop run, 4000).
+ *
+ * Targets: agentledger (PostgreSQL) ≥ 0.5 × the baseline's throughput; p99 < 50 ms at
+ * 1,000 spans/s.
+ */
+import { PgStore } from "@agentledger/store-postgres"
+import { startPostgres } from "@agentledger/testkit/postgres"
+import { extractPartition, generate } from "@prefactor/pfid"
+import { Redacted, Schema } from "effect"
+import { type ChildProcess, fork } from "node:child_process"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import { fileURLToPath } from "node:url"
+import pg from "pg"
+import { type Json, call, deployAgent, Details, expectAnswer } from "../support/sdk.js"
+import { type RunningServer, startServer } from "../support/server.js"
+import { formatInt, formatRatio, printTable, type Verdict } from "./harness.js"
+
+// ---------------------------------------------------------------------------------------------
+// What travels between the bench and its load process
+
+const LoadJob = Schema.Struct({
+  id: Schema.Number,
+  url: Schema.String,
+  token: Schema.String,
+  instances: Schema.Array(Schema.String),
+  mode: Schema.Literal("closed", "open"),
+  /** Closed loop: connections. */
+  concurrency: Schema.Number,
+  /** Open loop: requests per second. */
+  rate: Schema.Number,
+  warmupMs: Schema.Number,
+  durationMs: Schema.Number
+})
+type LoadJob = typeof LoadJob.Type
+
+const LoadResult = Schema.Struct({
+  id: Schema.Number,
+  /** Requests answered in the measured phase (any status). */
+  count: Schema.Number,
+  /** Requests answered with a non-2xx status or that failed on the wire. */
+  errors: Schema.Number,
+  firstError: Schema.NullOr(Schema.String),
+  /** From the first measured send to the last measured answer. */
+  elapsedMs: Schema.Number,
+  /** Milliseconds per measured request. */
+  latencies: Schema.instanceOf(Float64Array)
+})
+type LoadResult = typeof LoadResult.Type
+
+const Exit = Schema.Struct({ exit: Schema.Literal(true) })
+const LoadMessage = Schema.Union(LoadJob, Exit)
+
+// ---------------------------------------------------------------------------------------------
+// The span a client sends: a realistic LLM call
+
+const spanBody = (instance: string, i: number): string => {
+  const finished = Date.now()
+  return JSON.stringify({
+    details: {
+      agent_instance_id: instance,
+      schema_name: "llm",
+      status: "complete",
+      payload: {
+        span_id: `local-${i}`,
+        name: "chat completion",
+        inputs: { messages: [{ role: "user", content: `Where is order ${i}? It was due on Tuesday.` }] },
+        metadata: { model: "gpt-x", temperature: 0.2 }
+      },
+      result_payload: { outputs: { text: `Order ${i} shipped yesterday.` }, token_usage: { prompt_tokens: 42, completion_tokens: 9 } },
+      started_at: new Date(finished - 250).toISOString(),
+      finished_at: new Date(finished).toISOString()
+    }
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The load process
+
+const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6
+
+interface Sent {
+  readonly status: number
+  readonly error: string | null
+}
+
+const sender = (job: LoadJob, maxSockets: number) => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets })
+  const target = new URL(job.url)
+  const send = (body: string): Promise<Sent> =>
+    new Promise((resolve) => {
+      const request = http.request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: "/api/v1/agent_spans",
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${job.token}`,
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body)
+          }
+        },
+        (response) => {
+          const status = response.statusCode ?? 0
+          const chunks: Array<Buffer> = []
+          response.on("data", (chunk: Buffer) => {
+            if (status >= 300) chunks.push(chunk)
+          })
+          response.on("end", () =>
+            resolve({ status, error: status >= 200 && status < 300 ? null : `${status} ${Buffer.concat(chunks).toString("utf8").slice(0, 300)}` })
+          )
+        }
+      )
+      request.on("error", (error) => resolve({ status: 0, error: String(error) }))
+      request.end(body)
+    })
+  return { send, close: () => agent.destroy() }
+}
+
+const closedLoop = async (job: LoadJob): Promise<LoadResult> => {
+  const { close, send } = sender(job, job.concurrency)
+  const latencies: Array<number> = []
+  let errors = 0
+  let firstError: string | null = null
+  let counter = 0
+  let measuring = false
+  let firstSend = Number.POSITIVE_INFINITY
+  let lastAnswer = 0
+  const worker = async (connection: number, until: number) => {
+    const instance = job.instances[connection % job.instances.length] ?? ""
+    while (nowMs() < until) {
+      const body = spanBody(instance, counter++)
+      const start = nowMs()
+      const sent = await send(body)
+      const end = nowMs()
+      if (!measuring) continue
+      firstSend = Math.min(firstSend, start)
+      lastAnswer = Math.max(lastAnswer, end)
+      latencies.push(end - start)
+      if (sent.error !== null) {
+        errors++
+        firstError ??= sent.error
+      }
+    }
+  }
+  const connections = Array.from({ length: job.concurrency }, (_, i) => i)
+  await Promise.all(connections.map((c) => worker(c, nowMs() + job.warmupMs)))
+  measuring = true
+  const until = nowMs() + job.durationMs
+  await Promise.all(connections.map((c) => worker(c, until)))
+  close()
+  return {
+    id: job.id,
+    count: latencies.length,
+    errors,
+    firstError,
+    elapsedMs: lastAnswer - firstSend,
+    latencies: Float64Array.from(latencies)
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+const openLoop = async (job: LoadJob): Promise<LoadResult> => {
+  const { close, send } = sender(job, 256)
+  const latencies: Array<number> = []
+  let errors = 0
+  let firstError: string | null = null
+  let counter = 0
+  let lastAnswer = 0
+  const paced = async (durationMs: number, record: boolean) => {
+    const total = Math.round((job.rate * durationMs) / 1000)
+    const start = nowMs()
+    const inFlight: Array<Promise<void>> = []
+    let next = 0
+    while (next < total) {
+      const now = nowMs()
+      while (next < total && start + (next * 1000) / job.rate <= now) {
+        const scheduled = start + (next * 1000) / job.rate
+        const instance = job.instances[next % job.instances.length] ?? ""
+        inFlight.push(send(spanBody(instance, counter++)).then((sent) => {
+          if (!record) return
+          const end = nowMs()
+          lastAnswer = Math.max(lastAnswer, end)
+          latencies.push(end - scheduled)
+          if (sent.error !== null) {
+            errors++
+            firstError ??= sent.error
+          }
+        }))
+        next++
+      }
+      await sleep(1)
+    }
+    await Promise.all(inFlight)
+    return start
+  }
+  await paced(job.warmupMs, false)
+  const start = await paced(job.durationMs, true)
+  close()
+  return { id: job.id, count: latencies.length, errors, firstError, elapsedMs: lastAnswer - start, latencies: Float64Array.from(latencies) }
+}
+
+const loadRole = "AGENTLEDGER_BENCH_HTTP_LOAD"
+
+if (process.env[loadRole] === "1") {
+  const decode = Schema.decodeUnknownSync(LoadMessage)
+  process.on("disconnect", () => process.exit(0))
+  process.on("message", (raw: unknown) => {
+    const message = decode(raw)
+    if ("exit" in message) {
+      process.exit(0)
+    }
+    const job = message
+    void (job.mode === "closed" ? closedLoop(job) : openLoop(job)).then((result) => process.send?.(result))
+  })
+}
+
+/** The load process, forked from this file; one job at a time. */
+const startLoad = async () => {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [], {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, [loadRole]: "1" },
+    serialization: "advanced",
+    stdio: ["ignore", "inherit", "inherit", "ipc"]
+  })
+  await new Promise<void>((resolve, reject) => {
+    child.once("spawn", resolve)
+    child.once("error", reject)
+  })
+  const decode = Schema.decodeUnknownSync(LoadResult)
+  let jobs = 0
+  const run = (job: Omit<LoadJob, "id">): Promise<LoadResult> =>
+    new Promise((resolve, reject) => {
+      const id = ++jobs
+      const onMessage = (raw: unknown) => {
+        const result = decode(raw)
+        if (result.id !== id) return
+        child.off("message", onMessage)
+        child.off("exit", onExit)
+        resolve(result)
+      }
+      const onExit = (code: number | null) => reject(new Error(`the load process exited (${code}) during a job`))
+      child.on("message", onMessage)
+      child.once("exit", onExit)
+      child.send({ ...job, id })
+    })
+  return {
+    run,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve()
+        child.once("exit", () => resolve())
+        child.send({ exit: true })
+        setTimeout(() => child.kill(), 2_000).unref()
+      })
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The baseline: a bare node:http handler over pg
+
+interface RunIds {
+  readonly id: string
+  readonly account_id: string
+  readonly agent_id: string
+}
+
+const isRecord = (value: unknown): value is { readonly [key: string]: unknown } =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+const spanColumns = [
+  "account_id", "id", "agent_id", "agent_instance_id", "parent_span_id", "schema_name", "schema_title", "status",
+  "payload", "result_payload", "summary", "started_at", "finished_at", "conformance", "risk_points", "sequence",
+  "inserted_at", "updated_at"
+] as const
+const insertSpan = `INSERT INTO agent_spans (${spanColumns.join(", ")}) VALUES (${spanColumns.map((_, i) => `$${i + 1}`).join(", ")})`
+const conformance = JSON.stringify({ payload: "conforms", result: "conforms", errors: [] })
+
+interface Answer {
+  readonly status: number
+  readonly body: string
+}
+
+const fail = (status: number, code: string, message: string): Answer => ({ status, body: JSON.stringify({ status: "error", code, message }) })
+
+const startBaseline = async (databaseUrl: string, runs: ReadonlyArray<RunIds>, token: string) => {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 })
+  const known = new Map(runs.map((run) => [run.id, run]))
+  const sequences = new Map(runs.map((run) => [run.id, 1_000_000]))
+  const handle = async (authorization: string | undefined, text: string): Promise<Answer> => {
+    if (authorization !== `Bearer ${token}`) return fail(401, "unauthorized", "unknown API token")
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch {
+      return fail(400, "bad_request", "the body is not valid JSON")
+    }
+    const details = isRecord(body) ? body["details"] : undefined
+    if (!isRecord(details)) return fail(400, "validation_errors", "details is required")
+    const instanceId = details["agent_instance_id"]
+    const schemaName = details["schema_name"]
+    const status = details["status"]
+    const payload = details["payload"]
+    const result = details["result_payload"] ?? null
+    const startedAt = details["started_at"]
+    const finishedAt = details["finished_at"] ?? null
+    if (
+      typeof instanceId !== "string" || typeof schemaName !== "string" || typeof status !== "string" || !isRecord(payload) ||
+      (result !== null && !isRecord(result)) || typeof startedAt !== "string" || (finishedAt !== null && typeof finishedAt !== "string")
+    ) {
+      return fail(400, "validation_errors", "a field has the wrong type")
+    }
+    const run = known.get(instanceId)
+    if (run === undefined) return fail(404, "not_found", "no such agent instance")
+    const sequence = (sequences.get(instanceId) ?? 0) + 1
+    sequences.set(instanceId, sequence)
+    const id = generate(extractPartition(instanceId))
+    const now = new Date()
+    const started = new Date(startedAt)
+    const finished = finishedAt === null ? null : new Date(finishedAt)
+    await pool.query(insertSpan, [
+      run.account_id, id, run.agent_id, run.id, null, schemaName, schemaName, status, JSON.stringify(payload),
+      result === null ? null : JSON.stringify(result), null, started, finished, conformance, 0, sequence, now, now
+    ])
+    return {
+      status: 201,
+      body: JSON.stringify({
+        status: "success",
+        details: {
+          type: "agent_span",
+          id,
+          account_id: run.account_id,
+          agent_id: run.agent_id,
+          agent_instance_id: run.id,
+          parent_span_id: null,
+          schema_name: schemaName,
+          schema_title: schemaName,
+          status,
+          payload,
+          result_payload: result,
+          summary: null,
+          started_at: started.toISOString(),
+          finished_at: finished === null ? null : finished.toISOString(),
+          inserted_at: now.toISOString(),
+          updated_at: now.toISOString()
+        }
+      })
+    }
+  }
+  const server = http.createServer((request, response) => {
+    const chunks: Array<Buffer> = []
+    request.on("data", (chunk: Buffer) => chunks.push(chunk))
+    request.on("end", () => {
+      handle(request.headers.authorization, Buffer.concat(chunks).toString("utf8"))
+        .catch((error: unknown) => fail(500, "internal_error", String(error)))
+        .then((answer) => {
+          response.writeHead(answer.status, { "content-type": "application/json", "content-length": Buffer.byteLength(answer.body) })
+          response.end(answer.body)
+        })
+    })
+  })
+  server.keepAliveTimeout = 60_000
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const address: AddressInfo | string | null = server.address()
+  if (address === null || typeof address === "string") throw new Error("the baseline has no TCP address")
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await pool.end()
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setting runs up through the API
+
+const agentSchema = {
+  external_identifier: "http-bench-schema",
+  span_type_schemas: [{ name: "llm", params_schema: { type: "object" }, result_schema: { type: "object" } }]
+}
+
+const RegisteredRun = Schema.Struct({ id: Schema.String, account_id: Schema.String, agent_id: Schema.String })
+
+/** An agent with a deployment-scoped token, and `count` started runs. */
+const setUp = async (server: RunningServer, name: string, count: number) => {
+  const deployed = await deployAgent(server.url, server.secret, { name })
+  const register: Json = {
+    agent_version: { external_identifier: "1.0.0", name, description: "http.bench" },
+    agent_schema_version: agentSchema
+  }
+  const runs: Array<RunIds> = []
+  for (let i = 0; i < count; i++) {
+    const answer = await call(server.url, deployed.token, "POST", "/api/v1/agent_instance/register", register)
+    const run = expectAnswer(answer, 201, Details(RegisteredRun), "register").details
+    expectAnswer(await call(server.url, deployed.token, "POST", `/api/v1/agent_instance/${run.id}/start`, {}), 200, Details(RegisteredRun), "start")
+    runs.push(run)
+  }
+  return { token: deployed.token, runs }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+const percentile = (sorted: Float64Array, q: number): number =>
+  sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN)
+
+const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2
+}
+
+const ms = (value: number): string => (value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0)) + " ms"
+
+/** Latencies of several results pooled, sorted. */
+const pooled = (results: ReadonlyArray<LoadResult>): Float64Array => {
+  const all = new Float64Array(results.reduce((n, r) => n + r.latencies.length, 0))
+  let at = 0
+  for (const r of results) {
+    all.set(r.latencies, at)
+    at += r.latencies.length
+  }
+  return all.sort()
+}
+
+const rateOf = (r: LoadResult): number => (r.count * 1000) / r.elapsedMs
+
+interface Target {
+  readonly name: string
+  readonly url: string
+  readonly token: string
+  readonly instances: ReadonlyArray<string>
+}
+
+const checked = (target: Target, result: LoadResult): LoadResult => {
+  if (result.errors > 0) {
+    console.log(`  ! ${target.name}: ${result.errors} of ${result.count} requests failed; first: ${result.firstError ?? "?"}`)
+  }
+  return result
+}
+
+export const runHttpBench = async (): Promise<ReadonlyArray<Verdict>> => {
+  console.log("\n## HTTP: span creation, agentledger vs a bare node:http + pg handler\n")
+  const rounds = Number(process.env["AGENTLEDGER_BENCH_HTTP_ROUNDS"] ?? "3")
+  const closedMs = Number(process.env["AGENTLEDGER_BENCH_HTTP_MS"] ?? "2000")
+  const openRate = 1000
+  const openRates = [openRate, Number(process.env["AGENTLEDGER_BENCH_HTTP_LIGHT_RATE"] ?? "250")] as const
+  const openMs = Number(process.env["AGENTLEDGER_BENCH_HTTP_OPEN_MS"] ?? "4000")
+  const connections = [4, 1] as const
+
+  const database = await startPostgres({ durable: process.env["AGENTLEDGER_BENCH_DURABLE"] !== "0" })
+  const cleanups: Array<() => Promise<void>> = [async () => database.stop()]
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) await step().catch((error: unknown) => console.error("cleanup failed:", error))
+  }
+  try {
+    const onPg = await startServer({ store: PgStore.layerPg({ url: Redacted.make(database.url), maxConnections: 4 }) })
+    cleanups.push(onPg.close)
+    const onPglite = await startServer({ store: PgStore.layerPglite() })
+    cleanups.push(onPglite.close)
+    const load = await startLoad()
+    cleanups.push(load.close)
+
+    const pgRuns = await setUp(onPg, "http bench agent", 4)
+    const baselineRuns = await setUp(onPg, "http bench baseline agent", 4)
+    const pgliteRuns = await setUp(onPglite, "http bench agent", 4)
+    const baselineToken = "baseline-token"
+    const baseline = await startBaseline(database.url, baselineRuns.runs, baselineToken)
+    cleanups.push(baseline.close)
+
+    const targets: ReadonlyArray<Target> = [
+      { name: "bare node:http + pg INSERT (baseline)", url: baseline.url, token: baselineToken, instances: baselineRuns.runs.map((r) => r.id) },
+      { name: "agentledger, PostgreSQL store", url: onPg.url, token: pgRuns.token, instances: pgRuns.runs.map((r) => r.id) },
+      { name: "agentledger, PGlite store", url: onPglite.url, token: pgliteRuns.token, instances: pgliteRuns.runs.map((r) => r.id) }
+    ]
+
+    // Closed loop: the three targets in alternating rounds.
+    const closed = new Map<number, Array<Array<LoadResult>>>()
+    for (const c of connections) {
+      const perTarget: Array<Array<LoadResult>> = targets.map(() => [])
+      for (let round = 0; round < rounds; round++) {
+        for (const [t, target] of targets.entries()) {
+          const result = await load.run({
+            url: target.url,
+            token: target.token,
+            instances: target.instances,
+            mode: "closed",
+            concurrency: c,
+            rate: 0,
+            warmupMs: round === 0 ? 1000 : 300,
+            durationMs: closedMs
+          })
+          perTarget[t]?.push(checked(target, result))
+        }
+      }
+      closed.set(c, perTarget)
+    }
+
+    // Open loop: 1,000 spans/s (the target), then a lighter load for comparison.
+    const open = new Map<number, Array<LoadResult>>()
+    for (const rate of openRates) {
+      const perTarget: Array<LoadResult> = []
+      for (const target of targets) {
+        perTarget.push(checked(target, await load.run({
+          url: target.url,
+          token: target.token,
+          instances: target.instances,
+          mode: "open",
+          concurrency: 0,
+          rate,
+          warmupMs: 500,
+          durationMs: openMs
+        })))
+      }
+      open.set(rate, perTarget)
+    }
+
+    // Report.
+    const rows: Array<Array<string>> = []
+    const ratios = new Map<string, number>()
+    for (const c of connections) {
+      const perTarget = closed.get(c) ?? []
+      const base = perTarget[0] ?? []
+      for (const [t, target] of targets.entries()) {
+        const results = perTarget[t] ?? []
+        const sorted = pooled(results)
+        const ratio = t === 0 ? 1 : median(results.map((r, round) => rateOf(r) / rateOf(base[round] ?? r)))
+        ratios.set(`${t}/${c}`, ratio)
+        rows.push([
+          `closed loop, ${c} conn.`,
+          target.name,
+          `${formatInt(median(results.map(rateOf)))}`,
+          ms(percentile(sorted, 0.5)),
+          ms(percentile(sorted, 0.99)),
+          t === 0 ? "1.00×" : formatRatio(ratio),
+          `${results.reduce((n, r) => n + r.errors, 0)}`
+        ])
+      }
+    }
+    for (const rate of openRates) {
+      for (const [t, target] of targets.entries()) {
+        const result = open.get(rate)?.[t]
+        if (result === undefined) continue
+        const sorted = pooled([result])
+        rows.push([
+          `open loop, ${formatInt(rate)}/s for ${openMs / 1000} s`,
+          target.name,
+          formatInt(rateOf(result)),
+          ms(percentile(sorted, 0.5)),
+          ms(percentile(sorted, 0.99)),
+          "",
+          `${result.errors}`
+        ])
+      }
+    }
+    console.log(`closed loop: ${rounds} rounds of ${closedMs / 1000} s per target and connection count, targets alternating; ` +
+      "spans/s is the median round, p50/p99 over all rounds' requests, the ratio the median of per-round ratios; open loop: spans/s is the rate answered, latency counts from each request's scheduled time")
+    printTable(["load", "server", "spans/s", "p50", "p99", "× baseline spans/s", "errors"], rows)
+
+    const pgRatio4 = ratios.get("1/4") ?? Number.NaN
+    const pgRatio1 = ratios.get("1/1") ?? Number.NaN
+    const liteRatio4 = ratios.get("2/4") ?? Number.NaN
+    const atTarget = open.get(openRate) ?? []
+    const p99Of = (t: number) => {
+      const result = atTarget[t]
+      return result === undefined ? Number.NaN : percentile(pooled([result]), 0.99)
+    }
+    const answeredRate = (t: number) => {
+      const result = atTarget[t]
+      return result === undefined ? 0 : rateOf(result)
+    }
+    // The load must have been served: no errors, and answers at (nearly) the rate sent.
+    const openOk = (t: number) => atTarget[t]?.errors === 0 && answeredRate(t) >= 0.95 * openRate
+    const verdicts: Array<Verdict> = [
+      {
+        module: "http",
+        target: "span create over HTTP, PostgreSQL store ≥ 0.5 × bare node:http + pg INSERT spans/s (4 connections)",
+        measured: `${formatRatio(pgRatio4)} at 4 conn., ${formatRatio(pgRatio1)} at 1 (PGlite ${formatRatio(liteRatio4)} at 4)`,
+        pass: pgRatio4 >= 0.5
+      },
+      {
+        module: "http",
+        target: "p99 < 50 ms at 1,000 spans/s (open loop), PostgreSQL store",
+        measured: `p99 ${ms(p99Of(1))} (baseline ${ms(p99Of(0))}), ${formatInt(answeredRate(1))} spans/s answered`,
+        pass: p99Of(1) < 50 && openOk(1)
+      },
+      {
+        module: "http",
+        target: "p99 < 50 ms at 1,000 spans/s (open loop), PGlite store",
+        measured: `p99 ${ms(p99Of(2))}, ${formatInt(answeredRate(2))} spans/s answered`,
+        pass: p99Of(2) < 50 && openOk(2)
+      }
+    ]
+    for (const v of verdicts) console.log(`${v.pass ? "pass" : "miss"}: ${v.target} — ${v.measured}`)
+    return verdicts
+  } finally {
+    await cleanup()
+  }
+}
