@@ -166,6 +166,8 @@ export const make = Effect.gen(function*() {
       return CreatedAccount.make({ account, token, secret })
     })
 
+  const sessions = new Lru<string, LedgerSession>(1024)
+
   const session = (principal: Principal): LedgerSession => {
     const account = principal.account_id
     const transact = <A, E>(work: (tx: StoreTx) => Effect.Effect<A, E>) => store.transact(account, work)
@@ -173,7 +175,8 @@ export const make = Effect.gen(function*() {
 
     const accountScope: Effect.Effect<void, NotPermitted> = principal.token_scope === "account"
       ? Effect.void
-      : Effect.fail(new NotPermitted({ message: "this action needs an account-scoped API token" }))
+      // Built only when refused: a session is made per HTTP request, and an error object is not free.
+      : Effect.failSync(() => new NotPermitted({ message: "this action needs an account-scoped API token" }))
 
     /** A deployment token sees the records of its own agent only; others do not exist for it. */
     const visible = <A extends { readonly agent_id: Ids.AgentId; readonly id: string }>(entity: string) =>
@@ -989,14 +992,18 @@ export const make = Effect.gen(function*() {
         const token = yield* fromEither(
           ApiTokenModule.authenticate(yield* store.tokenBySecretHash(ApiTokenModule.hashSecret(secret)), yield* now)
         )
-        return session({
-          account_id: token.account_id,
-          token_id: token.id,
-          token_scope: token.token_scope,
-          agent_id: token.agent_id,
-          environment_id: token.environment_id,
-          agent_deployment_id: token.agent_deployment_id
-        })
+        // A session is a function of fields a token never changes, so one per token is kept:
+        // the token's status is still checked above on every call (a server authenticates each
+        // request), and building the session's fifty use cases is not repeated.
+        return sessions.getOrCompute(token.id, () =>
+          session({
+            account_id: token.account_id,
+            token_id: token.id,
+            token_scope: token.token_scope,
+            agent_id: token.agent_id,
+            environment_id: token.environment_id,
+            agent_deployment_id: token.agent_deployment_id
+          }))
       })
   })
 })

@@ -25,6 +25,8 @@ export interface ServerOptions {
   readonly operatorToken?: Option.Option<Redacted.Redacted<string>>
   /** Log one line per request (default true). */
   readonly logRequests?: boolean
+  /** A tracing span per request, for an Effect tracer the embedder provides (default false: it costs every request). */
+  readonly traceRequests?: boolean
 }
 
 export const defaultMaxBodyBytes = 5 * 1024 * 1024
@@ -114,7 +116,8 @@ export const routes = (options: Omit<ServerOptions, "host" | "port">) =>
     Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(envelopes(options.maxBodyBytes ?? defaultMaxBodyBytes)),
-    Layer.provide(Handlers.layer({ operatorToken: options.operatorToken ?? Option.none() }))
+    Layer.provide(Handlers.layer({ operatorToken: options.operatorToken ?? Option.none() })),
+    HttpMiddleware.withTracerDisabledWhen(() => options.traceRequests !== true)
   )
 
 /**
