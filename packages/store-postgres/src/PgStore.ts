@@ -28,9 +28,15 @@ import * as PgliteClient from "./PgliteClient.js"
 import * as Rows from "./Rows.js"
 
 /** PostgreSQL's SQLSTATE for a unique violation, and the constraint it names. */
+/** The SQLSTATE of a failed statement, when the driver gives one. */
+const sqlState = (error: SqlError.SqlError): string | undefined => {
+  const cause: unknown = error.cause
+  return typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : undefined
+}
+
 const uniqueViolation = (error: SqlError.SqlError): UniqueViolation | undefined => {
   const cause: unknown = error.cause
-  if (typeof cause !== "object" || cause === null || !("code" in cause) || cause.code !== "23505") return undefined
+  if (sqlState(error) !== "23505" || typeof cause !== "object" || cause === null) return undefined
   const constraint = "constraint" in cause && typeof cause.constraint === "string" ? cause.constraint : "unique"
   return new UniqueViolation({ constraint })
 }
@@ -505,21 +511,23 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
           if (instance === undefined || version === undefined || others.length > 0 || rows.length === 0) {
             return Effect.die(new Unsuited())
           }
-          const [values, params] = spanTuples(rows, true)
+          const [insert, params] = spanInsert(rows)
           const state = Object.entries(instanceState(instance)).filter(([column]) => column !== "inserted_at")
           const at = (i: number) => `$${params.length + i + 1}`
+          // PostgreSQL has no conditional INSERT … VALUES, and INSERT … SELECT over a VALUES list
+          // needs every parameter cast and runs slower; so the INSERT is unconditional and a run
+          // that changed since it was read fails the whole statement (division by zero, SQLSTATE
+          // 22012), which undoes the INSERT with it.
           const text = `WITH updated AS (
               UPDATE agent_instances SET ${state.map(([column], i) => `${column} = ${at(i)}`).join(", ")}
               WHERE account_id = ${at(state.length)} AND id = ${at(state.length + 1)} AND xmin::text = ${at(state.length + 2)}
               RETURNING 1),
-            inserted AS (
-              INSERT INTO agent_spans (${Rows.spanColumns.join(", ")})
-              SELECT * FROM (VALUES ${values}) AS incoming WHERE EXISTS (SELECT 1 FROM updated)
-              RETURNING 1)
-            SELECT count(*)::int AS count FROM updated`
+            inserted AS (${insert} RETURNING 1)
+            SELECT 1 / (SELECT count(*)::int FROM updated) AS written, (SELECT count(*) FROM inserted) AS spans`
           return sql.unsafe<Rows.Row>(text, [...params, ...state.map(([, value]) => value), instance.account_id, instance.id, version]).pipe(
-            Effect.flatMap((result) => (countOf(result) === 1 ? Effect.void : Effect.die(new Stale()))),
+            Effect.asVoid,
             Effect.catchIf((error): error is SqlError.SqlError => error instanceof SqlError.SqlError, (error) => {
+              if (sqlState(error) === "22012") return Effect.die(new Stale())
               const violation = uniqueViolation(error)
               return violation === undefined ? Effect.die(error) : Effect.fail(violation)
             })
@@ -554,26 +562,17 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
   return service
 })
 
-/**
- * Spans as the tuples of a multi-row VALUES list and their parameters; `typed` casts each
- * parameter to its column's type, which a VALUES list outside an INSERT needs.
- */
-const spanTuples = (rows: ReadonlyArray<Span.Span>, typed: boolean): readonly [string, ReadonlyArray<unknown>] => {
+/** One multi-row INSERT of spans: its text and parameters (one round trip, however many spans). */
+const spanInsert = (rows: ReadonlyArray<Span.Span>): readonly [string, ReadonlyArray<unknown>] => {
   const params: Array<unknown> = []
   const tuples: Array<string> = []
   for (const row of rows) {
     const values = Rows.spanValues(row)
     const base = params.length
-    tuples.push(`(${values.map((_, i) => `$${base + i + 1}${typed ? `::${Rows.spanColumnTypes[i]}` : ""}`).join(", ")})`)
+    tuples.push(`(${values.map((_, i) => `$${base + i + 1}`).join(", ")})`)
     params.push(...values)
   }
-  return [tuples.join(", "), params]
-}
-
-/** One multi-row INSERT of spans: its text and parameters (one round trip, however many spans). */
-const spanInsert = (rows: ReadonlyArray<Span.Span>): readonly [string, ReadonlyArray<unknown>] => {
-  const [values, params] = spanTuples(rows, false)
-  return [`INSERT INTO agent_spans (${Rows.spanColumns.join(", ")}) VALUES ${values}`, params]
+  return [`INSERT INTO agent_spans (${Rows.spanColumns.join(", ")}) VALUES ${tuples.join(", ")}`, params]
 }
 
 /** An optimistic write found its run changed since it was read. */

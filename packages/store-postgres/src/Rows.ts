@@ -324,15 +324,6 @@ export const spanColumns = [
   "updated_at"
 ] as const
 
-/** The SQL types of `spanColumns`, in the same order. */
-export const spanColumnTypes: ReadonlyArray<string> = [
-  "text", "text", "text", "text", "text", "text", "text", "text",
-  "jsonb", "jsonb", "text",
-  "timestamptz", "timestamptz",
-  "jsonb", "bigint", "integer",
-  "timestamptz", "timestamptz"
-]
-
 export const spanValues = (span: Span.Span): ReadonlyArray<unknown> => [
   span.account_id,
   span.id,
