@@ -3,7 +3,7 @@
  * session (agents and versions also read their views, `Views.ts`), and wraps the answer in its
  * envelope. No rule of the product is decided here.
  */
-import { Commands, Ledger, type LedgerSession, Page, Unauthenticated } from "@agentledger/domain"
+import { Commands, Ledger, type LedgerSession, Page, type Paged, Unauthenticated } from "@agentledger/domain"
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect, Either, Layer, Option, Redacted } from "effect"
 import type { DomainError } from "./ApiError.js"
@@ -92,41 +92,36 @@ const agents = HttpApiBuilder.group(LedgerApi, "agents", (handlers) =>
     .handle("delete", ({ headers, path }) =>
       withSession((s) => s.deleteAgent(path.id, mutation(headers)).pipe(Effect.flatMap(agentView(s)), Effect.map(ok)))))
 
+/** A page with each record in its view. */
+const viewedPage = <A, B, E>(page: Paged<A>, view: (records: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<B>, E>) =>
+  Effect.map(view(page.items), (items) => summaries({ ...page, items }))
+
+/** One record in its view. */
+const viewedOne = <A, B, E>(record: A, view: (records: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<B>, E>) =>
+  Effect.flatMap(view([record]), ([one]) => (one === undefined ? Effect.dieMessage("the view of one record lost it") : Effect.succeed(ok(one))))
+
 const versions = HttpApiBuilder.group(LedgerApi, "versions", (handlers) =>
   handlers
     .handle("list", ({ urlParams }) =>
       withSession((s) =>
-        Effect.gen(function*() {
-          const page = yield* s.listVersions({ ...urlParams, ...listRequest(urlParams) })
-          return summaries({ ...page, items: yield* versionViews(s, urlParams.agent_id)(page.items) })
-        })
+        Effect.flatMap(s.listVersions({ ...urlParams, ...listRequest(urlParams) }), (page) => viewedPage(page, versionViews(s, urlParams.agent_id)))
       ))
     .handle("get", ({ path }) =>
-      withSession((s) =>
-        Effect.gen(function*() {
-          const version = yield* s.getVersion(path.id)
-          const [view] = yield* versionViews(s, version.agent_id)([version])
-          return ok(view ?? { ...version, current_agent_deployment_refs: [], external_identifier_repeats: 1 })
-        })
-      ))
+      withSession((s) => Effect.flatMap(s.getVersion(path.id), (version) => viewedOne(version, versionViews(s, version.agent_id)))))
     .handle("risk", ({ path }) => withSession((s) => Effect.map(s.getVersionRisk(path.id), ok))))
 
 const schemaVersions = HttpApiBuilder.group(LedgerApi, "schemaVersions", (handlers) =>
   handlers
     .handle("list", ({ urlParams }) =>
       withSession((s) =>
-        Effect.gen(function*() {
-          const page = yield* s.listSchemaVersions({ ...urlParams, ...listRequest(urlParams) })
-          return summaries({ ...page, items: yield* schemaVersionViews(s, urlParams.agent_id)(page.items) })
-        })
+        Effect.flatMap(
+          s.listSchemaVersions({ ...urlParams, ...listRequest(urlParams) }),
+          (page) => viewedPage(page, schemaVersionViews(s, urlParams.agent_id))
+        )
       ))
     .handle("get", ({ path }) =>
       withSession((s) =>
-        Effect.gen(function*() {
-          const schemaVersion = yield* s.getSchemaVersion(path.id)
-          const [view] = yield* schemaVersionViews(s, schemaVersion.agent_id)([schemaVersion])
-          return ok(view ?? { ...schemaVersion, current_agent_deployment_refs: [], external_identifier_repeats: 1 })
-        })
+        Effect.flatMap(s.getSchemaVersion(path.id), (version) => viewedOne(version, schemaVersionViews(s, version.agent_id)))
       )))
 
 const deployments = HttpApiBuilder.group(LedgerApi, "deployments", (handlers) =>
