@@ -1,8 +1,9 @@
 /**
- * The Prefactor API's envelopes as Schemas: what travels is `{status:"success", details}`, lists
- * with `summaries`, `pagination` and `sorting`, and errors `{status:"error", code, message}`;
- * what the server handlers return and the client hands back is the domain value itself. Each
- * envelope is a transformation, so one contract both encodes (server) and decodes (client).
+ * The Prefactor API's envelopes as Schemas: what travels is `{status:"success", details}` and
+ * lists with `summaries`, `pagination` and `sorting` (errors are in `ApiError.ts`). Envelopes are
+ * plain Structs that handlers fill with `ok` / `summaries` and the client empties with `paged`;
+ * resources are transformations between a domain record and its wire form (`type` and derived
+ * fields added), so one contract both encodes (server) and decodes (client) them.
  */
 import { type Paged, Page } from "@agentledger/domain"
 import { ParseResult, Schema } from "effect"
