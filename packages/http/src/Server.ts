@@ -62,10 +62,12 @@ const hasTag = (value: unknown, tag: string): boolean =>
   typeof value === "object" && value !== null && "_tag" in value && value._tag === tag
 
 /**
- * Turns what the contract cannot encode into enveloped answers: request-shape failures (400
- * `validation_errors` with field errors), unreadable JSON (400 `bad_request`), bodies over the
- * limit (413), unknown routes (404); anything else is a bug: logged, and a 500 envelope.
- * Domain failures pass through to be encoded by the contract's declared errors.
+ * Refuses what must not reach a handler — a declared body over the limit (413), a body that is
+ * not JSON (415), JSON nested deeper than `Json.maxDepth` (400) — and turns what the contract
+ * cannot encode into enveloped answers: request-shape failures (400 `validation_errors` with
+ * field errors), unreadable JSON (400 `bad_request`), unknown routes (404); anything else is a
+ * bug: logged, and a 500 envelope. Domain failures pass through to be encoded by the contract's
+ * declared errors.
  */
 const envelopes = (maxBodyBytes: number) =>
   HttpApiBuilder.middleware((app) =>
