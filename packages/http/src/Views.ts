@@ -3,7 +3,7 @@
  * available actions and run counts, the deployments on a version and how often its identifier
  * repeats. They are read through the caller's session and worked out by the domain's rules.
  */
-import { Agent, AgentVersion, Commands, Deployment, type LedgerSession, type Paged, SchemaVersion, Status } from "@agentledger/domain"
+import { Agent, AgentVersion, Commands, Deployment, type LedgerSession, Page, type Paged, SchemaVersion, Status } from "@agentledger/domain"
 import { Effect } from "effect"
 import type { AgentVersionView, AgentView, SchemaVersionView } from "./Resources.js"
 
@@ -15,7 +15,7 @@ const everything = <A, E>(page: (request: Commands.ListRequest) => Effect.Effect
     const items: Array<A> = []
     let offset: number | null = 0
     while (offset !== null) {
-      const next: Paged<A> = yield* page({ offset, page_size: 100 })
+      const next: Paged<A> = yield* page({ offset, page_size: Page.maxPageSize })
       items.push(...next.items)
       offset = next.pagination.next_page_offset
     }
