@@ -1,8 +1,9 @@
 /**
- * The conformance suite through HTTP: client → server → embedded PGlite store.
+ * The conformance suite through HTTP: client → server → embedded PGlite store (at about the
+ * normal depth in a deep run, as http-memory.test.ts explains).
  */
 import { PgStore } from "@agentledger/store-postgres"
-import { ledgerConformance } from "@agentledger/testkit"
+import { deep, ledgerConformance } from "@agentledger/testkit"
 import { servedLedger } from "./support/servedLedger.js"
 
-ledgerConformance("http → store-postgres on PGlite", servedLedger(() => PgStore.layerPglite()), { runsFactor: 0.2 })
+ledgerConformance("http → store-postgres on PGlite", servedLedger(() => PgStore.layerPglite()), { runsFactor: deep ? 0.03 : 0.2 })
