@@ -27,13 +27,13 @@ import { migrations } from "./Migrations.js"
 import * as PgliteClient from "./PgliteClient.js"
 import * as Rows from "./Rows.js"
 
-/** PostgreSQL's SQLSTATE for a unique violation, and the constraint it names. */
 /** The SQLSTATE of a failed statement, when the driver gives one. */
 const sqlState = (error: SqlError.SqlError): string | undefined => {
   const cause: unknown = error.cause
   return typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : undefined
 }
 
+/** PostgreSQL's unique violation (SQLSTATE 23505), with the constraint it names. */
 const uniqueViolation = (error: SqlError.SqlError): UniqueViolation | undefined => {
   const cause: unknown = error.cause
   if (sqlState(error) !== "23505" || typeof cause !== "object" || cause === null) return undefined
@@ -366,14 +366,9 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
           }
           // The spans' INSERT and their run's UPDATE in one statement: one round trip fewer
           // per batch, which is most of a batch's cost on a database.
-          const [insertText, params] = spanInsert(rows)
-          const state = Object.entries(instanceState(instance)).filter(([column]) => column !== "inserted_at")
-          const assignments = state.map(([column], i) => `${column} = $${params.length + i + 1}`)
-          const where = `account_id = $${params.length + state.length + 1} AND id = $${params.length + state.length + 2}`
-          return guarded(sql.unsafe(
-            `WITH inserted AS (${insertText} RETURNING 1) UPDATE agent_instances SET ${assignments.join(", ")} WHERE ${where}`,
-            [...params, ...state.map(([, value]) => value), instance.account_id, instance.id]
-          )).pipe(Effect.zipLeft(Effect.forEach(others, (row) => tx(account).instances.update(row), { discard: true })))
+          const [insert, params] = spanInsert(rows)
+          const [update, updateParams] = instanceUpdate(instance, params.length)
+          return guarded(sql.unsafe(`WITH inserted AS (${insert} RETURNING 1) ${update}`, [...params, ...updateParams])).pipe(Effect.zipLeft(Effect.forEach(others, (row) => tx(account).instances.update(row), { discard: true })))
         },
         update: (rows) =>
           Effect.forEach(rows, (row) =>
@@ -512,19 +507,15 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
             return Effect.die(new Unsuited())
           }
           const [insert, params] = spanInsert(rows)
-          const state = Object.entries(instanceState(instance)).filter(([column]) => column !== "inserted_at")
-          const at = (i: number) => `$${params.length + i + 1}`
+          const [update, updateParams] = instanceUpdate(instance, params.length)
           // PostgreSQL has no conditional INSERT … VALUES, and INSERT … SELECT over a VALUES list
           // needs every parameter cast and runs slower; so the INSERT is unconditional and a run
           // that changed since it was read fails the whole statement (division by zero, SQLSTATE
           // 22012), which undoes the INSERT with it.
-          const text = `WITH updated AS (
-              UPDATE agent_instances SET ${state.map(([column], i) => `${column} = ${at(i)}`).join(", ")}
-              WHERE account_id = ${at(state.length)} AND id = ${at(state.length + 1)} AND xmin::text = ${at(state.length + 2)}
-              RETURNING 1),
+          const text = `WITH updated AS (${update} AND xmin::text = $${params.length + updateParams.length + 1} RETURNING 1),
             inserted AS (${insert} RETURNING 1)
             SELECT 1 / (SELECT count(*)::int FROM updated) AS written, (SELECT count(*) FROM inserted) AS spans`
-          return sql.unsafe<Rows.Row>(text, [...params, ...state.map(([, value]) => value), instance.account_id, instance.id, version]).pipe(
+          return sql.unsafe<Rows.Row>(text, [...params, ...updateParams, version]).pipe(
             Effect.asVoid,
             Effect.catchIf((error): error is SqlError.SqlError => error instanceof SqlError.SqlError, (error) => {
               if (sqlState(error) === "22012") return Effect.die(new Stale())
@@ -573,6 +564,21 @@ const spanInsert = (rows: ReadonlyArray<Span.Span>): readonly [string, ReadonlyA
     params.push(...values)
   }
   return [`INSERT INTO agent_spans (${Rows.spanColumns.join(", ")}) VALUES ${tuples.join(", ")}`, params]
+}
+
+/**
+ * `UPDATE agent_instances` to the instance's state, its parameters numbered after `before`
+ * others (it follows a span INSERT in one statement); ends with its WHERE, so a caller can add
+ * a condition.
+ */
+const instanceUpdate = (instance: Instance.Instance, before: number): readonly [string, ReadonlyArray<unknown>] => {
+  const state = Object.entries(instanceState(instance)).filter(([column]) => column !== "inserted_at")
+  const at = (i: number) => `$${before + i + 1}`
+  const assignments = state.map(([column], i) => `${column} = ${at(i)}`).join(", ")
+  return [
+    `UPDATE agent_instances SET ${assignments} WHERE account_id = ${at(state.length)} AND id = ${at(state.length + 1)}`,
+    [...state.map(([, value]) => value), instance.account_id, instance.id]
+  ]
 }
 
 /** An optimistic write found its run changed since it was read. */
