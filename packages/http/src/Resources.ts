@@ -54,17 +54,15 @@ export const PrincipalResource = PlainResource("principal", Principal.fields)
  * A risk amount on the wire: points, as a profile is written (a threshold of 20, a multiplier of
  * 1.5), for the domain's exact hundredths. Every risk amount an answer carries is in points.
  */
-export const Points = Schema.transform(Schema.Number, RiskProfile.Hundredths, {
-  strict: true,
-  decode: (points) => Math.round(points * 100),
-  encode: (hundredths) => hundredths / 100
-}).annotations({ identifier: "Points", description: "A risk amount in points (two decimals)" })
+const pointsOf = <A extends number>(hundredths: Schema.Schema<A, number>) =>
+  Schema.transform(Schema.Number, hundredths, {
+    strict: true,
+    decode: (points) => RiskProfile.toHundredths(points),
+    encode: (amount) => RiskProfile.fromHundredths(amount)
+  }).annotations({ identifier: "Points", description: "A risk amount in points (two decimals)" })
 
-const PointsInt = Schema.transform(Schema.Number, Schema.Int, {
-  strict: true,
-  decode: (points) => Math.round(points * 100),
-  encode: (hundredths) => hundredths / 100
-}).annotations({ identifier: "Points" })
+export const Points = pointsOf(RiskProfile.Hundredths)
+const PointsInt = pointsOf(Schema.Int)
 
 const ThresholdsWire = Schema.Struct({ medium: Points, high: Points, critical: Points })
 
