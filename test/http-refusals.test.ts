@@ -7,6 +7,7 @@ import { FastCheck as fc } from "effect"
 import { request } from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RunningServer, startServer } from "./support/server.js"
+import { isObject } from "./support/json.js"
 
 const limit = 64 * 1024
 let server: RunningServer
@@ -14,9 +15,6 @@ let other: { readonly secret: string; readonly agent: string }
 let agent: string
 let environment: string
 let run: string
-
-const isObject = (value: unknown): value is { readonly [key: string]: unknown } =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
 
 const detailsId = (body: unknown): string => {
   const details = isObject(body) ? body["details"] : undefined

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RunningServer, startServer } from "./support/server.js"
+import { field, isObject } from "./support/json.js"
 
 let server: RunningServer
 beforeAll(async () => {
@@ -12,18 +13,6 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
-
-const isObject = (value: unknown): value is { readonly [key: string]: unknown } =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
-const field = (value: unknown, ...path: ReadonlyArray<string | number>): unknown => {
-  let current = value
-  for (const key of path) {
-    if (typeof key === "number") current = Array.isArray(current) ? current[key] : undefined
-    else current = isObject(current) ? current[key] : undefined
-  }
-  return current
-}
 
 const text = (value: unknown, ...path: ReadonlyArray<string | number>): string => {
   const found = field(value, ...path)

@@ -18,6 +18,7 @@ import { Either, ParseResult, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { afterAll, assert, beforeAll, describe, expect, it } from "vitest"
 import { type RunningServer, startServer } from "./support/server.js"
+import { field } from "./support/json.js"
 
 // =============================================================================================
 // Reference Schemas
@@ -523,18 +524,6 @@ const refusedWith = (answer: Answer, status: number, code: ErrorCode) => {
     expect(Object.keys(envelope.errors ?? {}).length, `${answer.route}: validation_errors carries field errors in \`errors\``).toBeGreaterThan(0)
   }
   return envelope
-}
-
-const isObject = (value: unknown): value is { readonly [key: string]: unknown } =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
-const field = (value: unknown, ...path: ReadonlyArray<string | number>): unknown => {
-  let current = value
-  for (const key of path) {
-    if (typeof key === "number") current = Array.isArray(current) ? current[key] : undefined
-    else current = isObject(current) ? current[key] : undefined
-  }
-  return current
 }
 
 /** A string somewhere in an answer, read leniently so a later step can go on after a shape mismatch. */
