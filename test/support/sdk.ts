@@ -9,6 +9,7 @@ import { createConfig, createCore, type CoreRuntime } from "@prefactor/core"
 import { Schema } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import { isObject } from "./json.js"
 
 // ---------------------------------------------------------------------------------------------
 // JSON over HTTP
@@ -20,8 +21,7 @@ export interface Answer {
   readonly body: unknown
 }
 
-export const isObject = (value: unknown): value is { readonly [key: string]: unknown } =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
+export { isObject }
 
 const parse = (text: string): unknown => {
   if (text.length === 0) return null
