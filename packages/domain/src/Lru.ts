@@ -1,6 +1,6 @@
 /**
- * A bounded least-recently-used map: the caches of compiled schemas and run contexts hold
- * immutable records, so they only need a bound, never an invalidation.
+ * A bounded least-recently-used map. The caches of compiled schemas and run contexts hold
+ * immutable records, so they only need a bound; a cache of mutable rows also drops entries.
  */
 export class Lru<K, V> {
   private readonly entries = new Map<K, V>()
@@ -23,6 +23,10 @@ export class Lru<K, V> {
       if (oldest.done !== true) this.entries.delete(oldest.value)
     }
     return value
+  }
+
+  delete(key: K): void {
+    this.entries.delete(key)
   }
 
   getOrCompute(key: K, compute: () => V): V {

@@ -13,6 +13,7 @@ import {
   type Ids,
   type Instance,
   LedgerStore,
+  Lru,
   type Listed,
   type ListQuery,
   type Span,
@@ -22,7 +23,7 @@ import {
 import { Migrator, SqlClient, SqlError } from "@effect/sql"
 import type { Fragment } from "@effect/sql/Statement"
 import { PgClient } from "@effect/sql-pg"
-import { type Config, type Context, Effect, Layer, Option } from "effect"
+import { type Config, type Context, DateTime, Effect, Layer, Option } from "effect"
 import { migrations } from "./Migrations.js"
 import * as PgliteClient from "./PgliteClient.js"
 import * as Rows from "./Rows.js"
@@ -62,6 +63,13 @@ const one = <A>(statement: Effect.Effect<ReadonlyArray<Rows.Row>, SqlError.SqlEr
 
 export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlClient.SqlClient> = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
+  /**
+   * The runs this process last wrote on the ingest path, each with the row version its write
+   * produced: the next batch of a run skips the read. Safe across processes because every
+   * optimistic write is conditional on the version; a locking unit of work drops the entry.
+   */
+  const written = new Lru.Lru<string, { readonly version: string; readonly instance: Instance.Instance }>(writtenRunsCached)
+  const writtenKey = (account: Ids.AccountId, id: string) => `${account}/${id}`
 
   const countOf = (rows: ReadonlyArray<Rows.Row>) => (rows[0] === undefined ? 0 : Rows.integer(rows[0], "count"))
 
@@ -321,7 +329,10 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
 
       instances: {
         get: (id) => one(sql`SELECT * FROM agent_instances WHERE ${byId(id)}`, Rows.instance),
-        lock: (id) => one(sql`SELECT * FROM agent_instances WHERE ${byId(id)} FOR UPDATE`, Rows.instance),
+        lock: (id) => {
+          written.delete(writtenKey(account, id))
+          return one(sql`SELECT * FROM agent_instances WHERE ${byId(id)} FOR UPDATE`, Rows.instance)
+        },
         insert: (row) =>
           guarded(sql`INSERT INTO agent_instances ${
             sql.insert({
@@ -335,11 +346,13 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               ...instanceState(row)
             })
           }`),
-        update: (row) =>
-          sql`UPDATE agent_instances SET ${sql.update(instanceState(row), ["inserted_at"])} WHERE ${byId(row.id)}`.pipe(
+        update: (row) => {
+          written.delete(writtenKey(account, row.id))
+          return sql`UPDATE agent_instances SET ${sql.update(instanceState(row), ["inserted_at"])} WHERE ${byId(row.id)}`.pipe(
             Effect.asVoid,
             Effect.orDie
-          ),
+          )
+        },
         list: (filter, query) =>
           list(
             "agent_instances",
@@ -361,6 +374,7 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
         insert: (rows) => (rows.length === 0 ? Effect.void : guarded(sql.unsafe(...spanInsert(rows)))),
         record: (rows, instances) => {
           const [instance, ...others] = instances
+          for (const row of instances) written.delete(writtenKey(account, row.id))
           if (rows.length === 0 || instance === undefined) {
             return Effect.forEach(instances, (row) => tx(account).instances.update(row), { discard: true })
           }
@@ -475,20 +489,28 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
 
   /**
    * Span ingest without a transaction (`LedgerStore.append`): the run is read with its row
-   * version (`xmin`) instead of locked, and one statement writes the spans and the run's new
-   * state only if the run's row is still that version. Two round trips instead of four (BEGIN,
-   * lock, write, COMMIT). A run changed in between makes the write a no-op and the work runs
-   * again; a batch over several runs, or a run that keeps changing, takes the locking path.
+   * version (`xmin`) instead of locked — or taken from `written` when this process made its
+   * current version — and one statement writes the spans and the run's new state only if the
+   * run's row is still that version. One or two round trips instead of four (BEGIN, lock, write,
+   * COMMIT). A run changed in between makes the write a no-op and the work runs again; a batch
+   * over several runs, or a run that keeps changing, takes the locking path.
    */
-  const optimistic = (account: Ids.AccountId): StoreTx => {
+  const optimistic = (account: Ids.AccountId, cached: boolean) => {
     const base = tx(account)
     const versions = new Map<string, string>()
-    return {
+    let servedFromCache = false
+    const store: StoreTx = {
       ...base,
       instances: {
         ...base.instances,
-        lock: (id) =>
-          sql`SELECT xmin::text AS row_version, * FROM agent_instances WHERE account_id = ${account} AND id = ${id}`.pipe(
+        lock: (id) => {
+          const hit = cached ? written.get(writtenKey(account, id)) : undefined
+          if (hit !== undefined) {
+            servedFromCache = true
+            versions.set(id, hit.version)
+            return Effect.succeed(Option.some(hit.instance))
+          }
+          return sql`SELECT xmin::text AS row_version, * FROM agent_instances WHERE account_id = ${account} AND id = ${id}`.pipe(
             Effect.map((rows) =>
               Option.map(Option.fromNullable(rows[0]), (row) => {
                 versions.set(id, Rows.text(row, "row_version"))
@@ -497,6 +519,7 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
             ),
             Effect.orDie
           )
+        }
       },
       spans: {
         ...base.spans,
@@ -506,19 +529,27 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
           if (instance === undefined || version === undefined || others.length > 0 || rows.length === 0) {
             return Effect.die(new Unsuited())
           }
+          const key = writtenKey(account, instance.id)
           const [insert, params] = spanInsert(rows)
           const [update, updateParams] = instanceUpdate(instance, params.length)
           // PostgreSQL has no conditional INSERT … VALUES, and INSERT … SELECT over a VALUES list
           // needs every parameter cast and runs slower; so the INSERT is unconditional and a run
           // that changed since it was read fails the whole statement (division by zero, SQLSTATE
           // 22012), which undoes the INSERT with it.
-          const text = `WITH updated AS (${update} AND xmin::text = $${params.length + updateParams.length + 1} RETURNING 1),
+          const text = `WITH updated AS (${update} AND xmin::text = $${params.length + updateParams.length + 1} RETURNING xmin::text AS row_version),
             inserted AS (${insert} RETURNING 1)
-            SELECT 1 / (SELECT count(*)::int FROM updated) AS written, (SELECT count(*) FROM inserted) AS spans`
+            SELECT 1 / (SELECT count(*)::int FROM updated) AS written, (SELECT min(row_version) FROM updated) AS row_version,
+              (SELECT count(*) FROM inserted) AS spans`
           return sql.unsafe<Rows.Row>(text, [...params, ...updateParams, version]).pipe(
-            Effect.asVoid,
+            Effect.map((result) => {
+              const row = result[0]
+              if (row !== undefined) written.set(key, { version: Rows.text(row, "row_version"), instance })
+            }),
             Effect.catchIf((error): error is SqlError.SqlError => error instanceof SqlError.SqlError, (error) => {
-              if (sqlState(error) === "22012") return Effect.die(new Stale())
+              if (sqlState(error) === "22012") {
+                written.delete(key)
+                return Effect.die(new Stale())
+              }
               const violation = uniqueViolation(error)
               return violation === undefined ? Effect.die(error) : Effect.fail(violation)
             })
@@ -526,6 +557,7 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
         }
       }
     }
+    return { store, servedFromCache: () => servedFromCache }
   }
 
   const service: Context.Tag.Service<LedgerStore> = {
@@ -534,17 +566,22 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
         Effect.catchIf((error): error is SqlError.SqlError => error instanceof SqlError.SqlError, Effect.die)
       ),
     append: (account, work) => {
-      const attempt = (retries: number): ReturnType<typeof work> =>
-        Effect.suspend(() => work(optimistic(account))).pipe(
-          Effect.catchAllDefect((defect) =>
-            defect instanceof Stale && retries > 0
-              ? attempt(retries - 1)
-              : defect instanceof Stale || defect instanceof Unsuited
-              ? service.transact(account, work)
-              : Effect.die(defect)
+      const attempt = (retries: number, cached: boolean): ReturnType<typeof work> =>
+        Effect.suspend(() => {
+          const unit = optimistic(account, cached)
+          return work(unit.store).pipe(
+            // A refusal decided on a cached run is decided again on a fresh read.
+            Effect.catchAll((error) => unit.servedFromCache() ? attempt(retries, false) : Effect.fail(error)),
+            Effect.catchAllDefect((defect) =>
+              defect instanceof Stale && retries > 0
+                ? attempt(retries - 1, false)
+                : defect instanceof Stale || defect instanceof Unsuited
+                ? service.transact(account, work)
+                : Effect.die(defect)
+            )
           )
-        )
-      return attempt(3)
+        })
+      return attempt(3, true)
     },
     read: (account, work) => Effect.suspend(() => work(tx(account))),
     tokenBySecretHash: (hash) => one(sql`SELECT * FROM api_tokens WHERE secret_hash = ${hash} LIMIT 1`, Rows.token),
@@ -553,18 +590,49 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
   return service
 })
 
-/** One multi-row INSERT of spans: its text and parameters (one round trip, however many spans). */
-const spanInsert = (rows: ReadonlyArray<Span.Span>): readonly [string, ReadonlyArray<unknown>] => {
-  const params: Array<unknown> = []
+/** How many runs' last written state the ingest path keeps (a few hundred bytes each). */
+const writtenRunsCached = 4096
+
+/**
+ * One multi-row INSERT of spans: its text and parameters (one round trip, however many spans).
+ * A value repeated down a column — the run's ids, the batch's timestamps, a common conformance
+ * outcome — is sent once and named by every row that holds it, so a batch carries about four
+ * parameters per span instead of eighteen: the driver serializes, and the server binds, a
+ * fraction of them. (Per column, because one parameter has one type.)
+ */
+const spanInsert = (rows: ReadonlyArray<Span.Span>): readonly [string, ReadonlyArray<string | number>] => {
+  const params: Array<string | number> = []
+  // Columns that differ on every row are not worth a lookup.
+  const named = Rows.spanColumns.map((column) => distinctPerSpan.has(column) ? undefined : new Map<string | number, string>())
   const tuples: Array<string> = []
   for (const row of rows) {
     const values = Rows.spanValues(row)
-    const base = params.length
-    tuples.push(`(${values.map((_, i) => `$${base + i + 1}`).join(", ")})`)
-    params.push(...values)
+    let tuple = "("
+    for (let column = 0; column < values.length; column++) {
+      const value = values[column] ?? null
+      if (column > 0) tuple += ", "
+      if (value === null) {
+        tuple += "NULL"
+        continue
+      }
+      const seen = named[column]
+      const key = typeof value === "object" ? DateTime.toEpochMillis(value) : value
+      const known = seen?.get(key)
+      if (known !== undefined) {
+        tuple += known
+        continue
+      }
+      params.push(typeof value === "object" ? DateTime.formatIso(value) : value)
+      const name = `$${params.length}`
+      seen?.set(key, name)
+      tuple += name
+    }
+    tuples.push(`${tuple})`)
   }
   return [`INSERT INTO agent_spans (${Rows.spanColumns.join(", ")}) VALUES ${tuples.join(", ")}`, params]
 }
+
+const distinctPerSpan: ReadonlySet<string> = new Set(["id", "payload", "result_payload", "sequence"])
 
 /**
  * `UPDATE agent_instances` to the instance's state, its parameters numbered after `before`

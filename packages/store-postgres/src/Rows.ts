@@ -324,7 +324,10 @@ export const spanColumns = [
   "updated_at"
 ] as const
 
-export const spanValues = (span: Span.Span): ReadonlyArray<unknown> => [
+/** A span column's value as `spanValues` gives it: times stay `DateTime`s until sent. */
+export type SpanValue = string | number | DateTime.Utc | null
+
+export const spanValues = (span: Span.Span): ReadonlyArray<SpanValue> => [
   span.account_id,
   span.id,
   span.agent_id,
@@ -336,11 +339,11 @@ export const spanValues = (span: Span.Span): ReadonlyArray<unknown> => [
   JSON.stringify(span.payload),
   span.result_payload === null ? null : JSON.stringify(span.result_payload),
   span.summary,
-  toDate(span.started_at),
-  toDateOrNull(span.finished_at),
+  span.started_at,
+  span.finished_at,
   JSON.stringify(span.conformance),
   span.risk_points,
   span.sequence,
-  toDate(span.inserted_at),
-  toDate(span.updated_at)
+  span.inserted_at,
+  span.updated_at
 ]

@@ -3,15 +3,15 @@
  * connections, raced by 16 fibers at a time. What each race leaves behind is read back with SQL
  * from a separate admin connection, so the checks do not go through the code under test.
  */
-import type { Commands, Ids } from "@agentledger/domain"
+import { type Commands, type Ids, Ledger } from "@agentledger/domain"
 import { PgStore } from "@agentledger/store-postgres"
-import { runOf, tenant } from "@agentledger/testkit"
+import { refused, runOf, tenant } from "@agentledger/testkit"
 import { Reference } from "@agentledger/testkit/core"
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, Redacted, Schema } from "effect"
-import { count, ledgerOn, rows, usePostgres } from "./support/postgres.js"
+import { Context, Effect, Layer, Redacted, Schema } from "effect"
+import { count, ledgerOn, rows, sqlClient, usePostgres } from "./support/postgres.js"
 
 const pg = usePostgres()
 
@@ -255,4 +255,40 @@ describe(`racing the Ledger on PostgreSQL (${fibers} fibers, ${fibers} connectio
       expect((yield* session.getInstance(run.id)).span_counts.total).toBe(expected)
       expect((yield* session.getTimeline(run.id)).spans.length).toBe(expected)
     }).pipe(Effect.provide(racing("spans"))))
+
+  it.live("two processes appending to one run: each one's cached run is checked against the other's writes", () =>
+    Effect.gen(function*() {
+      // Two Ledgers, each with its own store (pool, run cache), are two processes on one database.
+      const url = yield* pg.freshDatabase("processes")
+      const process = () =>
+        Effect.map(Layer.build(ledgerOn(PgStore.layerPg({ url: Redacted.make(url), maxConnections: 4 }))), (context) => Context.get(context, Ledger))
+      const first = yield* process()
+      const second = yield* process()
+      const { production, secret, session } = yield* tenant("Two processes").pipe(Effect.provideService(Ledger, first))
+      const other = yield* second.authenticate(secret)
+      const agent = yield* session.createAgent({ name: "Shared" })
+      const run = yield* runOf(session, agent.id, production.id)
+      const batch = (n: number): ReadonlyArray<Commands.CreateSpan> =>
+        Array.from({ length: n }, () => ({ agent_instance_id: run.id, schema_name: "llm", status: "complete", payload: { prompt: "p" } }))
+
+      // In turns, then at once: each process's next batch starts from a run the other changed.
+      const sizes = [3, 2, 4, 1, 5, 2]
+      for (const [i, size] of sizes.entries()) yield* (i % 2 === 0 ? session : other).recordSpans(batch(size))
+      yield* times(fibers, (i) => (i % 2 === 0 ? session : other).recordSpans(batch(2)))
+      const expected = sizes.reduce((sum, size) => sum + size, 0) + 2 * fibers
+
+      const sequences = yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        rows(Schema.Struct({ sequence: Schema.Number }))(sql`
+          SELECT sequence FROM agent_spans WHERE agent_instance_id = ${run.id} ORDER BY sequence`)).pipe(Effect.provide(sqlClient(url)))
+      expect(sequences.map((row) => row.sequence)).toEqual(Array.from({ length: expected }, (_, i) => i + 1))
+      expect((yield* session.getInstance(run.id)).span_counts.total).toBe(expected)
+      expect((yield* other.getInstance(run.id)).span_counts.total).toBe(expected)
+
+      // One process ends the run; the other, which last wrote it, is refused rather than extending it.
+      yield* other.recordSpans(batch(1))
+      yield* session.finishRun(run.id, { status: "complete" })
+      const refusal = yield* refused(other.recordSpans(batch(1)), "InvalidAction")
+      expect(refusal).toMatchObject({ _tag: "InvalidAction", status: "complete" })
+      expect((yield* other.getInstance(run.id)).span_counts.total).toBe(expected + 1)
+    }).pipe(Effect.scoped))
 })
