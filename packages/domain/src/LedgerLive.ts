@@ -734,11 +734,11 @@ export const make = Effect.gen(function*() {
 
       getTimeline: (id) =>
         read((tx) =>
-          Effect.gen(function*() {
-            const instance = yield* loadInstance(tx, id)
-            const spans = yield* tx.spans.ofInstance(id)
-            return { instance, spans: Timeline.flatten(Timeline.timeline(spans)) }
-          })
+          // The two reads at once: on a database, one round trip instead of two.
+          Effect.map(
+            Effect.all([loadInstance(tx, id), tx.spans.ofInstance(id)], { concurrency: 2 }),
+            ([instance, spans]) => ({ instance, spans: Timeline.flatten(Timeline.timeline(spans)) })
+          )
         ),
 
       getSpan: (id) => read((tx) => loadSpan(tx, id)),

@@ -370,7 +370,7 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
       },
 
       spans: {
-        get: (id) => one(sql`SELECT ${spanRead} FROM agent_spans WHERE ${byId(id)}`, Rows.span),
+        get: (id) => one(sql`SELECT ${spanRead} FROM agent_spans WHERE ${byId(id)}`, Rows.spanReader()),
         insert: (rows) => (rows.length === 0 ? Effect.void : guarded(sql.unsafe(...spanInsert(rows)))),
         record: (rows, instances) => {
           const [instance, ...others] = instances
@@ -399,10 +399,10 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
         open: (instance) =>
           many(
             sql`SELECT ${spanRead} FROM agent_spans WHERE ${mine} AND agent_instance_id = ${instance} AND status IN ('pending', 'active') ORDER BY sequence`,
-            Rows.span
+            Rows.spanReader()
           ),
         ofInstance: (instance) =>
-          many(sql`SELECT ${spanRead} FROM agent_spans WHERE ${mine} AND agent_instance_id = ${instance} ORDER BY sequence`, Rows.span),
+          many(sql`SELECT ${spanRead} FROM agent_spans WHERE ${mine} AND agent_instance_id = ${instance} ORDER BY sequence`, Rows.spanReader()),
         list: (filter, query) =>
           list(
             "agent_spans",
@@ -414,7 +414,7 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               ...(filter.end_time === undefined ? [] : [sql`started_at < ${new Date(filter.end_time)}`])
             ]),
             query,
-            Rows.span,
+            Rows.spanReader(),
             spanRead
           )
       },
