@@ -66,14 +66,21 @@ const payloadOf = (i: number) => ({
 })
 const resultOf = (i: number) => ({ outputs: { text: `Order ${i} shipped yesterday.` }, token_usage: { prompt_tokens: 42, completion_tokens: 9 } })
 
-const batchFor = (instance: Ids.InstanceId, batchSize: number): ReadonlyArray<Commands.CreateSpan> =>
-  Array.from({ length: batchSize }, (_, i) => ({
+/**
+ * A batch of spans. Stamped by the ledger, a batch's spans share their times; `ownTimes` gives
+ * each its own start and end, as an SDK reporting steps as they happen does.
+ */
+const batchFor = (instance: Ids.InstanceId, batchSize: number, ownTimes = false): ReadonlyArray<Commands.CreateSpan> => {
+  const base = Date.now()
+  return Array.from({ length: batchSize }, (_, i) => ({
     agent_instance_id: instance,
     schema_name: "llm",
     status: "complete" as const,
     payload: payloadOf(i),
-    result_payload: resultOf(i)
+    result_payload: resultOf(i),
+    ...(ownTimes ? { started_at: DateTime.unsafeMake(base + 7 * i), finished_at: DateTime.unsafeMake(base + 7 * i + 5) } : {})
   }))
+}
 
 /** The same rows the adapter writes, for the raw baseline: built per batch, like the adapter does. */
 const rawRows = (
@@ -194,19 +201,28 @@ export const runPostgresBench = async (): Promise<ReadonlyArray<Verdict>> => {
         ingest.map((row) => [`batches of ${row.size} spans`, `${formatInt(row.raw)} spans/s`, `${formatInt(row.adapter)} spans/s`, formatRatio(row.ratio)]))
       console.log(`store-postgres on PGlite (in memory, batches of ${first.size}): ${formatInt(liteRate)} spans/s`)
 
-      // The timeline of a 10,000-span run.
-      const big = await newRun(f)
-      for (let b = 0; b < 10_000 / first.size; b++) await Effect.runPromise(f.session.recordSpans(batchFor(big.id, first.size)))
-      const reads: Array<number> = []
-      let spans = 0
-      for (let i = 0; i < 11; i++) {
-        const start = process.hrtime.bigint()
-        const timeline = await Effect.runPromise(f.session.getTimeline(big.id))
-        reads.push(seconds(start) * 1e9)
-        spans = timeline.spans.length
+      // The timeline of a 10,000-span run: spans stamped by the ledger, then spans with their own times.
+      const timelineOf = async (ownTimes: boolean) => {
+        const big = await newRun(f)
+        for (let b = 0; b < 10_000 / first.size; b++) {
+          await Effect.runPromise(f.session.recordSpans(batchFor(big.id, first.size, ownTimes)))
+        }
+        const reads: Array<number> = []
+        let spans = 0
+        for (let i = 0; i < 11; i++) {
+          const start = process.hrtime.bigint()
+          const timeline = await Effect.runPromise(f.session.getTimeline(big.id))
+          reads.push(seconds(start) * 1e9)
+          spans = timeline.spans.length
+        }
+        return { ns: median(reads), spans }
       }
-      const timelineNs = median(reads)
-      printTable(["timeline read", "time (median of 11)"], [[`${formatInt(spans)} spans, PostgreSQL`, formatNs(timelineNs)]])
+      const stamped = await timelineOf(false)
+      const timed = await timelineOf(true)
+      printTable(["timeline read, PostgreSQL", "time (median of 11)"], [
+        [`${formatInt(stamped.spans)} spans, batches stamped by the ledger`, formatNs(stamped.ns)],
+        [`${formatInt(timed.spans)} spans, each with its own times`, formatNs(timed.ns)]
+      ])
       await f.close()
       return [
         {
@@ -224,8 +240,8 @@ export const runPostgresBench = async (): Promise<ReadonlyArray<Verdict>> => {
         {
           module: "postgres",
           target: "timeline of a 10,000-span instance < 50 ms on PostgreSQL",
-          measured: `${formatNs(timelineNs)} for ${formatInt(spans)} spans`,
-          pass: timelineNs < 50e6 && spans === 10_000
+          measured: `${formatNs(stamped.ns)} (batches stamped by the ledger), ${formatNs(timed.ns)} (each span its own times)`,
+          pass: Math.max(stamped.ns, timed.ns) < 50e6 && stamped.spans === 10_000 && timed.spans === 10_000
         }
       ]
     } finally {
