@@ -27,6 +27,7 @@ import { type Config, type Context, DateTime, Effect, Layer, Option } from "effe
 import { migrations } from "./Migrations.js"
 import * as PgliteClient from "./PgliteClient.js"
 import * as Rows from "./Rows.js"
+import { RunTurns } from "./RunTurns.js"
 
 /** The SQLSTATE of a failed statement, when the driver gives one. */
 const sqlState = (error: SqlError.SqlError): string | undefined => {
@@ -69,6 +70,7 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
    * optimistic write is conditional on the version; a locking unit of work drops the entry.
    */
   const written = new Lru.Lru<string, { readonly version: string; readonly instance: Instance.Instance }>(writtenRunsCached)
+  const turns = new RunTurns()
   const writtenKey = (account: Ids.AccountId, id: string) => `${account}/${id}`
 
   const countOf = (rows: ReadonlyArray<Rows.Row>) => (rows[0] === undefined ? 0 : Rows.integer(rows[0], "count"))
@@ -498,28 +500,32 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
   const optimistic = (account: Ids.AccountId, cached: boolean) => {
     const base = tx(account)
     const versions = new Map<string, string>()
+    const held: Array<Effect.Effect<void>> = []
     let servedFromCache = false
+    const read = (id: Ids.InstanceId) => {
+      const hit = cached ? written.get(writtenKey(account, id)) : undefined
+      if (hit !== undefined) {
+        servedFromCache = true
+        versions.set(id, hit.version)
+        return Effect.succeed(Option.some(hit.instance))
+      }
+      return sql`SELECT xmin::text AS row_version, * FROM agent_instances WHERE account_id = ${account} AND id = ${id}`.pipe(
+        Effect.map((rows) =>
+          Option.map(Option.fromNullable(rows[0]), (row) => {
+            versions.set(id, Rows.text(row, "row_version"))
+            return Rows.instance(row)
+          })
+        ),
+        Effect.orDie
+      )
+    }
     const store: StoreTx = {
       ...base,
       instances: {
         ...base.instances,
-        lock: (id) => {
-          const hit = cached ? written.get(writtenKey(account, id)) : undefined
-          if (hit !== undefined) {
-            servedFromCache = true
-            versions.set(id, hit.version)
-            return Effect.succeed(Option.some(hit.instance))
-          }
-          return sql`SELECT xmin::text AS row_version, * FROM agent_instances WHERE account_id = ${account} AND id = ${id}`.pipe(
-            Effect.map((rows) =>
-              Option.map(Option.fromNullable(rows[0]), (row) => {
-                versions.set(id, Rows.text(row, "row_version"))
-                return Rows.instance(row)
-              })
-            ),
-            Effect.orDie
-          )
-        }
+        // The turn is taken for the first run only: a batch over several runs goes the locking
+        // way anyway, and waiting for a second turn while holding one could deadlock.
+        lock: (id) => held.length === 0 ? Effect.zipRight(turns.take(writtenKey(account, id), held), read(id)) : read(id)
       },
       spans: {
         ...base.spans,
@@ -557,7 +563,7 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
         }
       }
     }
-    return { store, servedFromCache: () => servedFromCache }
+    return { store, servedFromCache: () => servedFromCache, release: Effect.suspend(() => Effect.all(held.splice(0), { discard: true })) }
   }
 
   const service: Context.Tag.Service<LedgerStore> = {
@@ -570,6 +576,7 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
         Effect.suspend(() => {
           const unit = optimistic(account, cached)
           return work(unit.store).pipe(
+            Effect.ensuring(unit.release),
             // A refusal decided on a cached run is decided again on a fresh read.
             Effect.catchAll((error) => unit.servedFromCache() ? attempt(retries, false) : Effect.fail(error)),
             Effect.catchAllDefect((defect) =>
