@@ -117,8 +117,8 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               account_id: row.id,
               name: row.name,
               partition: row.partition,
-              inserted_at: Rows.toDate(row.inserted_at),
-              updated_at: Rows.toDate(row.updated_at)
+              inserted_at: Rows.toTimestamp(row.inserted_at),
+              updated_at: Rows.toTimestamp(row.updated_at)
             })
           }`)
       },
@@ -134,8 +134,8 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               name: row.name,
               purpose: row.purpose,
               description: row.description,
-              inserted_at: Rows.toDate(row.inserted_at),
-              updated_at: Rows.toDate(row.updated_at)
+              inserted_at: Rows.toTimestamp(row.inserted_at),
+              updated_at: Rows.toTimestamp(row.updated_at)
             })
           }`),
         update: (row) =>
@@ -144,7 +144,7 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               name: row.name,
               purpose: row.purpose,
               description: row.description,
-              updated_at: Rows.toDate(row.updated_at)
+              updated_at: Rows.toTimestamp(row.updated_at)
             })
           } WHERE ${byId(row.id)}`),
         remove: (id) => sql`DELETE FROM environments WHERE ${byId(id)}`.pipe(Effect.asVoid, Effect.orDie),
@@ -169,19 +169,19 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               environment_id: row.environment_id,
               status: row.status,
               secret_hash: row.secret_hash,
-              expires_at: Rows.toDateOrNull(row.expires_at),
-              last_used_at: Rows.toDateOrNull(row.last_used_at),
-              inserted_at: Rows.toDate(row.inserted_at),
-              updated_at: Rows.toDate(row.updated_at)
+              expires_at: Rows.toTimestampOrNull(row.expires_at),
+              last_used_at: Rows.toTimestampOrNull(row.last_used_at),
+              inserted_at: Rows.toTimestamp(row.inserted_at),
+              updated_at: Rows.toTimestamp(row.updated_at)
             })
           }`),
         update: (row) =>
           sql`UPDATE api_tokens SET ${
             sql.update({
               status: row.status,
-              expires_at: Rows.toDateOrNull(row.expires_at),
-              last_used_at: Rows.toDateOrNull(row.last_used_at),
-              updated_at: Rows.toDate(row.updated_at)
+              expires_at: Rows.toTimestampOrNull(row.expires_at),
+              last_used_at: Rows.toTimestampOrNull(row.last_used_at),
+              updated_at: Rows.toTimestamp(row.updated_at)
             })
           } WHERE ${byId(row.id)}`.pipe(Effect.asVoid, Effect.orDie),
         remove: (id) => sql`DELETE FROM api_tokens WHERE ${byId(id)}`.pipe(Effect.asVoid, Effect.orDie),
@@ -203,9 +203,9 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               external_identifier: row.external_identifier,
               status: row.status,
               risk_profile_id: row.risk_profile_id,
-              last_run_at: Rows.toDateOrNull(row.last_run_at),
-              inserted_at: Rows.toDate(row.inserted_at),
-              updated_at: Rows.toDate(row.updated_at)
+              last_run_at: Rows.toTimestampOrNull(row.last_run_at),
+              inserted_at: Rows.toTimestamp(row.inserted_at),
+              updated_at: Rows.toTimestamp(row.updated_at)
             })
           }`),
         update: (row) =>
@@ -215,8 +215,8 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               description: row.description,
               status: row.status,
               risk_profile_id: row.risk_profile_id,
-              last_run_at: Rows.toDateOrNull(row.last_run_at),
-              updated_at: Rows.toDate(row.updated_at)
+              last_run_at: Rows.toTimestampOrNull(row.last_run_at),
+              updated_at: Rows.toTimestamp(row.updated_at)
             })
           } WHERE ${byId(row.id)}`.pipe(Effect.asVoid, Effect.orDie),
         remove: (id) => sql`DELETE FROM agents WHERE ${byId(id)}`.pipe(Effect.asVoid, Effect.orDie),
@@ -251,8 +251,8 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               span_type_schemas: JSON.stringify(row.span_type_schemas),
               definition_checks: JSON.stringify(row.definition_checks),
               fingerprint: row.fingerprint,
-              inserted_at: Rows.toDate(row.inserted_at),
-              updated_at: Rows.toDate(row.updated_at)
+              inserted_at: Rows.toTimestamp(row.inserted_at),
+              updated_at: Rows.toTimestamp(row.updated_at)
             })
           }`),
         list: (agent, query) => list("agent_schema_versions", sql.and([mine, sql`agent_id = ${agent}`]), query, Rows.schemaVersion)
@@ -280,8 +280,8 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               agent_schema_version_id: row.agent_schema_version_id,
               runtime_environment: JSON.stringify(row.runtime_environment),
               fingerprint: row.fingerprint,
-              inserted_at: Rows.toDate(row.inserted_at),
-              updated_at: Rows.toDate(row.updated_at)
+              inserted_at: Rows.toTimestamp(row.inserted_at),
+              updated_at: Rows.toTimestamp(row.updated_at)
             })
           }`),
         list: (agent, query) => list("agent_versions", sql.and([mine, sql`agent_id = ${agent}`]), query, Rows.version)
@@ -299,13 +299,13 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               agent_id: row.agent_id,
               environment_id: row.environment_id,
               current_version_id: row.current_version_id,
-              inserted_at: Rows.toDate(row.inserted_at),
-              updated_at: Rows.toDate(row.updated_at)
+              inserted_at: Rows.toTimestamp(row.inserted_at),
+              updated_at: Rows.toTimestamp(row.updated_at)
             })
           }`),
         update: (row) =>
           sql`UPDATE agent_deployments SET ${
-            sql.update({ current_version_id: row.current_version_id, updated_at: Rows.toDate(row.updated_at) })
+            sql.update({ current_version_id: row.current_version_id, updated_at: Rows.toTimestamp(row.updated_at) })
           } WHERE ${byId(row.id)}`.pipe(Effect.asVoid, Effect.orDie),
         remove: (id) => sql`DELETE FROM agent_deployments WHERE ${byId(id)}`.pipe(Effect.asVoid, Effect.orDie),
         list: (filter, query) =>
@@ -318,7 +318,7 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
         appendHistory: (entry) =>
           sql`INSERT INTO deployment_history (account_id, agent_deployment_id, position, from_version_id, to_version_id, cause, changed_at)
               SELECT ${entry.account_id}, ${entry.agent_deployment_id}, coalesce(max(position), 0) + 1,
-                     ${entry.from_version_id}, ${entry.to_version_id}, ${entry.cause}, ${Rows.toDate(entry.changed_at)}
+                     ${entry.from_version_id}, ${entry.to_version_id}, ${entry.cause}, ${Rows.toTimestamp(entry.changed_at)}
               FROM deployment_history WHERE account_id = ${entry.account_id} AND agent_deployment_id = ${entry.agent_deployment_id}`
             .pipe(Effect.asVoid, Effect.orDie),
         history: (id) =>
@@ -392,10 +392,10 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               sql.update({
                 status: row.status,
                 result_payload: row.result_payload === null ? null : JSON.stringify(row.result_payload),
-                finished_at: Rows.toDateOrNull(row.finished_at),
+                finished_at: Rows.toTimestampOrNull(row.finished_at),
                 conformance: JSON.stringify(row.conformance),
                 risk_points: row.risk_points,
-                updated_at: Rows.toDate(row.updated_at)
+                updated_at: Rows.toTimestamp(row.updated_at)
               })
             } WHERE ${byId(row.id)}`, { discard: true }).pipe(Effect.orDie),
         open: (instance) =>
@@ -412,8 +412,8 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               mine,
               ...optional("agent_instance_id", filter.agent_instance_id),
               ...optional("agent_id", filter.agent_id),
-              ...(filter.start_time === undefined ? [] : [sql`started_at >= ${new Date(filter.start_time)}`]),
-              ...(filter.end_time === undefined ? [] : [sql`started_at < ${new Date(filter.end_time)}`])
+              ...(filter.start_time === undefined ? [] : [sql`started_at >= ${Rows.timestampAt(filter.start_time)}`]),
+              ...(filter.end_time === undefined ? [] : [sql`started_at < ${Rows.timestampAt(filter.end_time)}`])
             ]),
             query,
             Rows.spanReader(),
@@ -432,9 +432,9 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               description: row.description,
               current_revision_id: row.current_revision_id,
               revision: row.revision,
-              deleted_at: Rows.toDateOrNull(row.deleted_at),
-              inserted_at: Rows.toDate(row.inserted_at),
-              updated_at: Rows.toDate(row.updated_at)
+              deleted_at: Rows.toTimestampOrNull(row.deleted_at),
+              inserted_at: Rows.toTimestamp(row.inserted_at),
+              updated_at: Rows.toTimestamp(row.updated_at)
             })
           }`),
         update: (row) =>
@@ -444,8 +444,8 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               description: row.description,
               current_revision_id: row.current_revision_id,
               revision: row.revision,
-              deleted_at: Rows.toDateOrNull(row.deleted_at),
-              updated_at: Rows.toDate(row.updated_at)
+              deleted_at: Rows.toTimestampOrNull(row.deleted_at),
+              updated_at: Rows.toTimestamp(row.updated_at)
             })
           } WHERE ${byId(row.id)}`.pipe(Effect.asVoid, Effect.orDie),
         list: (query) => list("risk_profiles", mine, query, Rows.riskProfile),
@@ -458,7 +458,7 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               risk_profile_id: row.risk_profile_id,
               revision: row.revision,
               rules: JSON.stringify(row.rules),
-              inserted_at: Rows.toDate(row.inserted_at)
+              inserted_at: Rows.toTimestamp(row.inserted_at)
             })
           }`),
         revisions: (id) =>
@@ -629,7 +629,7 @@ const spanInsert = (rows: ReadonlyArray<Span.Span>): readonly [string, ReadonlyA
         tuple += known
         continue
       }
-      params.push(typeof value === "object" ? DateTime.formatIso(value) : value)
+      params.push(typeof value === "object" ? Rows.toTimestamp(value) : value)
       const name = `$${params.length}`
       seen?.set(key, name)
       tuple += name
@@ -670,8 +670,8 @@ class Unsuited {
 const instanceState = (row: Instance.Instance) => ({
   status: row.status,
   purpose: row.purpose,
-  started_at: Rows.toDateOrNull(row.started_at),
-  finished_at: Rows.toDateOrNull(row.finished_at),
+  started_at: Rows.toTimestampOrNull(row.started_at),
+  finished_at: Rows.toTimestampOrNull(row.finished_at),
   termination_reason: row.termination_reason,
   span_counts: JSON.stringify(row.span_counts),
   conformance_counts: JSON.stringify(row.conformance_counts),
@@ -679,8 +679,8 @@ const instanceState = (row: Instance.Instance) => ({
   risk_total: row.risk?.total ?? null,
   risk_level: row.risk?.level ?? null,
   risk_peak_level: row.risk?.peak_level ?? null,
-  inserted_at: Rows.toDate(row.inserted_at),
-  updated_at: Rows.toDate(row.updated_at)
+  inserted_at: Rows.toTimestamp(row.inserted_at),
+  updated_at: Rows.toTimestamp(row.updated_at)
 })
 
 /**

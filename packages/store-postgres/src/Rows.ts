@@ -92,9 +92,24 @@ const idOrNull = <A>(kind: Ids.IdSchema<A>) => (row: Row, column: string): A | n
 const accountId = id(Ids.AccountId)
 const agentId = id(Ids.AgentId)
 
-/** A Date for a timestamptz parameter. */
-export const toDate = (value: DateTime.Utc): Date => DateTime.toDateUtc(value)
-export const toDateOrNull = (value: DateTime.Utc | null): Date | null => (value === null ? null : DateTime.toDateUtc(value))
+/**
+ * A timestamptz parameter, as text PostgreSQL reads for every year both it and JavaScript hold:
+ * the year padded to four digits, `BC` for years before 1 (a `Date` parameter goes out as ISO
+ * text on PGlite, and "+010000-01-01…" is refused there).
+ */
+export const toTimestamp = (value: DateTime.Utc): string => timestampAt(DateTime.toEpochMillis(value))
+
+export const toTimestampOrNull = (value: DateTime.Utc | null): string | null => (value === null ? null : toTimestamp(value))
+
+/** `toTimestamp` of epoch milliseconds. */
+export const timestampAt = (millis: number): string => {
+  const date = new Date(millis)
+  const year = date.getUTCFullYear()
+  const iso = date.toISOString()
+  // From the dash before the month: "-MM-DDTHH:MM:SS.sssZ".
+  const rest = iso.slice(iso.indexOf("-", 1))
+  return year > 0 ? `${String(year).padStart(4, "0")}${rest}` : `${String(1 - year).padStart(4, "0")}${rest} BC`
+}
 
 export const account = (row: Row): Account.Account =>
   new Account.Account({
