@@ -53,10 +53,9 @@ export const integer = (row: Row, column: string): number => {
 export const integerOrNull = (row: Row, column: string): number | null =>
   row[column] === null || row[column] === undefined ? null : integer(row, column)
 
-/** A timestamptz, as a Date, or as epoch milliseconds where the query selects it so (hot reads). */
+/** A timestamptz, as the drivers give it (span reads select epoch milliseconds instead: `spanSelect`). */
 export const time = (row: Row, column: string): DateTime.Utc => {
   const value = row[column]
-  if (typeof value === "number") return DateTime.unsafeMake(value)
   return value instanceof Date ? DateTime.unsafeFromDate(value) : mismatch(column, value)
 }
 
