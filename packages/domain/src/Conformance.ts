@@ -3,27 +3,28 @@
  * schema, in the instance's schema version? The answer is recorded on the span and never blocks
  * it: a mismatch is a flag for review, the span is always stored.
  *
- * Definitions are user input and may be hostile. They are compiled once per schema version
- * (callers cache the compiled form by schema fingerprint) under bounds: at most 512 KiB and 64
- * levels per definition, no remote `$ref`, and `pattern` regexes run on RE2 (linear time, no
- * catastrophic backtracking). A definition that breaks a bound or does not compile is
- * `invalid_definition`: recorded, never thrown.
+ * Definitions are compiled once per schema version (`Definition`; callers cache the compiled
+ * form by schema fingerprint). A check whose cost bound (`CheckCost`) is past the caller's
+ * budget is not run here: the caller has it run elsewhere (`SchemaChecker`) and passes its
+ * verdict in, and a check that ran out of its budget there is recorded `unchecked`.
  */
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv"
-import { Ajv2019 } from "ajv/dist/2019.js"
-import { Ajv2020 } from "ajv/dist/2020.js"
+import type { ValidateFunction } from "ajv"
 import { Schema } from "effect"
-import { RE2JS } from "re2js"
 import type { ActivitySchema } from "./ActivitySchema.js"
-import { depth } from "./Json.js"
+import { withinBudget } from "./CheckCost.js"
+import { clip, compile, type CompiledDefinition, DefinitionCheck, type ValidationError } from "./Definition.js"
 import { Lru } from "./Lru.js"
+
+export { type CompiledDefinition, DefinitionCheck } from "./Definition.js"
 
 export const ConformanceStatus = Schema.Literal(
   "conforms",
   "mismatch",
   "undeclared_type",
   "invalid_definition",
-  "not_applicable"
+  "not_applicable",
+  /** The check ran out of its time or memory budget, or could not be scheduled: flagged for review. */
+  "unchecked"
 )
 export type ConformanceStatus = typeof ConformanceStatus.Type
 
@@ -42,12 +43,6 @@ export const SpanConformance = Schema.Struct({
 }).annotations({ identifier: "SpanConformance" })
 export type SpanConformance = typeof SpanConformance.Type
 
-export const DefinitionCheck = Schema.Struct({
-  status: Schema.Literal("valid", "invalid"),
-  message: Schema.NullOr(Schema.String)
-}).annotations({ identifier: "DefinitionCheck" })
-export type DefinitionCheck = typeof DefinitionCheck.Type
-
 /** The validity of each definition of a schema version, by span type. */
 export const DefinitionChecks = Schema.Record({
   key: Schema.String,
@@ -57,139 +52,106 @@ export type DefinitionChecks = typeof DefinitionChecks.Type
 
 export const limits = {
   /** Errors kept per span (payload and result together). */
-  errors: 20,
-  /** Size of one definition, as JSON text. */
-  definitionBytes: 512 * 1024,
-  /** Nesting depth of one definition. */
-  definitionDepth: 64,
-  /** Length of a recorded compiler or validator message. */
-  messageLength: 500
+  errors: 20
 } as const
 
-/**
- * `pattern` and `patternProperties` run on RE2: linear time whatever the regex. Ajv keys the
- * compiled patterns of a compiler by `toString()`, so each one must answer its own pattern.
- */
-const linearRegExp = Object.assign(
-  (pattern: string) => {
-    const compiled = RE2JS.compile(RE2JS.translateRegExp(pattern))
-    return { test: (text: string) => compiled.test(text), toString: () => pattern }
-  },
-  { code: "linearRegExp" }
-)
+/** Compiles one definition under the bounds of `Definition`; never throws. */
+export const compileDefinition = (definition: unknown): CompiledDefinition => compile(definition)
 
-const options: Options = {
-  allErrors: true,
-  strict: false,
-  logger: false,
-  validateFormats: false,
-  code: { regExp: linearRegExp }
-}
-
-type Compiler = { readonly compile: (schema: object | boolean) => ValidateFunction; readonly removeSchema: (schema: object) => unknown }
-
-let compilers: { draft07: Compiler; draft2019: Compiler; draft2020: Compiler } | undefined
-const compilerFor = (definition: unknown): Compiler | string => {
-  compilers ??= { draft07: new Ajv(options), draft2019: new Ajv2019(options), draft2020: new Ajv2020(options) }
-  const dialect = typeof definition === "object" && definition !== null && "$schema" in definition
-    ? definition.$schema
-    : undefined
-  if (dialect === undefined) return compilers.draft07
-  if (typeof dialect !== "string") return "$schema must be a string"
-  if (dialect.includes("draft-07")) return compilers.draft07
-  if (dialect.includes("2019-09")) return compilers.draft2019
-  if (dialect.includes("2020-12")) return compilers.draft2020
-  return `unsupported $schema ${JSON.stringify(dialect).slice(0, 100)} (draft-07, 2019-09 and 2020-12 are supported)`
-}
-
-const clip = (text: string) => text.length > limits.messageLength ? `${text.slice(0, limits.messageLength)}…` : text
-
-/** A definition compiled, or the reason it could not be. */
-export interface CompiledDefinition {
-  readonly check: DefinitionCheck
-  readonly validate: ValidateFunction | undefined
-}
-
-const invalid = (message: string): CompiledDefinition => ({
-  check: { status: "invalid", message: clip(message) },
-  validate: undefined
-})
-
-/** Compiles one definition under the bounds; never throws. */
-export const compileDefinition = (definition: unknown): CompiledDefinition => {
-  if (typeof definition !== "boolean" && (typeof definition !== "object" || definition === null || Array.isArray(definition))) {
-    return invalid("a definition must be a JSON Schema object or boolean")
-  }
-  const size = JSON.stringify(definition).length
-  if (size > limits.definitionBytes) {
-    return invalid(`the definition is ${size} bytes; at most ${limits.definitionBytes} are accepted`)
-  }
-  if (depth(definition) > limits.definitionDepth) {
-    return invalid(`the definition nests deeper than ${limits.definitionDepth} levels`)
-  }
-  const compiler = compilerFor(definition)
-  if (typeof compiler === "string") return invalid(compiler)
-  try {
-    const validate = compiler.compile(definition)
-    return { check: { status: "valid", message: null }, validate }
-  } catch (error) {
-    return invalid(error instanceof Error ? error.message : String(error))
-  } finally {
-    // Keep the shared compilers from holding every schema ever compiled (and its `$id`).
-    if (typeof definition === "object") compiler.removeSchema(definition)
-  }
-}
+export { clip, compile, compilePortable, instantiate, type PortableDefinition } from "./Definition.js"
 
 /** A schema version with every definition compiled: what a span decision needs. */
 export interface CompiledActivitySchema {
   readonly types: ReadonlyMap<string, CompiledType>
   readonly checks: DefinitionChecks
+  /** What the compiled form weighs in a cache: its definitions' sizes (and their sources'). */
+  readonly bytes: number
 }
 
-export const compileActivitySchema = (schema: ActivitySchema): CompiledActivitySchema => {
-  const types = new Map<string, { params: CompiledDefinition; result: CompiledDefinition }>()
+/** A schema version from its span types' compiled definitions. */
+export const assemble = (types: ReadonlyMap<string, CompiledType>): CompiledActivitySchema => {
   const checks: Record<string, { params: DefinitionCheck; result: DefinitionCheck }> = {}
-  for (const [name, definition] of Object.entries(schema.span_type_schemas)) {
-    const params = compileDefinition(definition.params_schema)
-    const result = compileDefinition(definition.result_schema)
-    types.set(name, { params, result })
-    checks[name] = { params: params.check, result: result.check }
+  let bytes = 0
+  for (const [name, type] of types) {
+    checks[name] = { params: type.params.check, result: type.result.check }
+    bytes += type.params.bytes + type.result.bytes + name.length
   }
-  return { types, checks }
+  return { types, checks, bytes }
 }
 
-const toError = (target: "payload" | "result") => (error: ErrorObject): ConformanceError => ({
+/** Compiles every definition of a schema version in this thread. */
+export const compileActivitySchema = (schema: ActivitySchema, withCost = false): CompiledActivitySchema => {
+  const types = new Map<string, CompiledType>()
+  for (const [name, definition] of Object.entries(schema.span_type_schemas)) {
+    types.set(name, { params: compile(definition.params_schema, withCost), result: compile(definition.result_schema, withCost) })
+  }
+  return assemble(types)
+}
+
+const toError = (target: "payload" | "result") => (error: ValidationError): ConformanceError => ({
   target,
   instance_path: error.instancePath,
   keyword: error.keyword,
   message: clip(error.message ?? error.keyword)
 })
 
-const run = (
-  definition: CompiledDefinition,
-  value: unknown,
-  target: "payload" | "result",
-  errors: Array<ConformanceError>
-): ConformanceStatus => {
-  const validate = definition.validate
-  if (validate === undefined) return "invalid_definition"
+/** The outcome of checking one value against one valid definition, wherever the check ran. */
+export const Verdict = Schema.Struct({
+  status: Schema.Literal("conforms", "mismatch", "unchecked"),
+  errors: Schema.Array(ConformanceError)
+}).annotations({ identifier: "Verdict" })
+export type Verdict = typeof Verdict.Type
+
+const noErrors: ReadonlyArray<ConformanceError> = []
+
+/** The verdict of a compiled validator on a value; never throws. */
+export const verdictOf = (validate: ValidateFunction, value: unknown, target: "payload" | "result"): Verdict => {
   let valid: boolean
   try {
     valid = validate(value) === true
   } catch (error) {
     // A validator can only throw on a pathological value (e.g. nesting that exhausts the stack).
-    errors.push({ target, instance_path: "", keyword: "limit", message: clip(`not checkable: ${String(error)}`) })
-    return "mismatch"
+    return { status: "mismatch", errors: [{ target, instance_path: "", keyword: "limit", message: clip(`not checkable: ${String(error)}`) }] }
   }
-  if (valid) return "conforms"
-  for (const error of validate.errors ?? []) {
-    if (errors.length >= limits.errors) break
-    errors.push(toError(target)(error))
-  }
-  return "mismatch"
+  if (valid) return { status: "conforms", errors: noErrors }
+  return { status: "mismatch", errors: (validate.errors ?? []).slice(0, limits.errors).map(toError(target)) }
 }
 
-const noErrors: ReadonlyArray<ConformanceError> = []
+/** A check that ran out of its budget elsewhere, or could not be scheduled. */
+export const unchecked = (target: "payload" | "result", reason: string): Verdict => ({
+  status: "unchecked",
+  errors: [{ target, instance_path: "", keyword: "budget", message: clip(reason) }]
+})
+
+/** Verdicts reached elsewhere for a span's payload and result, when the caller has them. */
+export interface Offloaded {
+  readonly payload?: Verdict | undefined
+  readonly result?: Verdict | undefined
+}
+
+/** One check to run elsewhere: a valid definition and the value to hold to it. */
+export interface CheckJob {
+  readonly definition: unknown
+  readonly value: unknown
+  readonly target: "payload" | "result"
+}
+
+const run = (
+  definition: CompiledDefinition,
+  value: unknown,
+  target: "payload" | "result",
+  errors: Array<ConformanceError>,
+  offloaded: Verdict | undefined
+): ConformanceStatus => {
+  if (definition.check.status === "invalid") return "invalid_definition"
+  const validate = definition.validate
+  const verdict = offloaded ?? (validate === undefined ? unchecked(target, "the check could not run in this process") : verdictOf(validate, value, target))
+  for (const error of verdict.errors) {
+    if (errors.length >= limits.errors) break
+    errors.push(error)
+  }
+  return verdict.status
+}
 
 /** The two compiled definitions of one span type. */
 export interface CompiledType {
@@ -197,25 +159,55 @@ export interface CompiledType {
   readonly result: CompiledDefinition
 }
 
+const resultChecked = (resultPayload: unknown, status: string): boolean =>
+  resultPayload !== null && resultPayload !== undefined && status === "complete"
+
+const pastBudget = (definition: CompiledDefinition, value: unknown, budget: number): boolean =>
+  definition.check.status === "valid" && (definition.validate === undefined || !withinBudget(definition.cost, value, budget))
+
+/**
+ * The checks of a span that are past `budget` units of work (`CheckCost`) and must run
+ * elsewhere; none when the type is undeclared or its definitions are invalid.
+ */
+export const offloadedChecks = (
+  type: CompiledType | undefined,
+  payload: unknown,
+  resultPayload: unknown,
+  status: string,
+  budget: number,
+  /** False when only the result is checked (a span being finished). */
+  checkPayload = true
+): ReadonlyArray<CheckJob> => {
+  if (type === undefined) return []
+  const jobs: Array<CheckJob> = []
+  if (checkPayload && pastBudget(type.params, payload, budget)) jobs.push({ definition: type.params.definition, value: payload, target: "payload" })
+  if (resultChecked(resultPayload, status) && pastBudget(type.result, resultPayload, budget)) {
+    jobs.push({ definition: type.result.definition, value: resultPayload, target: "result" })
+  }
+  return jobs
+}
+
 /**
  * Checks a span against its type's definitions (`undefined`: the type is not declared). The
  * result is checked when there is one and the span finished `complete` (the result schema
- * describes successful outputs; a failure report is not held to it).
+ * describes successful outputs; a failure report is not held to it). Verdicts reached
+ * elsewhere (`offloaded`) stand in for the checks they answer.
  */
 export const checkType = (
   type: CompiledType | undefined,
   payload: unknown,
   resultPayload: unknown,
-  status: string
+  status: string,
+  offloaded?: Offloaded
 ): SpanConformance => {
-  const checkResult = resultPayload !== null && resultPayload !== undefined && status === "complete"
+  const checkResult = resultChecked(resultPayload, status)
   if (type === undefined) {
     return { payload: "undeclared_type", result: checkResult ? "undeclared_type" : "not_applicable", errors: noErrors }
   }
   // Conforming spans, the common case, allocate nothing but the answer.
   const validatePayload = type.params.validate
   const validateResult = type.result.validate
-  if (validatePayload !== undefined && (!checkResult || validateResult !== undefined)) {
+  if (offloaded === undefined && validatePayload !== undefined && (!checkResult || validateResult !== undefined)) {
     let quick = false
     try {
       quick = validatePayload(payload) === true && (!checkResult || validateResult?.(resultPayload) === true)
@@ -225,8 +217,8 @@ export const checkType = (
     if (quick) return { payload: "conforms", result: checkResult ? "conforms" : "not_applicable", errors: noErrors }
   }
   const errors: Array<ConformanceError> = []
-  const payloadStatus = run(type.params, payload, "payload", errors)
-  const resultStatus = checkResult ? run(type.result, resultPayload, "result", errors) : "not_applicable"
+  const payloadStatus = run(type.params, payload, "payload", errors, offloaded?.payload)
+  const resultStatus = checkResult ? run(type.result, resultPayload, "result", errors, offloaded?.result) : "not_applicable"
   return { payload: payloadStatus, result: resultStatus, errors: errors.length === 0 ? noErrors : errors }
 }
 
@@ -236,27 +228,38 @@ export const checkSpan = (
   schemaName: string,
   payload: unknown,
   resultPayload: unknown,
-  status: string
-): SpanConformance => checkType(schema.types.get(schemaName), payload, resultPayload, status)
+  status: string,
+  offloaded?: Offloaded
+): SpanConformance => checkType(schema.types.get(schemaName), payload, resultPayload, status, offloaded)
 
 const isFlaggedStatus = (status: ConformanceStatus): boolean =>
-  status === "mismatch" || status === "undeclared_type" || status === "invalid_definition"
+  status === "mismatch" || status === "undeclared_type" || status === "invalid_definition" || status === "unchecked"
 
 /** A span is flagged for review when its payload or its result does not conform. */
 export const isFlagged = (conformance: SpanConformance): boolean =>
   isFlaggedStatus(conformance.payload) || isFlaggedStatus(conformance.result)
 
 /**
- * A bounded cache of compiled schema versions keyed by schema fingerprint, so each version is
- * compiled once however many spans it checks. Least recently used entries leave first.
+ * A cache of compiled schema versions keyed by schema fingerprint, so each version is compiled
+ * once however many spans it checks. Bounded by entries and by the bytes of what they compiled
+ * (one hostile version can be large); least recently used entries leave first.
  */
 export class CompiledSchemaCache {
   private readonly entries: Lru<string, CompiledActivitySchema>
-  constructor(readonly capacity = 512) {
-    this.entries = new Lru(capacity)
+  constructor(readonly capacity = 512, readonly maxBytes = 64 * 1024 * 1024) {
+    this.entries = new Lru(capacity, (compiled) => compiled.bytes, maxBytes)
   }
 
-  get(fingerprint: string, schema: () => ActivitySchema): CompiledActivitySchema {
-    return this.entries.getOrCompute(fingerprint, () => compileActivitySchema(schema()))
+  get(fingerprint: string): CompiledActivitySchema | undefined {
+    return this.entries.get(fingerprint)
+  }
+
+  set(fingerprint: string, compiled: CompiledActivitySchema): CompiledActivitySchema {
+    return this.entries.set(fingerprint, compiled)
+  }
+
+  /** What the cache holds, in bytes of compiled definitions. */
+  get bytes(): number {
+    return this.entries.weight
   }
 }

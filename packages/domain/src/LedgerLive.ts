@@ -36,6 +36,8 @@ import { paginate, parseSorting, validatePage } from "./Page.js"
 import * as Risk from "./Risk.js"
 import * as RiskProfileModule from "./RiskProfile.js"
 import * as SchemaVersionModule from "./SchemaVersion.js"
+import * as OutsideWork from "./OutsideWork.js"
+import { SchemaChecker } from "./SchemaChecker.js"
 import * as SpanModule from "./Span.js"
 import { noCounts } from "./Status.js"
 import * as Timeline from "./Timeline.js"
@@ -63,6 +65,7 @@ export const make = Effect.gen(function*() {
   const store = yield* LedgerStore
   const entropy = yield* Ids.IdEntropy
   const compiled = new CompiledSchemaCache(cacheSize)
+  const outside = OutsideWork.make(yield* SchemaChecker, compiled)
   const contexts = new Lru<string, SpanModule.RunContext>(cacheSize)
 
   const now = DateTime.now
@@ -86,7 +89,7 @@ export const make = Effect.gen(function*() {
     fromEither(pickId(kind, account, at, chosen))
 
   /** The run context of an instance: its compiled schema and scoring table, prepared once. */
-  const runContext = (tx: StoreTx, instance: Instance): Effect.Effect<SpanModule.RunContext> => {
+  const runContext = (tx: StoreTx, instance: Instance, answers: OutsideWork.Answers): Effect.Effect<SpanModule.RunContext, OutsideWork.Pending> => {
     const key = `${instance.agent_schema_version_id}:${instance.risk_profile_revision_id ?? ""}`
     const hit = contexts.get(key)
     if (hit !== undefined) return Effect.succeed(hit)
@@ -104,7 +107,8 @@ export const make = Effect.gen(function*() {
         )
         scoring = { table: Risk.scoringTable(schema, revision.rules), thresholds: revision.rules.thresholds }
       }
-      return contexts.set(key, SpanModule.runContext(version.span_type_schemas, compiled.get(version.fingerprint, () => schema), scoring))
+      const compiledSchema = yield* outside.compiled(answers, version.fingerprint, () => schema)
+      return contexts.set(key, SpanModule.runContext(version.span_type_schemas, compiledSchema, scoring))
     })
   }
 
@@ -305,14 +309,15 @@ export const make = Effect.gen(function*() {
      * batch an instance is locked once and its context prepared once, so a span whose parent
      * is in the batch costs no store call at all.
      */
-    const recordAll = (tx: StoreTx, inputs: ReadonlyArray<Commands.CreateSpan>) =>
+    const recordAll = (tx: StoreTx, inputs: ReadonlyArray<Commands.CreateSpan>, answers: OutsideWork.Answers) =>
       Effect.gen(function*() {
+        const pending: Parameters<typeof outside.offloaded>[1] = []
         const at = yield* now
         const instances = new Map<string, Instance>()
         const contextsOf = new Map<string, SpanModule.RunContext>()
         const batch = new Map<string, Span>()
         const recorded: Array<Span> = []
-        for (const input of inputs) {
+        for (const [index, input] of inputs.entries()) {
           if (input.agent_instance_id === null) {
             return yield* InvalidInput.field("agent_instance_id", "is required (the run was not registered)")
           }
@@ -321,7 +326,7 @@ export const make = Effect.gen(function*() {
           if (instance === undefined) instance = yield* lockInstance(tx, instanceId)
           let context = contextsOf.get(instanceId)
           if (context === undefined) {
-            context = yield* runContext(tx, instance)
+            context = yield* runContext(tx, instance, answers)
             contextsOf.set(instanceId, context)
           }
           let parent: Span | null = null
@@ -332,12 +337,22 @@ export const make = Effect.gen(function*() {
           const id = pickId(Ids.SpanId, account, at, input.id)
           if (Either.isLeft(id)) return yield* id.left
           if (batch.has(id.right)) return yield* new Conflict({ message: `span ${id.right} appears twice in the batch` })
-          const next = SpanModule.recordSpan({ instance, input, parent, context, id: id.right, now: at })
+          const offloaded = outside.offloaded(
+            answers,
+            pending,
+            index,
+            context.types.get(input.schema_name),
+            input.payload,
+            input.result_payload ?? null,
+            input.status
+          )
+          const next = SpanModule.recordSpan({ instance, input, parent, context, id: id.right, now: at, offloaded })
           if (Either.isLeft(next)) return yield* next.left
           instances.set(instanceId, next.right.instance)
           batch.set(id.right, next.right.span)
           recorded.push(next.right.span)
         }
+        if (pending.length > 0) return yield* new OutsideWork.Pending({ schemas: [], checks: pending })
         yield* tx.spans.record(recorded, [...instances.values()]).pipe(Effect.mapError(conflictOn("a span with that id exists")))
         return recorded
       })
@@ -547,7 +562,7 @@ export const make = Effect.gen(function*() {
           })))),
 
       registerRun: (input, options) =>
-        mutate("agent_instance.register", input, InstanceModule.Instance, options, (tx) =>
+        outside.settle((answers) => mutate("agent_instance.register", input, InstanceModule.Instance, options, (tx) =>
           Effect.gen(function*() {
             const at = yield* now
             let agentId: Ids.AgentId
@@ -588,7 +603,7 @@ export const make = Effect.gen(function*() {
                 sequence: (yield* tx.schemaVersions.lastSequence(agentId)) + 1,
                 external_identifier: schema.external_identifier,
                 span_type_schemas: schema.span_type_schemas,
-                definition_checks: compiled.get(schemaFingerprint, () => schema).checks,
+                definition_checks: (yield* outside.compiled(answers, schemaFingerprint, () => schema)).checks,
                 fingerprint: schemaFingerprint,
                 inserted_at: at,
                 updated_at: at
@@ -671,7 +686,7 @@ export const make = Effect.gen(function*() {
             yield* tx.instances.insert(instance).pipe(Effect.mapError(conflictOn(`an instance with id ${instanceId} exists`)))
             yield* tx.agents.update(active)
             return instance
-          })),
+          }))),
 
       startRun: (id, input, options) =>
         runTransition("agent_instance.start", (instance, at) => InstanceModule.start(instance, input.timestamp ?? at, at))(id, input, options),
@@ -696,28 +711,36 @@ export const make = Effect.gen(function*() {
           })))),
 
       recordSpan: (input, options) =>
-        mutate("agent_span.create", input, SpanModule.Span, options, (tx) =>
-          recordAll(tx, [input]).pipe(
-            Effect.flatMap((spans) => spans[0] === undefined ? Effect.dieMessage("a recorded batch of one lost its span") : Effect.succeed(spans[0]))
-          ), undefined, true),
+        outside.settle((answers) =>
+          mutate("agent_span.create", input, SpanModule.Span, options, (tx) =>
+            recordAll(tx, [input], answers).pipe(
+              Effect.flatMap((spans) => spans[0] === undefined ? Effect.dieMessage("a recorded batch of one lost its span") : Effect.succeed(spans[0]))
+            ), undefined, true)
+        ),
 
       recordSpans: (inputs, options) =>
-        mutate("agent_span.create_many", inputs, RecordedSpans, options, (tx) => recordAll(tx, inputs), undefined, true),
+        outside.settle((answers) =>
+          mutate("agent_span.create_many", inputs, RecordedSpans, options, (tx) => recordAll(tx, inputs, answers), undefined, true)
+        ),
 
       finishSpan: (id, input, options) =>
-        mutate("agent_span.finish", { id, input }, SpanModule.Span, options, (tx) =>
+        outside.settle((answers) => mutate("agent_span.finish", { id, input }, SpanModule.Span, options, (tx) =>
           Effect.gen(function*() {
             const at = yield* now
             const span = yield* loadSpan(tx, id)
             const instance = yield* lockInstance(tx, span.agent_instance_id)
             // Re-read under the instance's lock: a concurrent finish may have landed first.
             const current = yield* loadSpan(tx, id)
-            const context = yield* runContext(tx, instance)
-            const next = yield* fromEither(SpanModule.finishSpan({ span: current, instance, input, context, now: at }))
+            const context = yield* runContext(tx, instance, answers)
+            const pending: Parameters<typeof outside.offloaded>[1] = []
+            const resultPayload = input.result_payload ?? current.result_payload
+            const offloaded = outside.offloaded(answers, pending, 0, context.types.get(current.schema_name), null, resultPayload, input.status, false)
+            if (pending.length > 0) return yield* new OutsideWork.Pending({ schemas: [], checks: pending })
+            const next = yield* fromEither(SpanModule.finishSpan({ span: current, instance, input, context, now: at, offloaded }))
             yield* tx.spans.update([next.span])
             yield* tx.instances.update(next.instance)
             return next.span
-          })),
+          }))),
 
       getInstance: (id) => read((tx) => loadInstance(tx, id)),
 

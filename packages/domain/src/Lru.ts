@@ -1,10 +1,22 @@
 /**
  * A bounded least-recently-used map. The caches of compiled schemas and run contexts hold
  * immutable records, so they only need a bound; a cache of mutable rows also drops entries.
+ * A cache whose entries differ widely in size (a compiled schema version can be one line or
+ * megabytes) is bounded by their total weight too.
  */
 export class Lru<K, V> {
   private readonly entries = new Map<K, V>()
-  constructor(readonly capacity: number) {}
+  private total = 0
+
+  /**
+   * At most `capacity` entries, and at most `maxWeight` in all as `weigh` measures them (an
+   * entry heavier than that on its own is returned but not kept).
+   */
+  constructor(
+    readonly capacity: number,
+    private readonly weigh: (value: V) => number = () => 0,
+    readonly maxWeight: number = Infinity
+  ) {}
 
   get(key: K): V | undefined {
     const hit = this.entries.get(key)
@@ -16,17 +28,24 @@ export class Lru<K, V> {
   }
 
   set(key: K, value: V): V {
-    this.entries.delete(key)
+    this.delete(key)
+    const weight = this.weigh(value)
+    if (weight > this.maxWeight) return value
     this.entries.set(key, value)
-    if (this.entries.size > this.capacity) {
+    this.total += weight
+    while (this.entries.size > this.capacity || this.total > this.maxWeight) {
       const oldest = this.entries.keys().next()
-      if (oldest.done !== true) this.entries.delete(oldest.value)
+      if (oldest.done === true) break
+      this.delete(oldest.value)
     }
     return value
   }
 
   delete(key: K): void {
+    const previous = this.entries.get(key)
+    if (previous === undefined) return
     this.entries.delete(key)
+    this.total -= this.weigh(previous)
   }
 
   getOrCompute(key: K, compute: () => V): V {
@@ -36,5 +55,10 @@ export class Lru<K, V> {
 
   get size(): number {
     return this.entries.size
+  }
+
+  /** The total weight of the entries held. */
+  get weight(): number {
+    return this.total
   }
 }

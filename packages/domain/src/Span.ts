@@ -10,7 +10,7 @@
  */
 import { DateTime, Either, Schema } from "effect"
 import type { SpanTypeDefinitions } from "./ActivitySchema.js"
-import { checkSpan, checkType, type CompiledActivitySchema, type CompiledType, isFlagged, SpanConformance } from "./Conformance.js"
+import { checkSpan, checkType, type CompiledActivitySchema, type CompiledType, isFlagged, type Offloaded, SpanConformance } from "./Conformance.js"
 import { InvalidAction, InvalidInput } from "./Errors.js"
 import { AccountId, AgentId, InstanceId, SpanId } from "./Ids.js"
 import { admitSpan, type ConformanceCounts, type Instance } from "./Instance.js"
@@ -112,10 +112,12 @@ export const decideSpan = (
   schemaName: string,
   payload: unknown,
   resultPayload: unknown,
-  status: Status
+  status: Status,
+  /** Verdicts of checks past the inline budget, reached elsewhere. */
+  offloaded?: Offloaded
 ): SpanDecision => {
   const type = context.types.get(schemaName)
-  const conformance = checkType(type, payload, resultPayload, status)
+  const conformance = checkType(type, payload, resultPayload, status, offloaded)
   const flagged = isFlagged(conformance)
   const scoring = context.scoring
   if (scoring === null || risk === null || type === undefined || type.points === 0 || !counts(status)) {
@@ -164,6 +166,8 @@ export const recordSpan = (args: {
   readonly context: RunContext
   readonly id: SpanId
   readonly now: DateTime.Utc
+  /** Verdicts of checks past the inline budget, reached elsewhere. */
+  readonly offloaded?: Offloaded | undefined
 }): Either.Either<Recorded, InvalidAction | InvalidInput> => {
   const { context, id, input, now, parent } = args
   // Imperative on purpose: this runs once per span, and a generator costs more than the decision.
@@ -176,7 +180,7 @@ export const recordSpan = (args: {
     return Either.left(InvalidInput.field("parent_span_id", "must be a span of the same instance"))
   }
   const resultPayload = input.result_payload ?? null
-  const decision = decideSpan(context, admitted.risk, input.schema_name, input.payload, resultPayload, input.status)
+  const decision = decideSpan(context, admitted.risk, input.schema_name, input.payload, resultPayload, input.status, args.offloaded)
   const span: Span = {
     id,
     account_id: admitted.account_id,
@@ -217,6 +221,8 @@ export const finishSpan = (args: {
   readonly input: SpanFinishInput
   readonly context: RunContext
   readonly now: DateTime.Utc
+  /** The verdict of a result check past the inline budget, reached elsewhere. */
+  readonly offloaded?: Offloaded | undefined
 }): Either.Either<Recorded, InvalidAction> => {
   const { context, input, instance, now, span } = args
   if (isTerminal(span.status)) {
@@ -224,7 +230,11 @@ export const finishSpan = (args: {
   }
   const status: FinishStatus = input.status
   const resultPayload = input.result_payload ?? span.result_payload
-  const checked = checkSpan(context.schema, span.schema_name, span.payload, resultPayload, status)
+  // The payload was checked when the span was recorded; only the result is new.
+  const checked = checkSpan(context.schema, span.schema_name, span.payload, resultPayload, status, {
+    payload: { status: "conforms", errors: [] },
+    result: args.offloaded?.result
+  })
   const conformance: SpanConformance = {
     payload: span.conformance.payload,
     result: checked.result,

@@ -8,7 +8,7 @@ import { Ajv, type ValidateFunction } from "ajv"
 import { Ajv2019 } from "ajv/dist/2019.js"
 import { Ajv2020 } from "ajv/dist/2020.js"
 import { Either, FastCheck as fc } from "effect"
-import { Conformance, Ids, Instance, Json, Span, Status } from "@agentledger/domain"
+import { Conformance, Definition, Ids, Instance, Json, Span, Status } from "@agentledger/domain"
 import { jsonKey, jsonObject, jsonValue, runs } from "./arbitraries.js"
 import { at, contextOf, idOf, makeInstance, schemaOf } from "./fixtures.js"
 
@@ -253,11 +253,8 @@ describe("hostile definitions", () => {
       const compiled = Conformance.compileDefinition(definition)
       expect(compiled.check.status).toBe("invalid")
       expect(typeof compiled.check.message).toBe("string")
-      expect((compiled.check.message ?? "").length).toBeLessThanOrEqual(Conformance.limits.messageLength + 1)
-      const schema: Conformance.CompiledActivitySchema = {
-        types: new Map([["t", { params: compiled, result: compiled }]]),
-        checks: { t: { params: compiled.check, result: compiled.check } }
-      }
+      expect((compiled.check.message ?? "").length).toBeLessThanOrEqual(Definition.limits.messageLength + 1)
+      const schema = Conformance.assemble(new Map([["t", { params: compiled, result: compiled }]]))
       const outcome = Conformance.checkSpan(schema, "t", { a: "x" }, { a: "x" }, "complete")
       expect(outcome).toEqual({ payload: "invalid_definition", result: "invalid_definition", errors: [] })
       expect(Conformance.isFlagged(outcome)).toBe(true)
@@ -353,13 +350,15 @@ describe("hostile definitions", () => {
 })
 
 describe("CompiledSchemaCache", () => {
-  it("compiles each fingerprint once and evicts the least recently used", () => {
+  it("keeps each fingerprint's compiled form and evicts the least recently used", () => {
     const cache = new Conformance.CompiledSchemaCache(2)
     const compiles: Array<string> = []
-    const get = (key: string) => cache.get(key, () => {
+    const get = (key: string) => {
+      const hit = cache.get(key)
+      if (hit !== undefined) return hit
       compiles.push(key)
-      return schemaOf([{ name: key }])
-    })
+      return cache.set(key, Conformance.compileActivitySchema(schemaOf([{ name: key }])))
+    }
     const a = get("a")
     get("b")
     expect(get("a")).toBe(a)
@@ -368,6 +367,18 @@ describe("CompiledSchemaCache", () => {
     get("b")
     expect(compiles).toEqual(["a", "b", "c", "b"])
     expect(a.types.has("a")).toBe(true)
+  })
+
+  it("is bounded by the bytes of what it holds, not only by entries", () => {
+    const big = (name: string) => Conformance.compileActivitySchema(schemaOf([{ name, params: { enum: Array.from({ length: 2000 }, (_, i) => `value-${name}-${i}`) } }]))
+    const one = big("one")
+    const cache = new Conformance.CompiledSchemaCache(100, one.bytes * 2.5)
+    cache.set("one", one)
+    cache.set("two", big("two"))
+    cache.set("three", big("three"))
+    expect(cache.get("one")).toBeUndefined()
+    expect(cache.get("three")).toBeDefined()
+    expect(cache.bytes).toBeLessThanOrEqual(one.bytes * 2.5)
   })
 })
 
