@@ -12,5 +12,6 @@ export default defineWorkspace([
   project("store-memory", "packages/store-memory"),
   project("testkit", "packages/testkit"),
   project("store-postgres", "packages/store-postgres"),
+  project("checker-worker", "packages/checker-worker"),
   { test: { name: "integration", root: "test", include: ["**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } }
 ])

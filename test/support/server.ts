@@ -2,7 +2,7 @@
  * A real agentledger HTTP server for a test: started on 127.0.0.1 with a free port over the
  * store given, with one account already opened, and closed by the caller.
  */
-import { Ids, Ledger, LedgerLive, type LedgerStore } from "@agentledger/domain"
+import { Ids, Ledger, LedgerLive, type LedgerStore, type SchemaChecker } from "@agentledger/domain"
 import { Server } from "@agentledger/http"
 import { MemoryStore } from "@agentledger/store-memory"
 import { HttpServer } from "@effect/platform"
@@ -25,6 +25,8 @@ export interface StartOptions {
   readonly store?: Layer.Layer<LedgerStore>
   readonly maxBodyBytes?: number
   readonly logRequests?: boolean
+  /** How definitions are compiled and checked (default: in the serving thread). */
+  readonly checker?: Layer.Layer<SchemaChecker>
 }
 
 export const operatorToken = "operator-token-for-tests"
@@ -32,7 +34,8 @@ export const operatorToken = "operator-token-for-tests"
 export const startServer = async (options: StartOptions = {}): Promise<RunningServer> => {
   const ledgerLayer = LedgerLive.layer.pipe(
     Layer.provide(options.store ?? MemoryStore.layer),
-    Layer.provide(Ids.IdEntropy.Live)
+    Layer.provide(Ids.IdEntropy.Live),
+    Layer.provide(options.checker ?? Layer.empty)
   )
   const serverLayer = Server.layer({
     host: "127.0.0.1",
