@@ -27,10 +27,13 @@ export interface DefinitionCost {
   readonly quadratic: boolean
 }
 
-/** Past this, a weight is as good as infinite; keeps the arithmetic exact and finite. */
+/** Past this, a weight is as good as infinite (and is kept as `Infinity`). */
 const saturated = 1e15
 
-const add = (a: number, b: number) => Math.min(saturated, a + b)
+const add = (a: number, b: number) => {
+  const sum = a + b
+  return sum >= saturated ? Infinity : sum
+}
 
 /** Keywords whose subschemas apply at the same instance location. */
 const inPlaceLists = ["allOf", "anyOf", "oneOf"] as const
