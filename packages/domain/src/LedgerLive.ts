@@ -37,8 +37,10 @@ import * as Risk from "./Risk.js"
 import * as RiskProfileModule from "./RiskProfile.js"
 import * as SchemaVersionModule from "./SchemaVersion.js"
 import * as SpanModule from "./Span.js"
+import { defaultOutlineSorting, outlineSortFields } from "./SpanOutline.js"
 import { noCounts } from "./Status.js"
 import * as Timeline from "./Timeline.js"
+import * as Usage from "./Usage.js"
 
 type Agent = AgentModule.Agent
 type Instance = InstanceModule.Instance
@@ -546,6 +548,16 @@ export const make = Effect.gen(function*() {
             return agent
           })))),
 
+      agentUsage: (agents) =>
+        accountScope.pipe(Effect.zipRight(read((tx) => {
+          const ids = agents.map((agent) => agent.id)
+          // Two aggregates for the whole page, at once: one round trip on a database.
+          return Effect.map(
+            Effect.all([tx.agents.instanceTallies(ids), tx.agents.deploymentTallies(ids)], { concurrency: 2 }),
+            ([runs, deployments]) => Usage.agentUsages(agents, runs, deployments)
+          )
+        }))),
+
       registerRun: (input, options) =>
         mutate("agent_instance.register", input, InstanceModule.Instance, options, (tx) =>
           Effect.gen(function*() {
@@ -761,20 +773,29 @@ export const make = Effect.gen(function*() {
           )
         }),
 
+      listSpanOutlines: (id, request) =>
+        read((tx) =>
+          Effect.zipRight(
+            loadInstance(tx, id),
+            list(request, outlineSortFields, defaultOutlineSorting, (query) => tx.spans.outlines(id, query))
+          )
+        ),
+
       getRiskReport: (id) =>
         read((tx) =>
           Effect.gen(function*() {
             const instance = yield* loadInstance(tx, id)
             if (instance.risk === null || instance.risk_profile_revision_id === null) return null
             const revision = yield* loadRevision(tx, instance.risk_profile_revision_id).pipe(Effect.orDie)
-            const spans = yield* tx.spans.ofInstance(id)
+            // Counts and points by (type, status), summed by the store: no payload is read.
+            const tallies = yield* tx.spans.tallies(id)
             return {
               total: instance.risk.total,
               level: instance.risk.level,
               peak_level: instance.risk.peak_level,
               thresholds: revision.rules.thresholds,
               profile_revision_id: revision.id,
-              breakdown: Risk.breakdown(spans)
+              breakdown: Risk.breakdownOf(tallies)
             }
           })
         ),
@@ -797,6 +818,28 @@ export const make = Effect.gen(function*() {
             Effect.zipRight(
               list(request, sortFields.agent_schema_version, "-sequence", (query) => tx.schemaVersions.list(request.agent_id, query))
             )
+          )
+        ))),
+
+      versionUsage: (versions) =>
+        accountScope.pipe(Effect.zipRight(read((tx) =>
+          Effect.map(
+            Effect.all([
+              tx.deployments.pointingAt(versions.map((version) => version.id)),
+              tx.versions.identifierTallies(Usage.identifiersOf(versions))
+            ], { concurrency: 2 }),
+            ([deployments, identifiers]) => Usage.versionUsages(versions, deployments, identifiers)
+          )
+        ))),
+
+      schemaVersionUsage: (schemaVersions) =>
+        accountScope.pipe(Effect.zipRight(read((tx) =>
+          Effect.map(
+            Effect.all([
+              tx.deployments.pointingAtSchemas(schemaVersions.map((version) => version.id)),
+              tx.schemaVersions.identifierTallies(Usage.identifiersOf(schemaVersions))
+            ], { concurrency: 2 }),
+            ([deployments, identifiers]) => Usage.schemaVersionUsages(schemaVersions, deployments, identifiers)
           )
         ))),
 
