@@ -357,14 +357,23 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
         pointingAt: (versions) =>
           versions.length === 0
             ? Effect.succeed([])
-            : many(sql`SELECT * FROM agent_deployments WHERE ${mine} AND ${sql.in("current_version_id", versions)}`, Rows.deployment),
+            // Narrowed to the versions' agents (a version's deployments are its agent's), so the
+            // (account_id, agent_id, …) index serves it and the account's other deployments are not read.
+            : many(
+              sql`SELECT * FROM agent_deployments WHERE ${mine} AND agent_id IN (
+                    SELECT agent_id FROM agent_versions WHERE ${mine} AND ${sql.in("id", versions)}
+                  ) AND ${sql.in("current_version_id", versions)}`,
+              Rows.deployment
+            ),
         pointingAtSchemas: (schemaVersions) =>
           schemaVersions.length === 0
             ? Effect.succeed([])
             : many(
               sql`SELECT d.*, v.agent_schema_version_id AS schema_version_of
                   FROM agent_deployments d JOIN agent_versions v ON v.account_id = d.account_id AND v.id = d.current_version_id
-                  WHERE d.account_id = ${account} AND ${sql.in("v.agent_schema_version_id", schemaVersions)}`,
+                  WHERE d.account_id = ${account} AND d.agent_id IN (
+                    SELECT s.agent_id FROM agent_schema_versions s WHERE s.account_id = ${account} AND ${sql.in("s.id", schemaVersions)}
+                  ) AND ${sql.in("v.agent_schema_version_id", schemaVersions)}`,
               Aggregates.schemaDeployment
             )
       },
