@@ -32,7 +32,7 @@ import {
 } from "./Ledger.js"
 import { type ListQuery, type Listed, LedgerStore, sortFields, type StoreTx, type UniqueViolation } from "./LedgerStore.js"
 import { Lru } from "./Lru.js"
-import { paginate, parseSorting, validatePage } from "./Page.js"
+import { maxPageSize, paginate, parseSorting, validatePage } from "./Page.js"
 import * as Risk from "./Risk.js"
 import * as RiskProfileModule from "./RiskProfile.js"
 import * as SchemaVersionModule from "./SchemaVersion.js"
@@ -57,6 +57,19 @@ const conflictOn = (message: string) => (_: UniqueViolation) => new Conflict({ m
 /** Queries that want the total, or every row, of a list. */
 const justCount = { offset: 0, limit: 0, sort: { field: "id", direction: "asc" } } as const
 const everything = { offset: 0, limit: Number.MAX_SAFE_INTEGER, sort: { field: "id", direction: "asc" } } as const
+
+/**
+ * `work` over `records` a page at a time, answers in order: a usage call with more records than a
+ * page still costs a constant number of statements per page, and no statement grows past a
+ * page's parameters.
+ */
+const inPages = <A, B, E>(records: ReadonlyArray<A>, work: (page: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<B>, E>) =>
+  records.length <= maxPageSize
+    ? work(records)
+    : Effect.map(
+      Effect.forEach(Array.from({ length: Math.ceil(records.length / maxPageSize) }, (_, i) => records.slice(i * maxPageSize, (i + 1) * maxPageSize)), work),
+      (pages) => pages.flat()
+    )
 
 /** Records the caches hold are immutable, so a bound is all they need. */
 const cacheSize = 1024
@@ -548,15 +561,17 @@ export const make = Effect.gen(function*() {
             return agent
           })))),
 
-      agentUsage: (agents) =>
-        accountScope.pipe(Effect.zipRight(read((tx) => {
-          const ids = agents.map((agent) => agent.id)
-          // Two aggregates for the whole page, at once: one round trip on a database.
-          return Effect.map(
-            Effect.all([tx.agents.instanceTallies(ids), tx.agents.deploymentTallies(ids)], { concurrency: 2 }),
-            ([runs, deployments]) => Usage.agentUsages(agents, runs, deployments)
-          )
-        }))),
+      agentUsage: (records) =>
+        accountScope.pipe(Effect.zipRight(read((tx) =>
+          inPages(records, (agents) => {
+            const ids = agents.map((agent) => agent.id)
+            // Two aggregates for the whole page, at once: one round trip on a database.
+            return Effect.map(
+              Effect.all([tx.agents.instanceTallies(ids), tx.agents.deploymentTallies(ids)], { concurrency: 2 }),
+              ([runs, deployments]) => Usage.agentUsages(agents, runs, deployments)
+            )
+          })
+        ))),
 
       registerRun: (input, options) =>
         mutate("agent_instance.register", input, InstanceModule.Instance, options, (tx) =>
@@ -821,26 +836,26 @@ export const make = Effect.gen(function*() {
           )
         ))),
 
-      versionUsage: (versions) =>
+      versionUsage: (records) =>
         accountScope.pipe(Effect.zipRight(read((tx) =>
-          Effect.map(
+          inPages(records, (versions) => Effect.map(
             Effect.all([
               tx.deployments.pointingAt(versions.map((version) => version.id)),
               tx.versions.identifierTallies(Usage.identifiersOf(versions))
             ], { concurrency: 2 }),
             ([deployments, identifiers]) => Usage.versionUsages(versions, deployments, identifiers)
-          )
+          ))
         ))),
 
-      schemaVersionUsage: (schemaVersions) =>
+      schemaVersionUsage: (records) =>
         accountScope.pipe(Effect.zipRight(read((tx) =>
-          Effect.map(
+          inPages(records, (schemaVersions) => Effect.map(
             Effect.all([
               tx.deployments.pointingAtSchemas(schemaVersions.map((version) => version.id)),
               tx.schemaVersions.identifierTallies(Usage.identifiersOf(schemaVersions))
             ], { concurrency: 2 }),
             ([deployments, identifiers]) => Usage.schemaVersionUsages(schemaVersions, deployments, identifiers)
-          )
+          ))
         ))),
 
       getVersionRisk: (id) =>

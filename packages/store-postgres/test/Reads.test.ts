@@ -51,6 +51,11 @@ describe("reads bounded by the page (PGlite, statements counted)", () => {
       expect(small.sent.length).toBe(2)
       expect(large.sent.length).toBe(small.sent.length)
       for (const text of large.sent) expect(text).toMatch(/GROUP BY/)
+      // More records than a page (240) are read a page (100) at a time: 3 pages, 2 statements each.
+      const many = Array.from({ length: 20 }, () => agents).flat()
+      const paged = yield* counted(t.session.agentUsage(many))
+      expect(paged.result).toEqual(Array.from({ length: 20 }, () => large.result).flat())
+      expect(paged.sent.length).toBe(6)
 
       // Versions: one agent with 12 versions, two of each identifier.
       for (let i = 0; i < 10; i++) {
