@@ -23,7 +23,8 @@ const modules: ReadonlyArray<BenchModule> = [
   { name: "ledger", run: () => import("./ledger.bench.js").then((m) => m.runLedgerBench()) },
   { name: "postgres", run: () => import("./postgres.bench.js").then((m) => m.runPostgresBench()) },
   { name: "http", run: () => import("./http.bench.js").then((m) => m.runHttpBench()) },
-  { name: "sdk", run: () => import("./sdk.bench.js").then((m) => m.runSdkBench()) }
+  { name: "sdk", run: () => import("./sdk.bench.js").then((m) => m.runSdkBench()) },
+  { name: "reads", run: () => import("./reads.bench.js").then((m) => m.runReadsBench()) }
 ]
 
 const args = process.argv.slice(2)

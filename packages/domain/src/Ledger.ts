@@ -35,6 +35,8 @@ import { BreakdownEntry, RiskLevel, TheoreticalRisk, Violation } from "./Risk.js
 import { RiskProfile, RiskProfileRevision, Thresholds } from "./RiskProfile.js"
 import { SchemaVersion } from "./SchemaVersion.js"
 import { Span } from "./Span.js"
+import type { SpanOutline } from "./SpanOutline.js"
+import type { AgentUsage, VersionUsage } from "./Usage.js"
 
 /** Who is calling: the token and what it reaches. */
 export const Principal = Schema.Struct({
@@ -134,6 +136,11 @@ export interface LedgerSession {
   readonly retireAgent: (id: AgentId, options?: Mutation) => Effect.Effect<Agent, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
   readonly reinstateAgent: (id: AgentId, options?: Mutation) => Effect.Effect<Agent, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
   readonly deleteAgent: (id: AgentId, options?: Mutation) => Effect.Effect<Agent, NotFound | Conflict | NotPermitted | InvalidInput>
+  /**
+   * What the platform shows beside each of these agents (available actions, runs by status), in
+   * their order: a constant number of store reads however many agents and runs.
+   */
+  readonly agentUsage: (agents: ReadonlyArray<Agent>) => Effect.Effect<ReadonlyArray<AgentUsage>, NotPermitted>
 
   // Runs and spans (the ingest path; deployment tokens reach these)
   readonly registerRun: (input: Commands.RegisterRun, options?: Mutation) => Effect.Effect<Instance, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>
@@ -151,6 +158,11 @@ export interface LedgerSession {
   readonly getTimeline: (id: InstanceId) => Effect.Effect<Timeline, NotFound>
   readonly getSpan: (id: SpanId) => Effect.Effect<Span, NotFound>
   readonly listSpans: (request: Commands.ListSpans) => Effect.Effect<Paged<Span>, InvalidInput | NotFound | NotPermitted>
+  /**
+   * A page of the run's spans without payloads, in creation order by default: the outline of a
+   * run too long to read whole. A span's payloads come with `getSpan`.
+   */
+  readonly listSpanOutlines: (id: InstanceId, request: Commands.ListRequest) => Effect.Effect<Paged<SpanOutline>, InvalidInput | NotFound>
   /** Null when the run's agent had no profile when it registered. */
   readonly getRiskReport: (id: InstanceId) => Effect.Effect<RiskReport | null, NotFound>
 
@@ -159,6 +171,10 @@ export interface LedgerSession {
   readonly listVersions: (request: Commands.ListOfAgent) => Effect.Effect<Paged<AgentVersion>, InvalidInput | NotFound | NotPermitted>
   readonly getSchemaVersion: (id: SchemaVersionId) => Effect.Effect<SchemaVersion, NotFound | NotPermitted>
   readonly listSchemaVersions: (request: Commands.ListOfAgent) => Effect.Effect<Paged<SchemaVersion>, InvalidInput | NotFound | NotPermitted>
+  /** The deployments on each of these versions and their identifiers' repeats, in their order. */
+  readonly versionUsage: (versions: ReadonlyArray<AgentVersion>) => Effect.Effect<ReadonlyArray<VersionUsage>, NotPermitted>
+  /** The deployments whose current version uses each of these schema versions, and the identifiers' repeats. */
+  readonly schemaVersionUsage: (schemaVersions: ReadonlyArray<SchemaVersion>) => Effect.Effect<ReadonlyArray<VersionUsage>, NotPermitted>
   /** Theoretical risk and agreed-risk violations of a version under its agent's current profile; null without one. */
   readonly getVersionRisk: (id: AgentVersionId) => Effect.Effect<VersionRisk | null, NotFound | NotPermitted>
 

@@ -32,15 +32,17 @@ import {
 } from "./Ledger.js"
 import { type ListQuery, type Listed, LedgerStore, sortFields, type StoreTx, type UniqueViolation } from "./LedgerStore.js"
 import { Lru } from "./Lru.js"
-import { paginate, parseSorting, validatePage } from "./Page.js"
+import { maxPageSize, paginate, parseSorting, validatePage } from "./Page.js"
 import * as Risk from "./Risk.js"
 import * as RiskProfileModule from "./RiskProfile.js"
 import * as SchemaVersionModule from "./SchemaVersion.js"
 import * as OutsideWork from "./OutsideWork.js"
 import { SchemaChecker } from "./SchemaChecker.js"
 import * as SpanModule from "./Span.js"
+import { defaultOutlineSorting, outlineSortFields } from "./SpanOutline.js"
 import { noCounts } from "./Status.js"
 import * as Timeline from "./Timeline.js"
+import * as Usage from "./Usage.js"
 
 type Agent = AgentModule.Agent
 type Instance = InstanceModule.Instance
@@ -57,6 +59,19 @@ const conflictOn = (message: string) => (_: UniqueViolation) => new Conflict({ m
 /** Queries that want the total, or every row, of a list. */
 const justCount = { offset: 0, limit: 0, sort: { field: "id", direction: "asc" } } as const
 const everything = { offset: 0, limit: Number.MAX_SAFE_INTEGER, sort: { field: "id", direction: "asc" } } as const
+
+/**
+ * `work` over `records` a page at a time, answers in order: a usage call with more records than a
+ * page still costs a constant number of statements per page, and no statement grows past a
+ * page's parameters.
+ */
+const inPages = <A, B, E>(records: ReadonlyArray<A>, work: (page: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<B>, E>) =>
+  records.length <= maxPageSize
+    ? work(records)
+    : Effect.map(
+      Effect.forEach(Array.from({ length: Math.ceil(records.length / maxPageSize) }, (_, i) => records.slice(i * maxPageSize, (i + 1) * maxPageSize)), work),
+      (pages) => pages.flat()
+    )
 
 /** Records the caches hold are immutable, so a bound is all they need. */
 const cacheSize = 1024
@@ -561,6 +576,18 @@ export const make = Effect.gen(function*() {
             return agent
           })))),
 
+      agentUsage: (records) =>
+        accountScope.pipe(Effect.zipRight(read((tx) =>
+          inPages(records, (agents) => {
+            const ids = agents.map((agent) => agent.id)
+            // Two aggregates for the whole page, at once: one round trip on a database.
+            return Effect.map(
+              Effect.all([tx.agents.instanceTallies(ids), tx.agents.deploymentTallies(ids)], { concurrency: 2 }),
+              ([runs, deployments]) => Usage.agentUsages(agents, runs, deployments)
+            )
+          })
+        ))),
+
       registerRun: (input, options) =>
         outside.settle((answers) => mutate("agent_instance.register", input, InstanceModule.Instance, options, (tx) =>
           Effect.gen(function*() {
@@ -784,20 +811,29 @@ export const make = Effect.gen(function*() {
           )
         }),
 
+      listSpanOutlines: (id, request) =>
+        read((tx) =>
+          Effect.zipRight(
+            loadInstance(tx, id),
+            list(request, outlineSortFields, defaultOutlineSorting, (query) => tx.spans.outlines(id, query))
+          )
+        ),
+
       getRiskReport: (id) =>
         read((tx) =>
           Effect.gen(function*() {
             const instance = yield* loadInstance(tx, id)
             if (instance.risk === null || instance.risk_profile_revision_id === null) return null
             const revision = yield* loadRevision(tx, instance.risk_profile_revision_id).pipe(Effect.orDie)
-            const spans = yield* tx.spans.ofInstance(id)
+            // Counts and points by (type, status), summed by the store: no payload is read.
+            const tallies = yield* tx.spans.tallies(id)
             return {
               total: instance.risk.total,
               level: instance.risk.level,
               peak_level: instance.risk.peak_level,
               thresholds: revision.rules.thresholds,
               profile_revision_id: revision.id,
-              breakdown: Risk.breakdown(spans)
+              breakdown: Risk.breakdownOf(tallies)
             }
           })
         ),
@@ -821,6 +857,28 @@ export const make = Effect.gen(function*() {
               list(request, sortFields.agent_schema_version, "-sequence", (query) => tx.schemaVersions.list(request.agent_id, query))
             )
           )
+        ))),
+
+      versionUsage: (records) =>
+        accountScope.pipe(Effect.zipRight(read((tx) =>
+          inPages(records, (versions) => Effect.map(
+            Effect.all([
+              tx.deployments.pointingAt(versions.map((version) => version.id)),
+              tx.versions.identifierTallies(Usage.identifiersOf(versions))
+            ], { concurrency: 2 }),
+            ([deployments, identifiers]) => Usage.versionUsages(versions, deployments, identifiers)
+          ))
+        ))),
+
+      schemaVersionUsage: (records) =>
+        accountScope.pipe(Effect.zipRight(read((tx) =>
+          inPages(records, (schemaVersions) => Effect.map(
+            Effect.all([
+              tx.deployments.pointingAtSchemas(schemaVersions.map((version) => version.id)),
+              tx.schemaVersions.identifierTallies(Usage.identifiersOf(schemaVersions))
+            ], { concurrency: 2 }),
+            ([deployments, identifiers]) => Usage.schemaVersionUsages(schemaVersions, deployments, identifiers)
+          ))
         ))),
 
       getVersionRisk: (id) =>

@@ -36,8 +36,11 @@ import type { Instance } from "./Instance.js"
 import type { Sorting } from "./Page.js"
 import type { RiskProfile, RiskProfileRevision } from "./RiskProfile.js"
 import type { SchemaVersion } from "./SchemaVersion.js"
+import type { SpanTally } from "./Risk.js"
 import type { Span } from "./Span.js"
+import type { OutlineSortField, SpanOutline } from "./SpanOutline.js"
 import type { Status } from "./Status.js"
+import type { AgentTally, IdentifierTally, SchemaDeployment, StatusTally } from "./Usage.js"
 
 /** A uniqueness rule of the store refused a write. */
 export class UniqueViolation extends Schema.TaggedError<UniqueViolation>()("UniqueViolation", {
@@ -98,6 +101,12 @@ export interface SpanFilter {
   readonly end_time?: number | undefined
 }
 
+/** An agent's external identifier, as a version or schema version carries it. */
+export interface IdentifierPair {
+  readonly agent_id: AgentId
+  readonly external_identifier: string | null
+}
+
 export interface TokenFilter {
   readonly agent_deployment_id?: DeploymentId | undefined
 }
@@ -154,6 +163,10 @@ export interface StoreTx {
     readonly remove: (id: AgentId) => Effect.Effect<void>
     readonly list: (filter: AgentFilter, query: ListQuery<SortField<"agent">>) => Effect.Effect<Listed<Agent>>
     readonly instanceCount: (id: AgentId) => Effect.Effect<number>
+    /** Runs of these agents by (agent, status): one aggregate for a page of agents. */
+    readonly instanceTallies: (ids: ReadonlyArray<AgentId>) => Effect.Effect<ReadonlyArray<StatusTally>>
+    /** Deployments of these agents by agent: one aggregate for a page of agents. */
+    readonly deploymentTallies: (ids: ReadonlyArray<AgentId>) => Effect.Effect<ReadonlyArray<AgentTally>>
   }
 
   readonly schemaVersions: {
@@ -163,6 +176,8 @@ export interface StoreTx {
     readonly lastSequence: (agent: AgentId) => Effect.Effect<number>
     readonly insert: (version: SchemaVersion) => Effect.Effect<void, UniqueViolation>
     readonly list: (agent: AgentId, query: ListQuery<SortField<"agent_schema_version">>) => Effect.Effect<Listed<SchemaVersion>>
+    /** How many schema versions carry each of these (agent, external identifier) pairs; null is an identifier too. */
+    readonly identifierTallies: (pairs: ReadonlyArray<IdentifierPair>) => Effect.Effect<ReadonlyArray<IdentifierTally>>
   }
 
   readonly versions: {
@@ -171,6 +186,8 @@ export interface StoreTx {
     readonly lastSequence: (agent: AgentId) => Effect.Effect<number>
     readonly insert: (version: AgentVersion) => Effect.Effect<void, UniqueViolation>
     readonly list: (agent: AgentId, query: ListQuery<SortField<"agent_version">>) => Effect.Effect<Listed<AgentVersion>>
+    /** How many versions carry each of these (agent, external identifier) pairs; null is an identifier too. */
+    readonly identifierTallies: (pairs: ReadonlyArray<IdentifierPair>) => Effect.Effect<ReadonlyArray<IdentifierTally>>
   }
 
   readonly deployments: {
@@ -185,6 +202,8 @@ export interface StoreTx {
     readonly history: (id: DeploymentId) => Effect.Effect<ReadonlyArray<DeploymentHistoryEntry>>
     /** Deployments whose pointer names one of these versions. */
     readonly pointingAt: (versions: ReadonlyArray<AgentVersionId>) => Effect.Effect<ReadonlyArray<Deployment>>
+    /** Deployments whose current version belongs to one of these schema versions, with that schema version. */
+    readonly pointingAtSchemas: (schemaVersions: ReadonlyArray<SchemaVersionId>) => Effect.Effect<ReadonlyArray<SchemaDeployment>>
   }
 
   readonly instances: {
@@ -211,6 +230,10 @@ export interface StoreTx {
     /** Every span of the instance, in creation order. */
     readonly ofInstance: (instance: InstanceId) => Effect.Effect<ReadonlyArray<Span>>
     readonly list: (filter: SpanFilter, query: ListQuery<SortField<"agent_span">>) => Effect.Effect<Listed<Span>>
+    /** A page of the instance's spans without their payloads (nor summaries, nor conformance errors). */
+    readonly outlines: (instance: InstanceId, query: ListQuery<OutlineSortField>) => Effect.Effect<Listed<SpanOutline>>
+    /** The instance's spans counted and their points summed by (type, status): the risk report's read. */
+    readonly tallies: (instance: InstanceId) => Effect.Effect<ReadonlyArray<SpanTally>>
   }
 
   readonly riskProfiles: {

@@ -109,15 +109,30 @@ export type BreakdownEntry = typeof BreakdownEntry.Type
 export const breakdown = (
   spans: Iterable<{ readonly schema_name: string; readonly status: string; readonly risk_points: number }>
 ): ReadonlyArray<BreakdownEntry> => {
+  const tallies: Array<SpanTally> = []
+  for (const span of spans) tallies.push({ schema_name: span.schema_name, status: span.status, span_count: 1, points: span.risk_points })
+  return breakdownOf(tallies)
+}
+
+/** Spans of one type and status of a run, and their points: what a store sums without reading payloads. */
+export interface SpanTally {
+  readonly schema_name: string
+  readonly status: string
+  readonly span_count: number
+  readonly points: number
+}
+
+/** `breakdown` from tallies by (type, status), so a store need not load the spans. */
+export const breakdownOf = (tallies: Iterable<SpanTally>): ReadonlyArray<BreakdownEntry> => {
   const byType = new Map<string, { count: number; points: number }>()
   let counted = 0
-  for (const span of spans) {
-    if (!counts(span.status)) continue
-    counted++
-    const entry = byType.get(span.schema_name) ?? { count: 0, points: 0 }
-    entry.count++
-    entry.points += span.risk_points
-    byType.set(span.schema_name, entry)
+  for (const tally of tallies) {
+    if (!counts(tally.status) || tally.span_count === 0) continue
+    counted += tally.span_count
+    const entry = byType.get(tally.schema_name) ?? { count: 0, points: 0 }
+    entry.count += tally.span_count
+    entry.points += tally.points
+    byType.set(tally.schema_name, entry)
   }
   return [...byType.entries()]
     .map(([schema_name, { count, points }]) => ({ schema_name, span_count: count, share: count / counted, points }))

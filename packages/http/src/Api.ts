@@ -31,6 +31,7 @@ import {
   RiskProfileRevisionResource,
   RiskReportWire,
   SchemaVersionResource,
+  SpanOutlineResource,
   SpanResource,
   TimelineResource,
   VersionRiskWire
@@ -284,8 +285,13 @@ export class InstanceGroup extends HttpApiGroup.make("instances")
   })))
   .add(instances.get)
   .add(instances.read("timeline", TimelineResource))
+  .add(
+    HttpApiEndpoint.get("spans", "/agent_instance/:id/spans").setPath(path(Ids.InstanceId)).setUrlParams(PageQuery)
+      .addSuccess(List(SpanOutlineResource))
+      .annotate(OpenApi.Description, "The run's spans without payloads, a page at a time (creation order by default); one span's payloads: GET /agent_spans/{id}")
+  )
   .add(instances.read("risk", Schema.NullOr(RiskReportWire)))
-  .annotate(OpenApi.Description, "Agent instances (runs): register, start, finish, terminate; timeline and risk")
+  .annotate(OpenApi.Description, "Agent instances (runs): register, start, finish, terminate; timeline, span outline and risk")
   .middleware(Authentication)
 {}
 

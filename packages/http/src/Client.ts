@@ -16,7 +16,9 @@ import {
   type Paged,
   NotFound,
   NotPermitted,
-  Unauthenticated
+  Status,
+  Unauthenticated,
+  type Usage
 } from "@agentledger/domain"
 import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { Effect, Layer } from "effect"
@@ -60,9 +62,15 @@ const page = <const Tags extends ReadonlyArray<Tag>>(...tags: Tags) =>
 const agentOf = ({ available_actions: _actions, instance_counts: _counts, ...agent }: AgentView) => agent
 const versionOf = <V extends VersionUsage>({ current_agent_deployment_refs: _refs, external_identifier_repeats: _repeats, ...version }: V) => version
 interface VersionUsage {
-  readonly current_agent_deployment_refs: unknown
+  readonly current_agent_deployment_refs: Usage.VersionUsage["current_agent_deployment_refs"]
   readonly external_identifier_repeats: number
 }
+const usageOf = (view: VersionUsage): Usage.VersionUsage => ({
+  current_agent_deployment_refs: view.current_agent_deployment_refs,
+  external_identifier_repeats: view.external_identifier_repeats
+})
+/** How many record views the client reads at once for a usage call. */
+const viewReads = 4
 const items = <A, B>(f: (a: A) => B) => (page: Paged<A>): Paged<B> => ({ ...page, items: page.items.map(f) })
 
 const headers = (options?: Commands.MutationOptions): { readonly "idempotency-key"?: string } =>
@@ -125,6 +133,14 @@ const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession
     api.agents.reinstate({ path: { id }, payload: null, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict"), Effect.map(agentOf)),
   deleteAgent: (id, options) =>
     api.agents.delete({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "Conflict", "NotPermitted", "InvalidInput"), Effect.map(agentOf)),
+  // The usages travel inside each record's view: the client reads the views of the records it
+  // is asked about (the server answers each in a constant number of statements).
+  agentUsage: (agents) =>
+    Effect.forEach(agents, (agent) =>
+      api.agents.get({ path: { id: agent.id }, urlParams: { include_counts: "true" } }).pipe(
+        answer("NotPermitted"),
+        Effect.map((view) => ({ available_actions: view.available_actions, instance_counts: view.instance_counts ?? Status.noCounts }))
+      ), { concurrency: viewReads }),
 
   registerRun: (input, options) =>
     api.instances.register({ payload: input, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")),
@@ -148,6 +164,7 @@ const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession
   getSpan: (id) => api.spans.get({ path: { id } }).pipe(answer("NotFound")),
   listSpans: (request) =>
     api.spans.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotFound", "NotPermitted")),
+  listSpanOutlines: (id, request) => api.instances.spans({ path: { id }, urlParams: pageQuery(request) }).pipe(page("InvalidInput", "NotFound")),
   getRiskReport: (id) => api.instances.risk({ path: { id } }).pipe(answer("NotFound")),
 
   getVersion: (id) => api.versions.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted"), Effect.map(versionOf)),
@@ -156,6 +173,14 @@ const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession
   getSchemaVersion: (id) => api.schemaVersions.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted"), Effect.map(versionOf)),
   listSchemaVersions: (request) =>
     api.schemaVersions.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotFound", "NotPermitted"), Effect.map(items(versionOf))),
+  versionUsage: (versions) =>
+    Effect.forEach(versions, (version) => api.versions.get({ path: { id: version.id } }).pipe(answer("NotPermitted"), Effect.map(usageOf)), {
+      concurrency: viewReads
+    }),
+  schemaVersionUsage: (schemaVersions) =>
+    Effect.forEach(schemaVersions, (version) => api.schemaVersions.get({ path: { id: version.id } }).pipe(answer("NotPermitted"), Effect.map(usageOf)), {
+      concurrency: viewReads
+    }),
   getVersionRisk: (id) => api.versions.risk({ path: { id } }).pipe(answer("NotFound", "NotPermitted")),
 
   createDeployment: (input, options) =>

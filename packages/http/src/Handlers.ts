@@ -104,10 +104,10 @@ const versions = HttpApiBuilder.group(LedgerApi, "versions", (handlers) =>
   handlers
     .handle("list", ({ urlParams }) =>
       withSession((s) =>
-        Effect.flatMap(s.listVersions({ ...urlParams, ...listRequest(urlParams) }), (page) => viewedPage(page, versionViews(s, urlParams.agent_id)))
+        Effect.flatMap(s.listVersions({ ...urlParams, ...listRequest(urlParams) }), (page) => viewedPage(page, versionViews(s)))
       ))
     .handle("get", ({ path }) =>
-      withSession((s) => Effect.flatMap(s.getVersion(path.id), (version) => viewedOne(version, versionViews(s, version.agent_id)))))
+      withSession((s) => Effect.flatMap(s.getVersion(path.id), (version) => viewedOne(version, versionViews(s)))))
     .handle("risk", ({ path }) => withSession((s) => Effect.map(s.getVersionRisk(path.id), ok))))
 
 const schemaVersions = HttpApiBuilder.group(LedgerApi, "schemaVersions", (handlers) =>
@@ -116,12 +116,12 @@ const schemaVersions = HttpApiBuilder.group(LedgerApi, "schemaVersions", (handle
       withSession((s) =>
         Effect.flatMap(
           s.listSchemaVersions({ ...urlParams, ...listRequest(urlParams) }),
-          (page) => viewedPage(page, schemaVersionViews(s, urlParams.agent_id))
+          (page) => viewedPage(page, schemaVersionViews(s))
         )
       ))
     .handle("get", ({ path }) =>
       withSession((s) =>
-        Effect.flatMap(s.getSchemaVersion(path.id), (version) => viewedOne(version, schemaVersionViews(s, version.agent_id)))
+        Effect.flatMap(s.getSchemaVersion(path.id), (version) => viewedOne(version, schemaVersionViews(s)))
       )))
 
 const deployments = HttpApiBuilder.group(LedgerApi, "deployments", (handlers) =>
@@ -155,6 +155,7 @@ const instances = HttpApiBuilder.group(LedgerApi, "instances", (handlers) =>
     .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listInstances({ ...urlParams, ...listRequest(urlParams) }), summaries)))
     .handle("get", ({ path }) => withSession((s) => Effect.map(s.getInstance(path.id), ok)))
     .handle("timeline", ({ path }) => withSession((s) => Effect.map(s.getTimeline(path.id), ok)))
+    .handle("spans", ({ path, urlParams }) => withSession((s) => Effect.map(s.listSpanOutlines(path.id, listRequest(urlParams)), summaries)))
     .handle("risk", ({ path }) => withSession((s) => Effect.map(s.getRiskReport(path.id), ok))))
 
 const spans = HttpApiBuilder.group(LedgerApi, "spans", (handlers) =>

@@ -17,6 +17,7 @@ import {
   RiskProfile,
   SchemaVersion,
   Span,
+  SpanOutline,
   Status,
   VersionRisk
 } from "@agentledger/domain"
@@ -116,6 +117,9 @@ export const SpanResource = Resource("agent_span", { ...Span.Span.fields, risk_p
   fields: { risk_score: Schema.Number },
   derive: (span) => ({ risk_score: span.risk_points / 100 })
 })
+
+/** A span without its payloads, summary or conformance errors (`GET /agent_instance/{id}/spans`). */
+export const SpanOutlineResource = PlainResource("agent_span_outline", { ...SpanOutline.SpanOutline.fields, risk_points: PointsInt })
 
 const HistoryEntry = Schema.Struct(Deployment.DeploymentHistoryEntry.fields)
 

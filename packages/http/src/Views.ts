@@ -1,73 +1,50 @@
 /**
  * What the platform shows beside a record and the record alone does not hold: an agent's
  * available actions and run counts, the deployments on a version and how often its identifier
- * repeats. They are read through the caller's session and worked out by the domain's rules.
+ * repeats. The session works them out for a whole page at once (`agentUsage`, `versionUsage`,
+ * `schemaVersionUsage`: a constant number of store reads per page); this module only joins
+ * each record to its usage.
  */
-import { Agent, AgentVersion, Commands, Deployment, type LedgerSession, Page, type Paged, SchemaVersion, Status } from "@agentledger/domain"
+import type { Agent, AgentVersion, LedgerSession, Paged, SchemaVersion } from "@agentledger/domain"
 import { Effect } from "effect"
 import type { AgentVersionView, AgentView, SchemaVersionView } from "./Resources.js"
 
-const one: Pick<Commands.ListRequest, "offset" | "page_size"> = { offset: 0, page_size: 1 }
+/** Each record beside its usage; a session answers one usage per record, in order. */
+const joined = <A, U, V>(records: ReadonlyArray<A>, usages: ReadonlyArray<U>, join: (record: A, usage: U) => V): Effect.Effect<ReadonlyArray<V>> => {
+  const out: Array<V> = []
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]
+    const usage = usages[i]
+    if (record === undefined || usage === undefined) break
+    out.push(join(record, usage))
+  }
+  return out.length === records.length && usages.length === records.length
+    ? Effect.succeed(out)
+    : Effect.dieMessage("the session answered a usage count that differs from the records'")
+}
 
-/** Every item of a list, page by page. */
-const everything = <A, E>(page: (request: Commands.ListRequest) => Effect.Effect<Paged<A>, E>): Effect.Effect<ReadonlyArray<A>, E> =>
-  Effect.gen(function*() {
-    const items: Array<A> = []
-    let offset: number | null = 0
-    while (offset !== null) {
-      const next: Paged<A> = yield* page({ offset, page_size: Page.maxPageSize })
-      items.push(...next.items)
-      offset = next.pagination.next_page_offset
-    }
-    return items
-  })
+/** Agents with their available actions, and with their runs by status when `includeCounts`. */
+const agentsViewed = (session: LedgerSession, agents: ReadonlyArray<Agent.Agent>, includeCounts: boolean) =>
+  Effect.flatMap(session.agentUsage(agents), (usages) =>
+    joined(agents, usages, (agent, usage): AgentView =>
+      includeCounts
+        ? { ...agent, available_actions: usage.available_actions, instance_counts: usage.instance_counts }
+        : { ...agent, available_actions: usage.available_actions }))
 
 /** An agent with its available actions, and with its runs by status when `includeCounts`. */
 export const agentView = (session: LedgerSession, includeCounts = false) => (agent: Agent.Agent) =>
-  Effect.gen(function*() {
-    const [instances, deployments] = yield* Effect.all([
-      session.listInstances({ ...one, agent_id: agent.id }),
-      session.listDeployments({ ...one, agent_id: agent.id })
-    ])
-    const view: AgentView = {
-      ...agent,
-      available_actions: Agent.availableActions(agent, { instances: instances.pagination.item_count, deployments: deployments.pagination.item_count })
-    }
-    if (!includeCounts) return view
-    const counts = new Map<Status.Status, number>()
-    for (const status of Status.statuses) {
-      counts.set(status, (yield* session.listInstances({ ...one, agent_id: agent.id, status })).pagination.item_count)
-    }
-    return { ...view, instance_counts: Status.countsOf((status) => counts.get(status) ?? 0) }
-  })
+  Effect.flatMap(agentsViewed(session, [agent], includeCounts), ([view]) =>
+    view === undefined ? Effect.dieMessage("the view of one agent lost it") : Effect.succeed(view))
 
 export const agentViews = (session: LedgerSession) => (page: Paged<Agent.Agent>) =>
-  Effect.map(Effect.forEach(page.items, agentView(session)), (items) => ({ ...page, items }))
+  Effect.map(agentsViewed(session, page.items, false), (items) => ({ ...page, items }))
 
-/** Versions of one agent with the deployments on each and their identifiers' repeats. */
-export const versionViews = (session: LedgerSession, agentId: Agent.Agent["id"]) =>
-(versions: ReadonlyArray<AgentVersion.AgentVersion>) =>
-  Effect.gen(function*() {
-    const deployments = yield* everything((request) => session.listDeployments({ ...request, agent_id: agentId }))
-    const all = yield* everything((request) => session.listVersions({ ...request, agent_id: agentId }))
-    return versions.map((version): AgentVersionView => ({
-      ...version,
-      current_agent_deployment_refs: Deployment.currentRefs(deployments, (id) => id === version.id),
-      external_identifier_repeats: AgentVersion.identifierRepeats(version, all)
-    }))
-  })
+/** Versions with the deployments on each and their identifiers' repeats. */
+export const versionViews = (session: LedgerSession) => (versions: ReadonlyArray<AgentVersion.AgentVersion>) =>
+  Effect.flatMap(session.versionUsage(versions), (usages) =>
+    joined(versions, usages, (version, usage): AgentVersionView => ({ ...version, ...usage })))
 
-/** Schema versions of one agent with the deployments whose current version uses each. */
-export const schemaVersionViews = (session: LedgerSession, agentId: Agent.Agent["id"]) =>
-(schemaVersions: ReadonlyArray<SchemaVersion.SchemaVersion>) =>
-  Effect.gen(function*() {
-    const deployments = yield* everything((request) => session.listDeployments({ ...request, agent_id: agentId }))
-    const versions = yield* everything((request) => session.listVersions({ ...request, agent_id: agentId }))
-    const all = yield* everything((request) => session.listSchemaVersions({ ...request, agent_id: agentId }))
-    const schemaOf = new Map(versions.map((version) => [version.id, version.agent_schema_version_id]))
-    return schemaVersions.map((schemaVersion): SchemaVersionView => ({
-      ...schemaVersion,
-      current_agent_deployment_refs: Deployment.currentRefs(deployments, (id) => schemaOf.get(id) === schemaVersion.id),
-      external_identifier_repeats: AgentVersion.identifierRepeats(schemaVersion, all)
-    }))
-  })
+/** Schema versions with the deployments whose current version uses each, and their identifiers' repeats. */
+export const schemaVersionViews = (session: LedgerSession) => (schemaVersions: ReadonlyArray<SchemaVersion.SchemaVersion>) =>
+  Effect.flatMap(session.schemaVersionUsage(schemaVersions), (usages) =>
+    joined(schemaVersions, usages, (schemaVersion, usage): SchemaVersionView => ({ ...schemaVersion, ...usage })))

@@ -24,10 +24,12 @@ import {
   type RiskProfile as RiskProfileNs,
   type SchemaVersion as SchemaVersionNs,
   type Span as SpanNs,
+  SpanOutline,
   type StoreTx,
   UniqueViolation
 } from "@agentledger/domain"
 import { type Context, DateTime, Effect, Exit, Layer, Option } from "effect"
+import * as Tallies from "./Tallies.js"
 
 type Account = AccountNs.Account
 type Agent = AgentNs.Agent
@@ -387,7 +389,9 @@ const makeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData): 
           let count = 0
           for (const row of data.instances.rows.values()) if (row.agent_id === id) count++
           return count
-        })
+        }),
+      instanceTallies: (ids) => Effect.sync(() => Tallies.instanceTallies(data.instances.rows.values(), ids)),
+      deploymentTallies: (ids) => Effect.sync(() => Tallies.agentTallies(data.deployments.rows.values(), ids))
     },
 
     schemaVersions: {
@@ -395,7 +399,8 @@ const makeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData): 
       byFingerprint: (agent, fingerprint) => byKey(data.schemaVersions, `fingerprint:${agent}:${fingerprint}`),
       lastSequence: (agent) => lastSequence(data.schemaVersions, agent),
       insert: (row) => insert(data.schemaVersions, "agent_schema_version", row.id, row, versionKeys(row)),
-      list: (agent, query) => Effect.sync(() => listOf(data.schemaVersions.rows.values(), (row) => row.agent_id === agent, query))
+      list: (agent, query) => Effect.sync(() => listOf(data.schemaVersions.rows.values(), (row) => row.agent_id === agent, query)),
+      identifierTallies: (pairs) => Effect.sync(() => Tallies.identifierTallies(data.schemaVersions.rows.values(), pairs))
     },
 
     versions: {
@@ -403,7 +408,8 @@ const makeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData): 
       byFingerprint: (agent, fingerprint) => byKey(data.versions, `fingerprint:${agent}:${fingerprint}`),
       lastSequence: (agent) => lastSequence(data.versions, agent),
       insert: (row) => insert(data.versions, "agent_version", row.id, row, versionKeys(row)),
-      list: (agent, query) => Effect.sync(() => listOf(data.versions.rows.values(), (row) => row.agent_id === agent, query))
+      list: (agent, query) => Effect.sync(() => listOf(data.versions.rows.values(), (row) => row.agent_id === agent, query)),
+      identifierTallies: (pairs) => Effect.sync(() => Tallies.identifierTallies(data.versions.rows.values(), pairs))
     },
 
     deployments: {
@@ -444,7 +450,15 @@ const makeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData): 
         Effect.sync(() => {
           const wanted = new Set<string>(versions)
           return [...data.deployments.rows.values()].filter((row) => row.current_version_id !== null && wanted.has(row.current_version_id))
-        })
+        }),
+      pointingAtSchemas: (schemaVersions) =>
+        Effect.sync(() =>
+          Tallies.pointingAtSchemas(
+            data.deployments.rows.values(),
+            (version) => data.versions.rows.get(version)?.agent_schema_version_id,
+            schemaVersions
+          )
+        )
     },
 
     instances: {
@@ -492,7 +506,13 @@ const makeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData): 
             if (filter.end_time !== undefined && started >= filter.end_time) return false
             return true
           }, query)
-        })
+        }),
+      outlines: (instance, query) =>
+        Effect.sync(() => {
+          const page = listOf(spansOfInstance(data, instance), () => true, query)
+          return { items: page.items.map(SpanOutline.outlineOf), total: page.total }
+        }),
+      tallies: (instance) => Effect.sync(() => Tallies.spanTallies(spansOfInstance(data, instance)))
     },
 
     riskProfiles: {

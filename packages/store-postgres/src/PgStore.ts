@@ -17,6 +17,7 @@ import {
   type Listed,
   type ListQuery,
   type Span,
+  SpanOutline,
   type StoreTx,
   UniqueViolation
 } from "@agentledger/domain"
@@ -24,6 +25,7 @@ import { Migrator, SqlClient, SqlError } from "@effect/sql"
 import type { Fragment } from "@effect/sql/Statement"
 import { PgClient } from "@effect/sql-pg"
 import { type Config, type Context, DateTime, Effect, Layer, Option } from "effect"
+import * as Aggregates from "./Aggregates.js"
 import { migrations } from "./Migrations.js"
 import * as PgliteClient from "./PgliteClient.js"
 import * as Rows from "./Rows.js"
@@ -99,12 +101,27 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
   }
 
   const spanRead = sql.literal(Rows.spanSelect)
+  const outlineRead = sql.literal(Aggregates.outlineSelect)
 
   const tx = (account: Ids.AccountId): StoreTx => {
     const mine = sql`account_id = ${account}`
     const byId = (id: string) => sql.and([mine, sql`id = ${id}`])
     const optional = <V>(column: string, value: V | undefined): Array<Fragment> =>
       value === undefined ? [] : [sql`${sql(column)} = ${value}`]
+    /** How many rows of `table` carry each (agent, identifier) pair: one GROUP BY over the page's pairs. */
+    const identifierTallies = (table: string, pairs: ReadonlyArray<{ readonly agent_id: string; readonly external_identifier: string | null }>) =>
+      pairs.length === 0
+        ? Effect.succeed([])
+        : many(
+          sql`SELECT agent_id, external_identifier, count(*)::int AS count FROM ${sql(table)} WHERE ${mine} AND ${
+            sql.or(pairs.map((pair) =>
+              pair.external_identifier === null
+                ? sql`(agent_id = ${pair.agent_id} AND external_identifier IS NULL)`
+                : sql`(agent_id = ${pair.agent_id} AND external_identifier = ${pair.external_identifier})`
+            ))
+          } GROUP BY agent_id, external_identifier`,
+          Aggregates.identifierTally
+        )
 
     return {
       account_id: account,
@@ -228,7 +245,19 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
             Rows.agent
           ),
         instanceCount: (id) =>
-          sql`SELECT count(*)::int AS count FROM agent_instances WHERE ${mine} AND agent_id = ${id}`.pipe(Effect.map(countOf), Effect.orDie)
+          sql`SELECT count(*)::int AS count FROM agent_instances WHERE ${mine} AND agent_id = ${id}`.pipe(Effect.map(countOf), Effect.orDie),
+        instanceTallies: (ids) =>
+          ids.length === 0 ? Effect.succeed([]) : many(
+            sql`SELECT agent_id, status, count(*)::int AS count FROM agent_instances WHERE ${mine} AND ${
+              sql.in("agent_id", ids)
+            } GROUP BY agent_id, status`,
+            Aggregates.statusTally
+          ),
+        deploymentTallies: (ids) =>
+          ids.length === 0 ? Effect.succeed([]) : many(
+            sql`SELECT agent_id, count(*)::int AS count FROM agent_deployments WHERE ${mine} AND ${sql.in("agent_id", ids)} GROUP BY agent_id`,
+            Aggregates.agentTally
+          )
       },
 
       schemaVersions: {
@@ -255,7 +284,8 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               updated_at: Rows.toTimestamp(row.updated_at)
             })
           }`),
-        list: (agent, query) => list("agent_schema_versions", sql.and([mine, sql`agent_id = ${agent}`]), query, Rows.schemaVersion)
+        list: (agent, query) => list("agent_schema_versions", sql.and([mine, sql`agent_id = ${agent}`]), query, Rows.schemaVersion),
+        identifierTallies: (pairs) => identifierTallies("agent_schema_versions", pairs)
       },
 
       versions: {
@@ -284,7 +314,8 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
               updated_at: Rows.toTimestamp(row.updated_at)
             })
           }`),
-        list: (agent, query) => list("agent_versions", sql.and([mine, sql`agent_id = ${agent}`]), query, Rows.version)
+        list: (agent, query) => list("agent_versions", sql.and([mine, sql`agent_id = ${agent}`]), query, Rows.version),
+        identifierTallies: (pairs) => identifierTallies("agent_versions", pairs)
       },
 
       deployments: {
@@ -326,7 +357,25 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
         pointingAt: (versions) =>
           versions.length === 0
             ? Effect.succeed([])
-            : many(sql`SELECT * FROM agent_deployments WHERE ${mine} AND ${sql.in("current_version_id", versions)}`, Rows.deployment)
+            // Narrowed to the versions' agents (a version's deployments are its agent's), so the
+            // (account_id, agent_id, …) index serves it and the account's other deployments are not read.
+            : many(
+              sql`SELECT * FROM agent_deployments WHERE ${mine} AND agent_id IN (
+                    SELECT agent_id FROM agent_versions WHERE ${mine} AND ${sql.in("id", versions)}
+                  ) AND ${sql.in("current_version_id", versions)}`,
+              Rows.deployment
+            ),
+        pointingAtSchemas: (schemaVersions) =>
+          schemaVersions.length === 0
+            ? Effect.succeed([])
+            : many(
+              sql`SELECT d.*, v.agent_schema_version_id AS schema_version_of
+                  FROM agent_deployments d JOIN agent_versions v ON v.account_id = d.account_id AND v.id = d.current_version_id
+                  WHERE d.account_id = ${account} AND d.agent_id IN (
+                    SELECT s.agent_id FROM agent_schema_versions s WHERE s.account_id = ${account} AND ${sql.in("s.id", schemaVersions)}
+                  ) AND ${sql.in("v.agent_schema_version_id", schemaVersions)}`,
+              Aggregates.schemaDeployment
+            )
       },
 
       instances: {
@@ -418,6 +467,22 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
             query,
             Rows.spanReader(),
             spanRead
+          ),
+        outlines: (instance, query) => {
+          const read = Rows.spanReader()
+          return list(
+            "agent_spans",
+            sql.and([mine, sql`agent_instance_id = ${instance}`]),
+            query,
+            (row) => SpanOutline.outlineOf(read(row)),
+            outlineRead
+          )
+        },
+        tallies: (instance) =>
+          many(
+            sql`SELECT schema_name, status, count(*)::int AS span_count, coalesce(sum(risk_points), 0)::int8 AS points
+                FROM agent_spans WHERE ${mine} AND agent_instance_id = ${instance} GROUP BY schema_name, status`,
+            Aggregates.spanTally
           )
       },
 

@@ -14,6 +14,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { DateTime, Effect, Redacted, Schema } from "effect"
 import { beforeAll } from "vitest"
+import { outlineSelect } from "../src/Aggregates.js"
 import { spanSelect } from "../src/Rows.js"
 import { count, ledgerOn, rows, sqlClient, usePostgres } from "./support/postgres.js"
 
@@ -53,6 +54,8 @@ const Fixture = Schema.Struct({
   instance: Schema.String,
   span: Schema.String,
   deployment: Schema.String,
+  version: Schema.String,
+  schema_version: Schema.String,
   secret_hash: Schema.String,
   version_fingerprint: Schema.String,
   schema_fingerprint: Schema.String,
@@ -128,7 +131,7 @@ beforeAll(async () => {
         SELECT i.account_id AS account, i.agent_id AS agent, i.environment_id AS environment, i.id AS instance,
                (SELECT s.id FROM agent_spans s WHERE s.account_id = i.account_id AND s.agent_instance_id = i.id
                 ORDER BY s.sequence OFFSET 150 LIMIT 1) AS span,
-               i.agent_deployment_id AS deployment,
+               i.agent_deployment_id AS deployment, i.agent_version_id AS version, i.agent_schema_version_id AS schema_version,
                (SELECT t.secret_hash FROM api_tokens t WHERE t.account_id = i.account_id ORDER BY t.id LIMIT 1) AS secret_hash,
                v.fingerprint AS version_fingerprint, sv.fingerprint AS schema_fingerprint,
                (SELECT e.name_key FROM environments e WHERE e.account_id = i.account_id AND e.id = i.environment_id) AS name_key
@@ -286,6 +289,49 @@ const hotQueries: ReadonlyArray<HotQuery> = [
     sql: "SELECT * FROM environments WHERE account_id = $1 AND name_key = $2",
     params: (f) => [f.account, f.name_key],
     served: ["account_id", "name_key"]
+  },
+  {
+    name: "agent usages: runs of a page of agents by (agent, status)",
+    sql: `SELECT agent_id, status, count(*)::int AS count FROM agent_instances WHERE account_id = $1 AND "agent_id" IN ($2) GROUP BY agent_id, status`,
+    params: (f) => [f.account, f.agent],
+    served: ["account_id", "agent_id"]
+  },
+  {
+    name: "agent usages: deployments of a page of agents",
+    sql: `SELECT agent_id, count(*)::int AS count FROM agent_deployments WHERE account_id = $1 AND "agent_id" IN ($2) GROUP BY agent_id`,
+    params: (f) => [f.account, f.agent],
+    served: ["account_id", "agent_id"]
+  },
+  {
+    name: "version usages: identifier tallies of a page's (agent, identifier) pairs",
+    sql: `SELECT agent_id, external_identifier, count(*)::int AS count FROM "agent_versions" WHERE account_id = $1 AND ((agent_id = $2 AND external_identifier = $3)) GROUP BY agent_id, external_identifier`,
+    params: (f) => [f.account, f.agent, "1.0.0"],
+    served: ["account_id", "agent_id"]
+  },
+  {
+    name: "version usages: deployments on a page's versions",
+    sql: `SELECT * FROM agent_deployments WHERE account_id = $1 AND agent_id IN (SELECT agent_id FROM agent_versions WHERE account_id = $1 AND "id" IN ($2)) AND "current_version_id" IN ($2)`,
+    params: (f) => [f.account, f.version],
+    served: ["account_id", "agent_id", "id"]
+  },
+  {
+    name: "schema version usages: deployments whose current version uses a page's schema versions",
+    sql: `SELECT d.*, v.agent_schema_version_id AS schema_version_of FROM agent_deployments d JOIN agent_versions v ON v.account_id = d.account_id AND v.id = d.current_version_id
+          WHERE d.account_id = $1 AND d.agent_id IN (SELECT s.agent_id FROM agent_schema_versions s WHERE s.account_id = $1 AND "s"."id" IN ($2)) AND "v"."agent_schema_version_id" IN ($2)`,
+    params: (f) => [f.account, f.schema_version],
+    served: ["account_id", "agent_id", "id"]
+  },
+  {
+    name: "span outline: a page of a run in creation order",
+    sql: `SELECT ${outlineSelect} FROM "agent_spans" WHERE (account_id = $1 AND agent_instance_id = $2) ORDER BY "agent_spans"."sequence" ASC , "agent_spans".id ASC LIMIT $3 OFFSET $4`,
+    params: (f) => [f.account, f.instance, 25, 0],
+    served: ["account_id", "agent_instance_id"]
+  },
+  {
+    name: "risk report: a run's spans tallied by (type, status)",
+    sql: `SELECT schema_name, status, count(*)::int AS span_count, coalesce(sum(risk_points), 0)::int8 AS points FROM agent_spans WHERE account_id = $1 AND agent_instance_id = $2 GROUP BY schema_name, status`,
+    params: (f) => [f.account, f.instance],
+    served: ["account_id", "agent_instance_id"]
   },
   {
     name: "idempotency key lookup",

@@ -15,6 +15,7 @@ import {
 import { exampleTests } from "./examples.js"
 import { formatReport, type Report } from "./model.js"
 import { propertyTests } from "./properties.js"
+import { readTests } from "./reads.js"
 
 export interface ConformanceOptions {
   /** Multiplies the number of runs of every property (on top of `AGENTLEDGER_DEEP`). */
@@ -42,6 +43,7 @@ export const ledgerConformance = <E>(
   const makeLayer = (): Layer.Layer<Ledger, E> => (typeof ledger === "function" ? ledger() : ledger)
   describe(`Ledger conformance: ${name}`, () => {
     describe("use cases", () => exampleTests(makeLayer))
+    readTests(makeLayer)
     describe("properties", () => propertyTests(makeLayer, options))
     concurrencyTests(makeLayer, options)
   })
