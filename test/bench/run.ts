@@ -24,7 +24,8 @@ const modules: ReadonlyArray<BenchModule> = [
   { name: "postgres", run: () => import("./postgres.bench.js").then((m) => m.runPostgresBench()) },
   { name: "http", run: () => import("./http.bench.js").then((m) => m.runHttpBench()) },
   { name: "sdk", run: () => import("./sdk.bench.js").then((m) => m.runSdkBench()) },
-  { name: "reads", run: () => import("./reads.bench.js").then((m) => m.runReadsBench()) }
+  { name: "reads", run: () => import("./reads.bench.js").then((m) => m.runReadsBench()) },
+  { name: "hostile", run: () => import("./hostile.bench.js").then((m) => m.runHostileBench()) }
 ]
 
 const args = process.argv.slice(2)
