@@ -85,6 +85,9 @@ const refuse = (message: string): never => {
 }
 const limitsProblem = Connections.problem(connections)
 if (limitsProblem !== undefined) refuse(limitsProblem)
+const operatorSecret = env("AGENTLEDGER_OPERATOR_TOKEN")
+const operatorWeakness = operatorSecret === undefined ? undefined : OperatorToken.weakness(operatorSecret)
+if (operatorWeakness !== undefined) refuse(operatorWeakness)
 const dataDir = resolve(flags["data-dir"] ?? env("AGENTLEDGER_DATA_DIR") ?? ".agentledger")
 const databaseUrl = env("DATABASE_URL")
 
@@ -114,9 +117,6 @@ const bootstrap = Layer.effectDiscard(Effect.gen(function*() {
   }
 }))
 
-const operatorSecret = env("AGENTLEDGER_OPERATOR_TOKEN")
-const operatorWeakness = operatorSecret === undefined ? undefined : OperatorToken.weakness(operatorSecret)
-if (operatorWeakness !== undefined) refuse(operatorWeakness)
 const operatorToken = Option.map(Option.fromNullable(operatorSecret), Redacted.make)
 
 const ledger = LedgerLive.layer.pipe(Layer.provide(store.layer), Layer.provide(Ids.IdEntropy.Live))
