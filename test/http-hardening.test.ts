@@ -39,6 +39,13 @@ const within = <A>(promise: Promise<A>, ms: number): Promise<A | "timeout"> =>
 
 const statusOf = (raw: string): number => Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? "0")
 
+/** Waits until `done` holds (polling), at most `ms`. */
+const until = async (done: () => boolean, ms = 3_000): Promise<void> => {
+  for (let waited = 0; waited < ms && !done(); waited += 25) await new Promise((resolve) => setTimeout(resolve, 25))
+}
+
+const answers = (raw: string): number => raw.match(/HTTP\/1\.1 200/g)?.length ?? 0
+
 describe("authentication before the body", () => {
   /** Headers announcing a 1 MB body, and none of it: an answer can only come from a server that did not wait for the body. */
   const announced = (path: string, authorization: string | null) =>
@@ -57,7 +64,8 @@ describe("authentication before the body", () => {
     it(`answers ${label} with 401 before a byte of the body arrives`, async () => {
       const connection = await open()
       connection.socket.write(announced(path, authorization))
-      const answered = await within(new Promise<void>((resolve) => connection.socket.on("data", () => resolve())), 400)
+      // Within the request deadline (1.2 s), after which a server waiting for the body answers 408.
+      const answered = await within(new Promise<void>((resolve) => connection.socket.on("data", () => resolve())), 1_000)
       expect(answered, "the server waited for the body").not.toBe("timeout")
       await within(connection.closed, 200)
       expect(statusOf(connection.received())).toBe(401)
@@ -98,7 +106,7 @@ describe("slow clients and the connection cap", () => {
     const kept = await Promise.all([open(capped.url), open(capped.url), open(capped.url), open(capped.url)])
     // The server counts a connection once it has accepted it: a request on each makes sure it has.
     for (const connection of kept) connection.socket.write(ping)
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await until(() => kept.every((connection) => answers(connection.received()) === 1))
     for (const connection of kept) expect(statusOf(connection.received())).toBe(200)
     const extra = await open(capped.url)
     extra.socket.write(ping)
@@ -106,14 +114,14 @@ describe("slow clients and the connection cap", () => {
     expect(extra.received()).toBe("")
     // The kept connections still answer on the same sockets.
     for (const connection of kept) connection.socket.write(ping)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    for (const connection of kept) expect(connection.received().match(/HTTP\/1\.1 200/g)?.length).toBe(2)
+    await until(() => kept.every((connection) => answers(connection.received()) === 2))
+    for (const connection of kept) expect(answers(connection.received())).toBe(2)
     for (const connection of kept) connection.socket.destroy()
     await Promise.all(kept.map((connection) => connection.closed))
     await new Promise((resolve) => setTimeout(resolve, 100))
     const after = await open(capped.url)
     after.socket.write(ping)
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await until(() => answers(after.received()) === 1)
     expect(statusOf(after.received())).toBe(200)
     after.socket.destroy()
     await capped.close()
