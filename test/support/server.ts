@@ -27,6 +27,8 @@ export interface StartOptions {
   readonly logRequests?: boolean
   /** How definitions are compiled and checked (default: in the serving thread). */
   readonly checker?: Layer.Layer<SchemaChecker>
+  /** Deadlines and the connection cap (the server's defaults for any not given). */
+  readonly connections?: Server.ServerOptions["connections"]
 }
 
 export const operatorToken = "operator-token-for-tests"
@@ -42,7 +44,8 @@ export const startServer = async (options: StartOptions = {}): Promise<RunningSe
     port: 0,
     operatorToken: Option.some(Redacted.make(operatorToken)),
     logRequests: options.logRequests ?? false,
-    ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes })
+    ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    ...(options.connections === undefined ? {} : { connections: options.connections })
   }).pipe(Layer.provideMerge(ledgerLayer))
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(serverLayer, scope)).catch(

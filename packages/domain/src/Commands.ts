@@ -5,6 +5,7 @@
  */
 import { Either, Schema } from "effect"
 import { InvalidInput } from "./Errors.js"
+import { Timestamp } from "./Timestamp.js"
 import { ActivitySchemaInput } from "./ActivitySchema.js"
 import { VersionMetadataInput } from "./AgentVersion.js"
 import { TokenScope } from "./ApiToken.js"
@@ -51,7 +52,7 @@ export type UpdateEnvironment = typeof UpdateEnvironment.Type
 export const CreateToken = Schema.Struct({
   token_scope: TokenScope,
   agent_deployment_id: optionalNullable(DeploymentId),
-  expires_at: optionalNullable(Schema.DateTimeUtc)
+  expires_at: optionalNullable(Timestamp)
 }).annotations({ identifier: "CreateToken" })
 export type CreateToken = typeof CreateToken.Type
 
@@ -84,13 +85,13 @@ export const RegisterRun = Schema.Struct({
 export type RegisterRun = typeof RegisterRun.Type
 
 export const StartRun = Schema.Struct({
-  timestamp: optionalNullable(Schema.DateTimeUtc)
+  timestamp: optionalNullable(Timestamp)
 }).annotations({ identifier: "StartRun" })
 export type StartRun = typeof StartRun.Type
 
 export const FinishRun = Schema.Struct({
   status: Schema.optionalWith(FinishStatus, { default: () => "complete" as const, exact: true }),
-  timestamp: optionalNullable(Schema.DateTimeUtc)
+  timestamp: optionalNullable(Timestamp)
 }).annotations({ identifier: "FinishRun" })
 export type FinishRun = typeof FinishRun.Type
 
@@ -173,8 +174,8 @@ export const ListSpans = Schema.extend(
   Schema.Struct({
     agent_instance_id: Schema.optional(InstanceId),
     agent_id: Schema.optional(AgentId),
-    start_time: Schema.optional(Schema.DateTimeUtc),
-    end_time: Schema.optional(Schema.DateTimeUtc)
+    start_time: Schema.optional(Timestamp),
+    end_time: Schema.optional(Timestamp)
   })
 )
 export type ListSpans = typeof ListSpans.Type

@@ -11,6 +11,7 @@
 import { DateTime, Either, Schema } from "effect"
 import type { SpanTypeDefinitions } from "./ActivitySchema.js"
 import { checkSpan, checkType, type CompiledActivitySchema, type CompiledType, isFlagged, type Offloaded, SpanConformance } from "./Conformance.js"
+import { Timestamp } from "./Timestamp.js"
 import { InvalidAction, InvalidInput } from "./Errors.js"
 import { AccountId, AgentId, InstanceId, SpanId } from "./Ids.js"
 import { admitSpan, type ConformanceCounts, type Instance } from "./Instance.js"
@@ -51,15 +52,15 @@ export const SpanInput = Schema.Struct({
   payload: Schema.optionalWith(JsonObject, { default: () => ({}), exact: true }),
   result_payload: Schema.optional(Schema.NullOr(JsonObject)),
   parent_span_id: Schema.optional(Schema.NullOr(SpanId)),
-  started_at: Schema.optional(Schema.NullOr(Schema.DateTimeUtc)),
-  finished_at: Schema.optional(Schema.NullOr(Schema.DateTimeUtc))
+  started_at: Schema.optional(Schema.NullOr(Timestamp)),
+  finished_at: Schema.optional(Schema.NullOr(Timestamp))
 }).annotations({ identifier: "SpanInput" })
 export type SpanInput = typeof SpanInput.Type
 
 export const SpanFinishInput = Schema.Struct({
   status: Schema.optionalWith(Schema.Literal("complete", "failed", "cancelled"), { default: () => "complete" as const, exact: true }),
   result_payload: Schema.optional(Schema.NullOr(JsonObject)),
-  timestamp: Schema.optional(Schema.NullOr(Schema.DateTimeUtc))
+  timestamp: Schema.optional(Schema.NullOr(Timestamp))
 }).annotations({ identifier: "SpanFinishInput" })
 export type SpanFinishInput = typeof SpanFinishInput.Type
 

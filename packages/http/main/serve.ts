@@ -4,8 +4,12 @@
  * Settings, each a flag or an environment variable: `--host`/`AGENTLEDGER_HOST`,
  * `--port`/`AGENTLEDGER_PORT`, `--data-dir`/`AGENTLEDGER_DATA_DIR` (embedded PGlite, default
  * `./.agentledger`), `--memory` (in-memory store), `DATABASE_URL` (PostgreSQL),
- * `--max-body-bytes`/`AGENTLEDGER_MAX_BODY_BYTES`, `AGENTLEDGER_OPERATOR_TOKEN` (enables the
- * operator API), `AGENTLEDGER_BOOTSTRAP_TOKEN` (the first account's token, for scripted use).
+ * `--max-body-bytes`/`AGENTLEDGER_MAX_BODY_BYTES`, `--headers-timeout-ms`/`AGENTLEDGER_HEADERS_TIMEOUT_MS`,
+ * `--request-timeout-ms`/`AGENTLEDGER_REQUEST_TIMEOUT_MS`, `--idle-timeout-ms`/`AGENTLEDGER_IDLE_TIMEOUT_MS`,
+ * `--max-connections`/`AGENTLEDGER_MAX_CONNECTIONS`, `AGENTLEDGER_OPERATOR_TOKEN` (enables the
+ * operator API; at least 32 characters), `AGENTLEDGER_BOOTSTRAP_TOKEN` (the first account's
+ * token, for scripted use). Unhandled rejections and uncaught exceptions are logged on stderr
+ * (`Backstop.ts`).
  *
  * This folder is the composition root: the one place that picks a store adapter for the server,
  * so the adapters themselves never import each other.
@@ -18,7 +22,12 @@ import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { mkdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
+import * as Backstop from "../src/Backstop.js"
+import * as Connections from "../src/Connections.js"
 import { Server } from "../src/index.js"
+import * as OperatorToken from "../src/OperatorToken.js"
+
+Backstop.install()
 
 const { values: flags } = parseArgs({
   options: {
@@ -27,6 +36,10 @@ const { values: flags } = parseArgs({
     "data-dir": { type: "string" },
     memory: { type: "boolean", default: false },
     "max-body-bytes": { type: "string" },
+    "headers-timeout-ms": { type: "string" },
+    "request-timeout-ms": { type: "string" },
+    "idle-timeout-ms": { type: "string" },
+    "max-connections": { type: "string" },
     help: { type: "boolean", default: false }
   },
   strict: true
@@ -34,8 +47,10 @@ const { values: flags } = parseArgs({
 
 if (flags.help) {
   process.stdout.write(`agentledger serve [--host 127.0.0.1] [--port 4318] [--data-dir ./.agentledger | --memory] [--max-body-bytes 5242880]
+                 [--headers-timeout-ms 10000] [--request-timeout-ms 30000] [--idle-timeout-ms 5000] [--max-connections 1024]
 Environment: AGENTLEDGER_HOST, AGENTLEDGER_PORT, AGENTLEDGER_DATA_DIR, AGENTLEDGER_MAX_BODY_BYTES, DATABASE_URL,
-             AGENTLEDGER_BOOTSTRAP_TOKEN, AGENTLEDGER_OPERATOR_TOKEN
+             AGENTLEDGER_HEADERS_TIMEOUT_MS, AGENTLEDGER_REQUEST_TIMEOUT_MS, AGENTLEDGER_IDLE_TIMEOUT_MS,
+             AGENTLEDGER_MAX_CONNECTIONS, AGENTLEDGER_BOOTSTRAP_TOKEN, AGENTLEDGER_OPERATOR_TOKEN (32+ characters)
 `)
   process.exit(0)
 }
@@ -58,6 +73,21 @@ const integer = (name: string, text: string | undefined, fallback: number): numb
 const host = flags.host ?? env("AGENTLEDGER_HOST") ?? "127.0.0.1"
 const port = integer("--port", flags.port ?? env("AGENTLEDGER_PORT"), 4318)
 const maxBodyBytes = integer("--max-body-bytes", flags["max-body-bytes"] ?? env("AGENTLEDGER_MAX_BODY_BYTES"), Server.defaultMaxBodyBytes)
+const connections: Connections.ConnectionLimits = {
+  headersTimeoutMs: integer("--headers-timeout-ms", flags["headers-timeout-ms"] ?? env("AGENTLEDGER_HEADERS_TIMEOUT_MS"), Connections.defaults.headersTimeoutMs),
+  requestTimeoutMs: integer("--request-timeout-ms", flags["request-timeout-ms"] ?? env("AGENTLEDGER_REQUEST_TIMEOUT_MS"), Connections.defaults.requestTimeoutMs),
+  idleTimeoutMs: integer("--idle-timeout-ms", flags["idle-timeout-ms"] ?? env("AGENTLEDGER_IDLE_TIMEOUT_MS"), Connections.defaults.idleTimeoutMs),
+  maxConnections: integer("--max-connections", flags["max-connections"] ?? env("AGENTLEDGER_MAX_CONNECTIONS"), Connections.defaults.maxConnections)
+}
+const refuse = (message: string): never => {
+  process.stderr.write(`${message}\n`)
+  return process.exit(2)
+}
+const limitsProblem = Connections.problem(connections)
+if (limitsProblem !== undefined) refuse(limitsProblem)
+const operatorSecret = env("AGENTLEDGER_OPERATOR_TOKEN")
+const operatorWeakness = operatorSecret === undefined ? undefined : OperatorToken.weakness(operatorSecret)
+if (operatorWeakness !== undefined) refuse(operatorWeakness)
 const dataDir = resolve(flags["data-dir"] ?? env("AGENTLEDGER_DATA_DIR") ?? ".agentledger")
 const databaseUrl = env("DATABASE_URL")
 
@@ -87,11 +117,11 @@ const bootstrap = Layer.effectDiscard(Effect.gen(function*() {
   }
 }))
 
-const operatorToken = Option.map(Option.fromNullable(env("AGENTLEDGER_OPERATOR_TOKEN")), Redacted.make)
+const operatorToken = Option.map(Option.fromNullable(operatorSecret), Redacted.make)
 
 const ledger = LedgerLive.layer.pipe(Layer.provide(store.layer), Layer.provide(Ids.IdEntropy.Live))
 
-Server.layer({ host, port, maxBodyBytes, operatorToken }).pipe(
+Server.layer({ host, port, maxBodyBytes, operatorToken, connections }).pipe(
   Layer.provide(bootstrap),
   Layer.provide(ledger),
   Layer.launch,

@@ -3,7 +3,7 @@
  * envelopes. The server implements it over the `Ledger`, the client is derived from it, and the
  * OpenAPI document is generated from it, so the three cannot drift apart.
  */
-import { Commands, Ids, Page, Status } from "@agentledger/domain"
+import { Commands, Ids, Page, Status, Timestamp } from "@agentledger/domain"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSecurity, OpenApi } from "@effect/platform"
 import { Context, Schema } from "effect"
 import {
@@ -308,8 +308,8 @@ export class SpanGroup extends HttpApiGroup.make("spans")
     ...PageParams,
     agent_instance_id: Schema.optional(Ids.InstanceId),
     agent_id: Schema.optional(Ids.AgentId),
-    start_time: Schema.optional(Schema.DateTimeUtc),
-    end_time: Schema.optional(Schema.DateTimeUtc),
+    start_time: Schema.optional(Timestamp.Timestamp),
+    end_time: Schema.optional(Timestamp.Timestamp),
     include_summaries: Schema.optional(Schema.String)
   })))
   .add(spans.get)

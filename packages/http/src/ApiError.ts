@@ -2,10 +2,12 @@
  * The domain's failures on the wire: each tagged error maps once to an HTTP status and a Prefactor
  * error envelope `{status:"error", code, message, ...}`, and back. Failures that never reach a
  * handler (an unreadable body, an unknown route) use the same envelope with the codes below.
+ * Messages and field errors are bounded (`Bounded.ts`): they may echo what a client sent.
  */
 import { Conflict, InvalidAction, InvalidInput, NotFound, NotPermitted, Unauthenticated } from "@agentledger/domain"
 import { HttpApiSchema, HttpServerResponse } from "@effect/platform"
 import { Schema } from "effect"
+import * as Bounded from "./Bounded.js"
 
 const envelope = <const Code extends string, Fields extends Schema.Struct.Fields>(code: Code, fields: Fields) =>
   Schema.Struct({ status: Schema.Literal("error"), code: Schema.Literal(code), message: Schema.String, ...fields })
@@ -18,7 +20,7 @@ export const InvalidInputError = Schema.transform(
   {
     strict: true,
     decode: (wire) => new InvalidInput({ message: wire.message, errors: wire.errors }),
-    encode: (error) => ({ status: "error" as const, code: "validation_errors" as const, message: error.message, errors: error.errors })
+    encode: (error) => ({ status: "error" as const, code: "validation_errors" as const, ...Bounded.envelope(error.message, error.errors) })
   }
 ).annotations(HttpApiSchema.annotations({ status: 400, description: "The request breaks a rule (`validation_errors`)" }))
 
@@ -28,7 +30,13 @@ export const NotFoundError = Schema.transform(
   {
     strict: true,
     decode: (wire) => new NotFound({ entity: wire.entity, id: wire.id }),
-    encode: (error) => ({ status: "error" as const, code: "not_found" as const, message: error.message, entity: error.entity, id: error.id })
+    encode: (error) => ({
+      status: "error" as const,
+      code: "not_found" as const,
+      message: Bounded.text(error.message, Bounded.maxMessage),
+      entity: error.entity,
+      id: Bounded.text(error.id)
+    })
   }
 ).annotations(HttpApiSchema.annotations({ status: 404, description: "No such record in the caller's account (`not_found`)" }))
 
@@ -41,9 +49,9 @@ export const InvalidActionError = Schema.transform(
     encode: (error) => ({
       status: "error" as const,
       code: "invalid_action" as const,
-      message: error.message,
+      message: Bounded.text(error.message, Bounded.maxMessage),
       entity: error.entity,
-      id: error.id,
+      id: Bounded.text(error.id),
       action: error.action,
       current_status: error.status
     })
@@ -61,7 +69,7 @@ const messageOnly = <const Code extends string, E extends { readonly message: st
   Schema.transform(Schema.Struct({ status: Schema.Literal("error"), code: Schema.Literal(code), message: Schema.String }), error, {
     strict: true,
     decode: (wire) => make(wire.message),
-    encode: (failure) => ({ status: "error" as const, code, message: failure.message })
+    encode: (failure) => ({ status: "error" as const, code, message: Bounded.text(failure.message, Bounded.maxMessage) })
   }).annotations(HttpApiSchema.annotations({ status, description }))
 
 export const ConflictError = messageOnly(
@@ -102,6 +110,7 @@ export type TransportCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "internal_error"
+  | "unauthorized"
 
 /** An error envelope for a failure outside the domain: unreadable body, unknown route, too large. */
 export const transportError = (

@@ -10,6 +10,7 @@ import type { DomainError } from "./ApiError.js"
 import { Authentication, CurrentSession, LedgerApi, OperatorAuthentication, type PageQuery } from "./Api.js"
 import type { BulkItem, BulkOutput } from "./Bulk.js"
 import { ok, summaries } from "./Envelope.js"
+import * as OperatorToken from "./OperatorToken.js"
 import { agentView, agentViews, schemaVersionViews, versionViews } from "./Views.js"
 
 const withSession = <A, E>(use: (session: LedgerSession) => Effect.Effect<A, E>): Effect.Effect<A, E, CurrentSession> =>
@@ -220,19 +221,23 @@ const authentication = Layer.effect(
 
 const operatorRefused = new Unauthenticated({ message: "the operator API needs the operator token" })
 
-/** The operator's token (AGENTLEDGER_OPERATOR_TOKEN); without one, the operator API refuses everyone. */
+/** The operator's token (AGENTLEDGER_OPERATOR_TOKEN), compared in constant time; without one, the operator API refuses everyone. */
 const operatorAuthentication = (operatorToken: Option.Option<Redacted.Redacted<string>>) =>
   Layer.succeed(OperatorAuthentication, {
     bearer: (token: Redacted.Redacted<string>) =>
-      Option.isSome(operatorToken) && Redacted.value(operatorToken.value).length > 0 &&
-        Redacted.value(token) === Redacted.value(operatorToken.value)
-        ? Effect.void
-        : Effect.fail(operatorRefused)
+      Option.isSome(operatorToken) && OperatorToken.matches(operatorToken.value, token) ? Effect.void : Effect.fail(operatorRefused)
   })
+
+/**
+ * Both authentications; needs the `Ledger`. The server's edge uses them too, to refuse an
+ * unauthenticated request before its body is read.
+ */
+export const authentications = (options: { readonly operatorToken: Option.Option<Redacted.Redacted<string>> }) =>
+  Layer.merge(authentication, operatorAuthentication(options.operatorToken))
 
 /** The implemented contract; needs the `Ledger`. */
 export const layer = (options: { readonly operatorToken: Option.Option<Redacted.Redacted<string>> }) =>
   HttpApiBuilder.api(LedgerApi).pipe(
     Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, bulk]),
-    Layer.provide([authentication, operatorAuthentication(options.operatorToken)])
+    Layer.provide(authentications(options))
   )

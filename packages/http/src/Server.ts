@@ -2,16 +2,21 @@
  * The HTTP server: the implemented contract on `@effect/platform-node`, with the OpenAPI document
  * at `/openapi.json`, its docs page at `/docs`, a body limit, request logs, and every failure that
  * never reaches a handler (an unreadable body, an unknown route, a body too large, a bug) answered
- * with the Prefactor error envelope instead of an empty body.
+ * with the Prefactor error envelope instead of an empty body. Its edge authenticates before it
+ * reads a body (`Gate.ts`), bounds error answers (`Bounded.ts`), marks every API answer
+ * `Cache-Control: no-store`, and bounds connections in time and number (`Connections.ts`).
  */
 import { Json } from "@agentledger/domain"
-import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer, HttpServerRequest } from "@effect/platform"
+import { HttpApiBuilder, HttpApiSwagger, HttpApp, HttpMiddleware, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Cause, Effect, Layer, Option, type Redacted } from "effect"
 import { createServer, type Server } from "node:http"
 import type { Duplex } from "node:stream"
 import { transportError } from "./ApiError.js"
+import * as Bounded from "./Bounded.js"
+import * as Connections from "./Connections.js"
+import * as Gate from "./Gate.js"
 import * as Handlers from "./Handlers.js"
 
 /** What a server needs besides the `Ledger`. */
@@ -27,17 +32,21 @@ export interface ServerOptions {
   readonly logRequests?: boolean
   /** A tracing span per request, for an Effect tracer the embedder provides (default false: it costs every request). */
   readonly traceRequests?: boolean
+  /** Deadlines and the connection cap (`Connections.defaults` for any not given). */
+  readonly connections?: Partial<Connections.ConnectionLimits>
 }
 
 export const defaultMaxBodyBytes = 5 * 1024 * 1024
 
+/** The schema failure as field errors; `Bounded.envelope` keeps the first few. */
 const issuesByField = (error: HttpApiDecodeError): Record<string, Array<string>> => {
   const errors: Record<string, Array<string>> = {}
   for (const issue of error.issues) {
     const field = issue.path.length === 0 ? "body" : issue.path.map(String).join(".")
-    const messages = errors[field] ?? []
+    const messages = Object.hasOwn(errors, field) ? errors[field] ?? [] : []
     messages.push(issue.message)
-    errors[field] = messages
+    // Own property even for a field named `__proto__`: a plain assignment would set the prototype.
+    Object.defineProperty(errors, field, { value: messages, enumerable: true, writable: true, configurable: true })
   }
   return errors
 }
@@ -61,18 +70,39 @@ const notJson = (request: HttpServerRequest.HttpServerRequest): boolean => {
 const hasTag = (value: unknown, tag: string): boolean =>
   typeof value === "object" && value !== null && "_tag" in value && value._tag === tag
 
+/** A request-shape failure as a 400 of bounded size. */
+const decodeFailure = (error: HttpApiDecodeError): HttpServerResponse.HttpServerResponse => {
+  const bounded = Bounded.envelope(error.message, issuesByField(error))
+  return transportError(400, "validation_errors", bounded.message, bounded.errors)
+}
+
 /**
- * Refuses what must not reach a handler — a declared body over the limit (413), a body that is
- * not JSON (415), JSON nested deeper than `Json.maxDepth` (400) — and turns what the contract
+ * Every API answer may carry a secret (a token's, an account's) or tenant data: no cache between
+ * the client and the server may keep it. A pre-response handler reaches every answer, the
+ * contract's encoded errors included.
+ */
+const noStore = HttpApp.appendPreResponseHandler((_request, response) =>
+  Effect.succeed(HttpServerResponse.setHeader(response, "cache-control", "no-store"))
+)
+
+/**
+ * Refuses what must not reach a handler — a request without the credential its route needs (401,
+ * before its body is read), a declared body over the limit (413), a body that is not JSON (415),
+ * JSON nested deeper than `Json.maxDepth` (400) — and turns what the contract
  * cannot encode into enveloped answers: request-shape failures (400 `validation_errors` with
  * field errors), unreadable JSON (400 `bad_request`), unknown routes (404); anything else is a
  * bug: logged, and a 500 envelope. Domain failures pass through to be encoded by the contract's
  * declared errors.
  */
 const envelopes = (maxBodyBytes: number) =>
-  HttpApiBuilder.middleware((app) =>
+  HttpApiBuilder.middleware(Effect.map(Gate.make, (check) => (app: HttpApp.Default) =>
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
+      const guard = Gate.guardOf(Gate.pathnameOf(request))
+      if (guard === "public") return yield* app
+      yield* noStore
+      const refusal = yield* check(guard)
+      if (Option.isSome(refusal)) return transportError(401, "unauthorized", Bounded.text(refusal.value, Bounded.maxMessage))
       const length = Number(request.headers["content-length"] ?? "0")
       if (length > maxBodyBytes) {
         return transportError(413, "payload_too_large", `the body is ${length} bytes; the limit is ${maxBodyBytes}`)
@@ -91,7 +121,7 @@ const envelopes = (maxBodyBytes: number) =>
         if (Option.isSome(failure)) {
           const error: unknown = failure.value
           if (error instanceof HttpApiDecodeError) {
-            return Effect.succeed(transportError(400, "validation_errors", error.message, issuesByField(error)))
+            return Effect.succeed(decodeFailure(error))
           }
           if (hasTag(error, "RouteNotFound")) return Effect.succeed(transportError(404, "not_found", "no such route"))
           return Effect.failCause(cause)
@@ -109,15 +139,18 @@ const envelopes = (maxBodyBytes: number) =>
           Effect.as(transportError(500, "internal_error", "the server failed; the failure is logged"))
         )
       })
-    )
-  )
+    )))
 
 /** The contract served on a router, with its docs; needs `Ledger` and an `HttpServer`. */
 export const routes = (options: Omit<ServerOptions, "host" | "port">) =>
   HttpApiBuilder.serve(options.logRequests === false ? (app) => app : HttpMiddleware.logger).pipe(
     Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
-    Layer.provide(envelopes(options.maxBodyBytes ?? defaultMaxBodyBytes)),
+    Layer.provide(
+      envelopes(options.maxBodyBytes ?? defaultMaxBodyBytes).pipe(
+        Layer.provide(Handlers.authentications({ operatorToken: options.operatorToken ?? Option.none() }))
+      )
+    ),
     Layer.provide(Handlers.layer({ operatorToken: options.operatorToken ?? Option.none() })),
     HttpMiddleware.withTracerDisabledWhen(() => options.traceRequests !== true)
   )
@@ -127,8 +160,9 @@ export const routes = (options: Omit<ServerOptions, "host" | "port">) =>
  * them (a malformed request line, a framing it does not take, headers too large) — carry the
  * error envelope too, instead of Node's bare `400 Bad Request`.
  */
-const envelopedServer = (): Server => {
-  const server = createServer()
+const envelopedServer = (limits: Connections.ConnectionLimits): Server => {
+  const server = createServer(Connections.nodeOptions(limits))
+  server.maxConnections = limits.maxConnections
   server.on("clientError", (error: Error & { readonly code?: string }, socket: Duplex) => {
     // After a response has gone out on the socket (data after `Connection: close`, a reset)
     // there is no one left to answer: close, as Node itself does.
@@ -151,9 +185,15 @@ const envelopedServer = (): Server => {
   return server
 }
 
-/** The server on a Node `http` server at `host:port`; logs its address, and offers the `HttpServer` (its address). */
-export const layer = (options: ServerOptions) =>
-  routes(options).pipe(
+/**
+ * The server on a Node `http` server at `host:port`; logs its address, and offers the `HttpServer`
+ * (its address). Connection limits that cannot work (`Connections.problem`) are a defect of the
+ * embedder's configuration: `serve` checks them first and says which.
+ */
+export const layer = (options: ServerOptions) => {
+  const limits = Connections.resolve(options.connections ?? {})
+  return routes(options).pipe(
     HttpServer.withLogAddress,
-    Layer.provideMerge(NodeHttpServer.layer(envelopedServer, { host: options.host, port: options.port }))
+    Layer.provideMerge(NodeHttpServer.layer(() => envelopedServer(limits), { host: options.host, port: options.port }))
   )
+}
