@@ -32,6 +32,15 @@ export const defaults: Options = {
   inlineBudget: 200_000
 }
 
+/** Why a setting cannot be served (a thread needs 64 MiB to load; a zero budget answers nothing). */
+export const problem = (options: Partial<Options>): string | undefined => {
+  const settings = { ...defaults, ...options }
+  if (settings.threads < 1) return "the schema checker needs at least 1 thread"
+  if (settings.memoryMb < 64) return "the schema checker's threads need at least 64 MiB each"
+  if (settings.checkTimeoutMs < 1 || settings.compileTimeoutMs < 1) return "the schema checker's budgets must be at least 1 ms"
+  return undefined
+}
+
 const send = (pool: Pool, message: Message): Effect.Effect<Outcome> =>
   Effect.async<Outcome>((resume) => {
     const cancel = pool.submit(message, (outcome) => resume(Effect.succeed(outcome)))

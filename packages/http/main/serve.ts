@@ -6,7 +6,9 @@
  * `./.agentledger`), `--memory` (in-memory store), `DATABASE_URL` (PostgreSQL),
  * `--max-body-bytes`/`AGENTLEDGER_MAX_BODY_BYTES`, `--headers-timeout-ms`/`AGENTLEDGER_HEADERS_TIMEOUT_MS`,
  * `--request-timeout-ms`/`AGENTLEDGER_REQUEST_TIMEOUT_MS`, `--idle-timeout-ms`/`AGENTLEDGER_IDLE_TIMEOUT_MS`,
- * `--max-connections`/`AGENTLEDGER_MAX_CONNECTIONS`, `AGENTLEDGER_OPERATOR_TOKEN` (enables the
+ * `--max-connections`/`AGENTLEDGER_MAX_CONNECTIONS`, the schema checker's `--checker-threads`,
+ * `--check-timeout-ms`, `--compile-timeout-ms`, `--checker-memory-mb` (and `AGENTLEDGER_…` alike),
+ * `AGENTLEDGER_OPERATOR_TOKEN` (enables the
  * operator API; at least 32 characters), `AGENTLEDGER_BOOTSTRAP_TOKEN` (the first account's
  * token, for scripted use). Unhandled rejections and uncaught exceptions are logged on stderr
  * (`Backstop.ts`).
@@ -14,6 +16,7 @@
  * This folder is the composition root: the one place that picks a store adapter for the server,
  * so the adapters themselves never import each other.
  */
+import { WorkerChecker } from "@agentledger/checker-worker"
 import { Ids, Ledger, LedgerLive, type LedgerStore } from "@agentledger/domain"
 import { MemoryStore } from "@agentledger/store-memory"
 import { PgStore } from "@agentledger/store-postgres"
@@ -40,6 +43,10 @@ const { values: flags } = parseArgs({
     "request-timeout-ms": { type: "string" },
     "idle-timeout-ms": { type: "string" },
     "max-connections": { type: "string" },
+    "checker-threads": { type: "string" },
+    "check-timeout-ms": { type: "string" },
+    "compile-timeout-ms": { type: "string" },
+    "checker-memory-mb": { type: "string" },
     help: { type: "boolean", default: false }
   },
   strict: true
@@ -48,9 +55,12 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   process.stdout.write(`agentledger serve [--host 127.0.0.1] [--port 4318] [--data-dir ./.agentledger | --memory] [--max-body-bytes 5242880]
                  [--headers-timeout-ms 10000] [--request-timeout-ms 30000] [--idle-timeout-ms 5000] [--max-connections 1024]
+                 [--checker-threads N] [--check-timeout-ms 250] [--compile-timeout-ms 2000] [--checker-memory-mb 128]
 Environment: AGENTLEDGER_HOST, AGENTLEDGER_PORT, AGENTLEDGER_DATA_DIR, AGENTLEDGER_MAX_BODY_BYTES, DATABASE_URL,
              AGENTLEDGER_HEADERS_TIMEOUT_MS, AGENTLEDGER_REQUEST_TIMEOUT_MS, AGENTLEDGER_IDLE_TIMEOUT_MS,
-             AGENTLEDGER_MAX_CONNECTIONS, AGENTLEDGER_BOOTSTRAP_TOKEN, AGENTLEDGER_OPERATOR_TOKEN (32+ characters)
+             AGENTLEDGER_MAX_CONNECTIONS, AGENTLEDGER_CHECKER_THREADS, AGENTLEDGER_CHECK_TIMEOUT_MS,
+             AGENTLEDGER_COMPILE_TIMEOUT_MS, AGENTLEDGER_CHECKER_MEMORY_MB,
+             AGENTLEDGER_BOOTSTRAP_TOKEN, AGENTLEDGER_OPERATOR_TOKEN (32+ characters)
 `)
   process.exit(0)
 }
@@ -79,12 +89,20 @@ const connections: Connections.ConnectionLimits = {
   idleTimeoutMs: integer("--idle-timeout-ms", flags["idle-timeout-ms"] ?? env("AGENTLEDGER_IDLE_TIMEOUT_MS"), Connections.defaults.idleTimeoutMs),
   maxConnections: integer("--max-connections", flags["max-connections"] ?? env("AGENTLEDGER_MAX_CONNECTIONS"), Connections.defaults.maxConnections)
 }
+const checker: Partial<WorkerChecker.Options> = {
+  threads: integer("--checker-threads", flags["checker-threads"] ?? env("AGENTLEDGER_CHECKER_THREADS"), WorkerChecker.defaults.threads),
+  checkTimeoutMs: integer("--check-timeout-ms", flags["check-timeout-ms"] ?? env("AGENTLEDGER_CHECK_TIMEOUT_MS"), WorkerChecker.defaults.checkTimeoutMs),
+  compileTimeoutMs: integer("--compile-timeout-ms", flags["compile-timeout-ms"] ?? env("AGENTLEDGER_COMPILE_TIMEOUT_MS"), WorkerChecker.defaults.compileTimeoutMs),
+  memoryMb: integer("--checker-memory-mb", flags["checker-memory-mb"] ?? env("AGENTLEDGER_CHECKER_MEMORY_MB"), WorkerChecker.defaults.memoryMb)
+}
 const refuse = (message: string): never => {
   process.stderr.write(`${message}\n`)
   return process.exit(2)
 }
 const limitsProblem = Connections.problem(connections)
 if (limitsProblem !== undefined) refuse(limitsProblem)
+const checkerProblem = WorkerChecker.problem(checker)
+if (checkerProblem !== undefined) refuse(checkerProblem)
 const operatorSecret = env("AGENTLEDGER_OPERATOR_TOKEN")
 const operatorWeakness = operatorSecret === undefined ? undefined : OperatorToken.weakness(operatorSecret)
 if (operatorWeakness !== undefined) refuse(operatorWeakness)
@@ -119,7 +137,12 @@ const bootstrap = Layer.effectDiscard(Effect.gen(function*() {
 
 const operatorToken = Option.map(Option.fromNullable(operatorSecret), Redacted.make)
 
-const ledger = LedgerLive.layer.pipe(Layer.provide(store.layer), Layer.provide(Ids.IdEntropy.Live))
+// Tenants' span type definitions compile and, past the inline budget, check in worker threads.
+const ledger = LedgerLive.layer.pipe(
+  Layer.provide(store.layer),
+  Layer.provide(Ids.IdEntropy.Live),
+  Layer.provide(WorkerChecker.layer(checker))
+)
 
 Server.layer({ host, port, maxBodyBytes, operatorToken, connections }).pipe(
   Layer.provide(bootstrap),
