@@ -234,7 +234,7 @@ export const migrations = {
     `ALTER TABLE idempotency_keys ADD PRIMARY KEY (account_id, principal, key)`,
     `ALTER TABLE idempotency_keys ALTER COLUMN principal DROP DEFAULT`,
     `CREATE INDEX idempotency_keys_expiry ON idempotency_keys (account_id, inserted_at)`,
-    `CREATE INDEX idempotency_keys_principal ON idempotency_keys (principal, key)`,
+    `CREATE INDEX idempotency_keys_principal ON idempotency_keys (principal, key, account_id)`,
     // Authentication reads one token per secret hash: the hash is unique in the store, not only
     // in an account (two accounts holding one secret made authentication pick one at random).
     `ALTER TABLE api_tokens DROP CONSTRAINT api_tokens_account_id_secret_hash_key`,
