@@ -11,7 +11,7 @@
  * Checks inside loops are soft (`expect.soft`), so one run lists every failing request.
  * `AGENTLEDGER_DEEP=1` runs the property many more times.
  */
-import { Ids, Json as DomainJson } from "@agentledger/domain"
+import { ApiToken, Ids, Json as DomainJson } from "@agentledger/domain"
 import { FastCheck as fc, Schema } from "effect"
 import { afterAll, assert, beforeAll, describe, expect, it } from "vitest"
 import * as B from "./support/badInput.js"
@@ -824,7 +824,8 @@ describe("tokens", () => {
 
   it("answers missing and bad tokens with 401 unauthorized", async () => {
     const x = w()
-    const hash = B.textAt((await request(x, "GET", `/api/v1/api_token/${x.a.token}`)).body, "details", "secret_hash")
+    // The hash a store keeps for a real token (no answer shows it any more; it is worked out here).
+    const hash = ApiToken.hashSecret(x.a.tokenSecret)
     await unchanged(x, async () => {
       await refused(x, "no Authorization", {})
       await refused(x, "empty bearer", { authorization: "Bearer " })

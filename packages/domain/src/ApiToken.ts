@@ -31,6 +31,18 @@ export class ApiToken extends Schema.Class<ApiToken>("ApiToken")({
   updated_at: Schema.DateTimeUtc
 }) {}
 
+/**
+ * A token as it is shown: every field but the secret's hash. The hash never leaves the store —
+ * not in an answer, a list or a replayed answer — since it is what authentication looks up.
+ */
+export const ApiTokenView = Schema.Struct(ApiToken.fields).omit("secret_hash").annotations({ identifier: "ApiTokenView" })
+export type ApiTokenView = typeof ApiTokenView.Type
+
+export const viewOf = (token: ApiToken): ApiTokenView => {
+  const { secret_hash: _, ...view } = token
+  return view
+}
+
 export const secretPrefix = "pf_"
 export const secretBytes = 32
 

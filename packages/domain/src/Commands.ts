@@ -34,6 +34,20 @@ export interface MutationOptions {
 
 export const maxIdempotencyKeyLength = 64
 
+/**
+ * How many spans one batch may record (`recordSpans`, `POST /agent_spans/batch`). A batch is one
+ * unit of work and, on PostgreSQL, about one statement: unbounded, a client could hold a run's
+ * lock and the server's memory for as long as it liked, and ≈22,000 spans passed PostgreSQL's
+ * 65,535 bind parameters. A thousand is far above what an SDK sends at once.
+ */
+export const maxBatchSpans = 1000
+
+/** Checks a span batch's size before anything is read. */
+export const validateSpanBatch = <A>(inputs: ReadonlyArray<A>): Either.Either<ReadonlyArray<A>, InvalidInput> =>
+  inputs.length > maxBatchSpans
+    ? Either.left(InvalidInput.field("details", `holds ${inputs.length} spans; a batch holds at most ${maxBatchSpans}`))
+    : Either.right(inputs)
+
 export const CreateEnvironment = Schema.Struct({
   id: optionalNullable(EnvironmentId),
   name: Schema.String,

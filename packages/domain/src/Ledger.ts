@@ -11,7 +11,7 @@ import { Context, type Effect, Schema } from "effect"
 import { Account } from "./Account.js"
 import { Agent } from "./Agent.js"
 import { AgentVersion } from "./AgentVersion.js"
-import { ApiToken, TokenScope } from "./ApiToken.js"
+import { ApiTokenView, TokenScope } from "./ApiToken.js"
 import type * as Commands from "./Commands.js"
 import { Deployment, DeploymentHistoryEntry } from "./Deployment.js"
 import { Environment } from "./Environment.js"
@@ -64,11 +64,15 @@ export interface Paged<A> {
 }
 
 /** A new token and its secret; the secret exists only in this answer (null when replayed). */
-export const CreatedToken = Schema.Struct({ token: ApiToken, secret: Schema.NullOr(Schema.String) })
+export const CreatedToken = Schema.Struct({ token: ApiTokenView, secret: Schema.NullOr(Schema.String) })
 export type CreatedToken = typeof CreatedToken.Type
 
-export const CreatedAccount = Schema.Struct({ account: Account, token: ApiToken, secret: Schema.String })
+export const CreatedAccount = Schema.Struct({ account: Account, token: ApiTokenView, secret: Schema.String })
 export type CreatedAccount = typeof CreatedAccount.Type
+
+/** An account opened under an idempotency key: a replay answers the same account, without the secret (null). */
+export const OpenedAccount = Schema.Struct({ account: Account, token: ApiTokenView, secret: Schema.NullOr(Schema.String) })
+export type OpenedAccount = typeof OpenedAccount.Type
 
 export const DeploymentDetails = Schema.Struct({ deployment: Deployment, history: Schema.Array(DeploymentHistoryEntry) })
 export type DeploymentDetails = typeof DeploymentDetails.Type
@@ -118,14 +122,14 @@ export interface LedgerSession {
 
   // API tokens
   readonly createToken: (input: Commands.CreateToken, options?: Mutation) => Effect.Effect<CreatedToken, InvalidInput | NotFound | Conflict | NotPermitted>
-  readonly getToken: (id: ApiTokenId) => Effect.Effect<ApiToken, NotFound | NotPermitted>
-  readonly listTokens: (request: Commands.ListRequest) => Effect.Effect<Paged<ApiToken>, InvalidInput | NotPermitted>
-  readonly suspendToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
-  readonly activateToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
-  readonly revokeToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+  readonly getToken: (id: ApiTokenId) => Effect.Effect<ApiTokenView, NotFound | NotPermitted>
+  readonly listTokens: (request: Commands.ListRequest) => Effect.Effect<Paged<ApiTokenView>, InvalidInput | NotPermitted>
+  readonly suspendToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiTokenView, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+  readonly activateToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiTokenView, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+  readonly revokeToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiTokenView, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
   /** Ends a token now: it authenticates no more (its `expires_at` becomes now). */
-  readonly expireToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
-  readonly deleteToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiToken, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+  readonly expireToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiTokenView, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+  readonly deleteToken: (id: ApiTokenId, options?: Mutation) => Effect.Effect<ApiTokenView, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
 
   // Agents
   readonly createAgent: (input: Commands.CreateAgent, options?: Mutation) => Effect.Effect<Agent, InvalidInput | NotFound | Conflict | NotPermitted>
@@ -200,6 +204,11 @@ export interface LedgerSession {
 export class Ledger extends Context.Tag("@agentledger/domain/Ledger")<Ledger, {
   /** A new account with the default environments and a one-time account token. */
   readonly createAccount: (input: { readonly name: string; readonly secret?: string | undefined }) => Effect.Effect<CreatedAccount, InvalidInput | Conflict>
+  /**
+   * `createAccount` once per idempotency key of the operator: a retry with the key answers the
+   * account the first call opened (its secret null), a retry with another name is a conflict.
+   */
+  readonly openAccount: (input: { readonly name: string }, options?: Mutation) => Effect.Effect<OpenedAccount, InvalidInput | Conflict>
   /** On an empty store, what `createAccount` does; otherwise nothing. */
   readonly bootstrap: (input: { readonly name: string; readonly secret?: string | undefined }) => Effect.Effect<CreatedAccount | null, InvalidInput | Conflict>
   /** The session of the token with this secret. */

@@ -4,27 +4,30 @@
  * sequences them inside units of work, scopes them to the caller, and keeps the caches of
  * immutable records (compiled schemas, run contexts) that make a span decision O(1).
  */
-import { DateTime, Effect, Either, Layer, Option, Schema } from "effect"
+import { DateTime, type Duration, Effect, Either, Layer, Option, Schema } from "effect"
 import * as Account from "./Account.js"
 import * as ActivitySchema from "./ActivitySchema.js"
 import * as AgentModule from "./Agent.js"
 import * as AgentVersionModule from "./AgentVersion.js"
 import * as ApiTokenModule from "./ApiToken.js"
 import type * as Commands from "./Commands.js"
-import { maxIdempotencyKeyLength, type MutationOptions } from "./Commands.js"
+import { maxIdempotencyKeyLength, type MutationOptions, validateSpanBatch } from "./Commands.js"
 import { CompiledSchemaCache } from "./Conformance.js"
 import * as DeploymentModule from "./Deployment.js"
 import { fingerprintOf } from "./Digest.js"
 import * as EnvironmentModule from "./Environment.js"
 import { Conflict, InvalidAction, InvalidInput, NotFound, NotPermitted } from "./Errors.js"
+import * as Idempotency from "./Idempotency.js"
 import * as Ids from "./Ids.js"
 import * as InstanceModule from "./Instance.js"
+import { findUnstorable, unstorableReason } from "./Json.js"
 import {
   CreatedAccount,
   CreatedToken,
   DeploymentDetails,
   Ledger,
   type LedgerSession,
+  OpenedAccount,
   type Paged,
   type Principal,
   RecordedSpans,
@@ -76,7 +79,34 @@ const inPages = <A, B, E>(records: ReadonlyArray<A>, work: (page: ReadonlyArray<
 /** Records the caches hold are immutable, so a bound is all they need. */
 const cacheSize = 1024
 
-export const make = Effect.gen(function*() {
+/** Settings of the local ledger. */
+export interface Options {
+  /** How long an idempotency key's record replays (default `Idempotency.defaultTtl`, 24 hours). */
+  readonly idempotencyTtl?: Duration.DurationInput | undefined
+}
+
+/**
+ * Every string an input holds, keys included, must be storable text (`Json.unstorableReason`):
+ * checked once here for every use case rather than failing in a store. The field is named from
+ * the input down (`payload.a.0`), without the `input.` of a use case's `{ id, input }` request.
+ */
+const checkStorable = (request: unknown): Effect.Effect<void, InvalidInput> => {
+  const found = findUnstorable(request)
+  if (found === null) return Effect.void
+  return Effect.fail(InvalidInput.field(found.field.replace(/^input\./, ""), found.message))
+}
+
+/** An idempotency key: 1–64 characters of storable text. */
+const checkKey = (key: string): Effect.Effect<void, InvalidInput> => {
+  if (key.length === 0 || key.length > maxIdempotencyKeyLength) {
+    return Effect.fail(InvalidInput.field("idempotency_key", `must be 1–${maxIdempotencyKeyLength} characters`))
+  }
+  const reason = unstorableReason(key)
+  return reason === null ? Effect.void : Effect.fail(InvalidInput.field("idempotency_key", reason))
+}
+
+export const makeWith = (options: Options) => Effect.gen(function*() {
+  const ttl = options.idempotencyTtl ?? Idempotency.defaultTtl
   const store = yield* LedgerStore
   const entropy = yield* Ids.IdEntropy
   const compiled = new CompiledSchemaCache(cacheSize)
@@ -140,8 +170,13 @@ export const make = Effect.gen(function*() {
       return { items: listed.items, pagination: paginate(page, listed.total, listed.items.length), sorting: sort }
     })
 
-  const createAccount = (input: { readonly name: string; readonly secret?: string | undefined }) =>
+  /** Opens an account; `within` runs in the same unit of work once the account is written. */
+  const open = (
+    input: { readonly name: string; readonly secret?: string | undefined },
+    within: (tx: StoreTx, created: CreatedAccount) => Effect.Effect<void, Conflict> = () => Effect.void
+  ) =>
     Effect.gen(function*() {
+      yield* checkStorable({ name: input.name })
       const name = yield* fromEither(Account.validateAccountName(input.name))
       const at = yield* now
       const partition = Ids.newPartition(entropy)
@@ -164,6 +199,7 @@ export const make = Effect.gen(function*() {
         inserted_at: at,
         updated_at: at
       }, true)
+      const created = CreatedAccount.make({ account, token: ApiTokenModule.viewOf(token), secret })
       yield* store.transact(accountId, (tx) =>
         Effect.gen(function*() {
           yield* tx.accounts.insert(account)
@@ -181,9 +217,49 @@ export const make = Effect.gen(function*() {
             )
           }
           yield* tx.tokens.insert(token)
-        }).pipe(Effect.mapError(conflictOn("that secret is already in use"))))
-      return CreatedAccount.make({ account, token, secret })
+        }).pipe(Effect.mapError(conflictOn("that secret is already in use")), Effect.zipRight(within(tx, created))))
+      return created
     })
+
+  const createAccount = (input: { readonly name: string; readonly secret?: string | undefined }) => open(input)
+
+  // Keyed account creations take turns in this process, so a retry racing its first attempt
+  // finds the first account instead of opening a second (docs/decisions.md: across processes,
+  // the later of two racing first attempts still opens its own account).
+  const accountCreations = yield* Effect.makeSemaphore(1)
+
+  const openAccount = (input: { readonly name: string }, options?: MutationOptions): Effect.Effect<OpenedAccount, InvalidInput | Conflict> => {
+    const key = options?.idempotencyKey
+    if (key === undefined) return createAccount(input)
+    const operation = "account.create"
+    const principal = Idempotency.operatorPrincipal
+    const asJson = Schema.parseJson(OpenedAccount)
+    return checkKey(key).pipe(
+      Effect.zipRight(checkStorable({ name: input.name })),
+      Effect.zipRight(accountCreations.withPermits(1)(Effect.gen(function*() {
+        const at = DateTime.toEpochMillis(yield* now)
+        const expiredBefore = Idempotency.expiredBefore(at, ttl)
+        const fingerprint = fingerprintOf({ operation, request: { name: input.name } })
+        const claim = { principal, key, at, expiredBefore }
+        const holder = yield* store.idempotentAccount(principal, key, expiredBefore)
+        if (Option.isSome(holder)) {
+          const prior = yield* store.transact(holder.value, (tx) => tx.idempotency.claim(claim))
+          if (Option.isSome(prior)) {
+            if (prior.value.operation !== operation || prior.value.request_fingerprint !== fingerprint) {
+              return yield* new Conflict({ message: `idempotency key ${key} was used for a different request` })
+            }
+            return yield* Schema.decode(asJson)(prior.value.response).pipe(Effect.orDie)
+          }
+        }
+        return yield* open(input, (tx, created) =>
+          Effect.gen(function*() {
+            yield* tx.idempotency.claim(claim)
+            const response = yield* Schema.encode(asJson)({ ...created, secret: null }).pipe(Effect.orDie)
+            yield* tx.idempotency.record({ principal, key, operation, request_fingerprint: fingerprint, response, recorded_at: at })
+          }))
+      })))
+    )
+  }
 
   const sessions = new Lru<string, LedgerSession>(1024)
 
@@ -220,27 +296,37 @@ export const make = Effect.gen(function*() {
       ingest = false
     ): Effect.Effect<A, E | InvalidInput | Conflict> => {
       const key = options?.idempotencyKey
-      if (key === undefined) return ingest ? store.append(account, work) : transact(work)
-      if (key.length === 0 || key.length > maxIdempotencyKeyLength) {
-        return Effect.fail(InvalidInput.field("idempotency_key", `must be 1–${maxIdempotencyKeyLength} characters`))
-      }
+      const storable = checkStorable(request)
+      if (key === undefined) return Effect.zipRight(storable, ingest ? store.append(account, work) : transact(work))
       const asJson = Schema.parseJson(result)
-      return transact((tx) =>
+      const reused = () => new Conflict({ message: `idempotency key ${key} was used for a different request` })
+      return checkKey(key).pipe(Effect.zipRight(storable), Effect.zipRight(transact((tx) =>
         Effect.gen(function*() {
           const fingerprint = fingerprintOf({ operation, request })
-          const prior = yield* tx.idempotency.claim(key)
+          const at = DateTime.toEpochMillis(yield* now)
+          // The key is this token's: another token's key of the same text is another key.
+          const claim = { principal: principal.token_id, key, at, expiredBefore: Idempotency.expiredBefore(at, ttl) }
+          const prior = yield* tx.idempotency.claim(claim)
           if (Option.isSome(prior)) {
-            if (prior.value.operation !== operation || prior.value.request_fingerprint !== fingerprint) {
-              return yield* new Conflict({ message: `idempotency key ${key} was used for a different request` })
-            }
-            return yield* Schema.decode(asJson)(prior.value.response).pipe(Effect.orDie)
+            if (prior.value.operation !== operation || prior.value.request_fingerprint !== fingerprint) return yield* reused()
+            const replayed = yield* Schema.decode(asJson)(prior.value.response).pipe(Effect.orDie)
+            // A replay shows no more than the call would: a deployment token, its own agent only.
+            if (!Idempotency.answerVisibleTo(principal.agent_id, replayed)) return yield* reused()
+            return replayed
           }
           const answer = yield* work(tx)
           const response = yield* Schema.encode(asJson)(kept(answer)).pipe(Effect.orDie)
-          yield* tx.idempotency.record({ key, operation, request_fingerprint: fingerprint, response })
+          yield* tx.idempotency.record({
+            principal: principal.token_id,
+            key,
+            operation,
+            request_fingerprint: fingerprint,
+            response,
+            recorded_at: at
+          })
           return answer
         })
-      )
+      )))
     }
 
     const withNameUnique = (tx: StoreTx, name: string, except: Ids.EnvironmentId | null) =>
@@ -297,12 +383,12 @@ export const make = Effect.gen(function*() {
       decide: (token: ApiTokenModule.ApiToken, at: DateTime.Utc) => Either.Either<ApiTokenModule.ApiToken, InvalidAction>
     ) =>
     (id: Ids.ApiTokenId, options?: MutationOptions) =>
-      accountScope.pipe(Effect.zipRight(mutate(operation, { id }, ApiTokenModule.ApiToken, options, (tx) =>
+      accountScope.pipe(Effect.zipRight(mutate(operation, { id }, ApiTokenModule.ApiTokenView, options, (tx) =>
         Effect.gen(function*() {
           const token = yield* loadToken(tx, id)
           const next = yield* fromEither(decide(token, yield* now))
           yield* tx.tokens.update(next)
-          return next
+          return ApiTokenModule.viewOf(next)
         }))))
 
     const agentTransition = (
@@ -473,25 +559,28 @@ export const make = Effect.gen(function*() {
                 updated_at: at
               }, true)
               yield* tx.tokens.insert(token).pipe(Effect.mapError(conflictOn("token collision; try again")))
-              return { token, secret }
+              return { token: ApiTokenModule.viewOf(token), secret }
             })
           , (created) => ({ ...created, secret: null }))
         )),
 
-      getToken: (id) => accountScope.pipe(Effect.zipRight(read((tx) => loadToken(tx, id)))),
+      getToken: (id) => accountScope.pipe(Effect.zipRight(read((tx) => loadToken(tx, id))), Effect.map(ApiTokenModule.viewOf)),
       listTokens: (request) =>
-        accountScope.pipe(Effect.zipRight(read((tx) => list(request, sortFields.api_token, "-id", (query) => tx.tokens.list({}, query))))),
+        accountScope.pipe(
+          Effect.zipRight(read((tx) => list(request, sortFields.api_token, "-id", (query) => tx.tokens.list({}, query)))),
+          Effect.map((page) => ({ ...page, items: page.items.map(ApiTokenModule.viewOf) }))
+        ),
       suspendToken: tokenTransition("api_token.suspend", ApiTokenModule.suspend),
       activateToken: tokenTransition("api_token.activate", ApiTokenModule.activate),
       revokeToken: tokenTransition("api_token.revoke", ApiTokenModule.revoke),
       expireToken: tokenTransition("api_token.expire", ApiTokenModule.expire),
       deleteToken: (id, options) =>
-        accountScope.pipe(Effect.zipRight(mutate("api_token.delete", { id }, ApiTokenModule.ApiToken, options, (tx) =>
+        accountScope.pipe(Effect.zipRight(mutate("api_token.delete", { id }, ApiTokenModule.ApiTokenView, options, (tx) =>
           Effect.gen(function*() {
             const token = yield* loadToken(tx, id)
             yield* fromEither(ApiTokenModule.checkDeletable(token))
             yield* tx.tokens.remove(id)
-            return token
+            return ApiTokenModule.viewOf(token)
           })))),
 
       createAgent: (input, options) =>
@@ -528,6 +617,8 @@ export const make = Effect.gen(function*() {
 
       findAgentByExternalIdentifier: (externalIdentifier) =>
         accountScope.pipe(
+          // No agent holds text a store cannot keep: such an identifier is simply not found.
+          Effect.zipRight(unstorableReason(externalIdentifier) === null ? Effect.void : Effect.fail(new NotFound({ entity: "agent", id: externalIdentifier }))),
           Effect.zipRight(read((tx) => tx.agents.byExternalIdentifier(externalIdentifier))),
           Effect.flatMap(found("agent", externalIdentifier)),
           Effect.zipWith(now, AgentModule.withEffectiveStatus)
@@ -746,9 +837,9 @@ export const make = Effect.gen(function*() {
         ),
 
       recordSpans: (inputs, options) =>
-        outside.settle((answers) =>
+        fromEither(validateSpanBatch(inputs)).pipe(Effect.zipRight(outside.settle((answers) =>
           mutate("agent_span.create_many", inputs, RecordedSpans, options, (tx) => recordAll(tx, inputs, answers), undefined, true)
-        ),
+        ))),
 
       finishSpan: (id, input, options) =>
         outside.settle((answers) => mutate("agent_span.finish", { id, input }, SpanModule.Span, options, (tx) =>
@@ -1066,6 +1157,7 @@ export const make = Effect.gen(function*() {
 
   return Ledger.of({
     createAccount,
+    openAccount,
     bootstrap: (input) =>
       Effect.flatMap(store.isEmpty, (empty) => (empty ? createAccount(input) : Effect.succeed(null))),
     authenticate: (secret) =>
@@ -1089,5 +1181,10 @@ export const make = Effect.gen(function*() {
   })
 })
 
+export const make = makeWith({})
+
 /** `Ledger` on a `LedgerStore`, minting ids from `IdEntropy`. */
 export const layer: Layer.Layer<Ledger, never, LedgerStore | Ids.IdEntropy> = Layer.effect(Ledger, make)
+
+/** `layer` with settings (the idempotency records' lifetime). */
+export const layerWith = (options: Options): Layer.Layer<Ledger, never, LedgerStore | Ids.IdEntropy> => Layer.effect(Ledger, makeWith(options))

@@ -116,13 +116,29 @@ export interface DeploymentFilter {
   readonly environment_id?: EnvironmentId | undefined
 }
 
-/** What an idempotency key recorded the first time: the request's fingerprint and the answer. */
+/**
+ * What an idempotency key recorded the first time: whose key it is, the request's fingerprint,
+ * the answer, and when. A key is one principal's: the same text from another principal is
+ * another key.
+ */
 export interface IdempotencyRecord {
+  /** The token id that used the key (or `Idempotency.operatorPrincipal`). */
+  readonly principal: string
   readonly key: string
   readonly operation: string
   readonly request_fingerprint: string
   /** The first answer, as JSON text. */
   readonly response: string
+  /** When the key was claimed, epoch milliseconds. */
+  readonly recorded_at: number
+}
+
+/** A claim of a principal's key at `at`; a record written before `expiredBefore` is as if absent. */
+export interface IdempotencyClaim {
+  readonly principal: string
+  readonly key: string
+  readonly at: number
+  readonly expiredBefore: number
 }
 
 /** One account's records, inside a unit of work or a read. */
@@ -249,10 +265,11 @@ export interface StoreTx {
 
   readonly idempotency: {
     /**
-     * Claims a key for this unit of work, or returns what an earlier, committed unit recorded
-     * under it. A concurrent claim of the same key waits for the first unit to end.
+     * Claims a principal's key for this unit of work, or returns what an earlier, committed unit
+     * recorded under it. A concurrent claim of the same key waits for the first unit to end. A
+     * record older than `expiredBefore` is not returned: the claim takes its place.
      */
-    readonly claim: (key: string) => Effect.Effect<Option.Option<IdempotencyRecord>>
+    readonly claim: (claim: IdempotencyClaim) => Effect.Effect<Option.Option<IdempotencyRecord>>
     readonly record: (record: IdempotencyRecord) => Effect.Effect<void>
   }
 }
@@ -271,6 +288,11 @@ export class LedgerStore extends Context.Tag("@agentledger/domain/LedgerStore")<
   readonly read: <A, E, R>(account: AccountId, work: (tx: StoreTx) => Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** The token whose secret hashes to this, in any account: the one lookup that precedes tenancy. */
   readonly tokenBySecretHash: (hash: string) => Effect.Effect<Option.Option<ApiToken>>
+  /**
+   * The account holding a live record of this principal's key, in any account: how a retried
+   * account creation (the operator's key) finds the account it created.
+   */
+  readonly idempotentAccount: (principal: string, key: string, expiredBefore: number) => Effect.Effect<Option.Option<AccountId>>
   /** Whether the store holds no account yet (a server bootstraps one then). */
   readonly isEmpty: Effect.Effect<boolean>
 }>() {}

@@ -100,10 +100,12 @@ export class AdminGroup extends HttpApiGroup.make("admin")
   .add(
     HttpApiEndpoint.post("createAccount", "/admin/account")
       .setPayload(Wrapped(Schema.Struct({ name: Schema.String })))
+      .setHeaders(IdempotencyHeaders)
       .addSuccess(
         Schema.transform(
-          Schema.Struct({ status: Schema.Literal("success"), details: AccountResource, api_token: ApiTokenResource, token: Schema.String }),
-          Schema.Struct({ account: Schema.typeSchema(AccountResource), token: Schema.typeSchema(ApiTokenResource), secret: Schema.String }),
+          // `token` is null when a retry under the same idempotency key answers the account again.
+          Schema.Struct({ status: Schema.Literal("success"), details: AccountResource, api_token: ApiTokenResource, token: Schema.NullOr(Schema.String) }),
+          Schema.Struct({ account: Schema.typeSchema(AccountResource), token: Schema.typeSchema(ApiTokenResource), secret: Schema.NullOr(Schema.String) }),
           {
             strict: true,
             decode: (wire) => ({ account: wire.details, token: wire.api_token, secret: wire.token }),

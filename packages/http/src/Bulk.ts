@@ -3,7 +3,7 @@
  * transaction under its own idempotency key (8–64 characters, unique in the request); the first
  * failing item stops the batch, and `outputs` maps each key that ran to its answer or its error.
  */
-import { Commands, Ids } from "@agentledger/domain"
+import { Commands, Ids, Json } from "@agentledger/domain"
 import { Schema } from "effect"
 import { DomainErrors } from "./ApiError.js"
 import { AgentResource, InstanceResource, SpanResource } from "./Resources.js"
@@ -39,5 +39,6 @@ export type BulkOutput = typeof BulkOutput.Type
 
 export const BulkResponse = Schema.Struct({
   status: Schema.Literal("success"),
-  outputs: Schema.Record({ key: Schema.String, value: BulkOutput })
+  // Built with own keys (`Schema.Record` assigns onto `{}`, where `__proto__` is no key).
+  outputs: Json.OwnRecord(BulkOutput)
 }).annotations({ identifier: "BulkResponse" })

@@ -218,13 +218,21 @@ export const make = (options: ClientOptions) =>
         const principal = yield* api.account.ping().pipe(answer("Unauthenticated"))
         return session(api, principal)
       })
-    const createAccount = (input: { readonly name: string }) =>
+    const openAccount = (input: { readonly name: string }, mutationOptions?: Commands.MutationOptions) =>
       Effect.gen(function*() {
         const api = yield* connect(options.operatorToken ?? "")
-        return yield* api.admin.createAccount({ payload: { details: { name: input.name } } }).pipe(only("InvalidInput", "Conflict"))
+        return yield* api.admin.createAccount({ payload: { details: { name: input.name } }, headers: headers(mutationOptions) })
+          .pipe(only("InvalidInput", "Conflict"))
       })
+    // Without a key the server opens a new account, whose secret it always shows.
+    const createAccount = (input: { readonly name: string }) =>
+      Effect.flatMap(openAccount(input), (opened) =>
+        opened.secret === null
+          ? Effect.dieMessage("the server answered a new account without its secret")
+          : Effect.succeed({ ...opened, secret: opened.secret }))
     return Ledger.of({
       createAccount,
+      openAccount,
       // A served store is bootstrapped by its server at start; a client never finds it empty.
       bootstrap: () => Effect.succeed(null),
       authenticate

@@ -45,7 +45,7 @@ const account = HttpApiBuilder.group(LedgerApi, "account", (handlers) =>
 const admin = HttpApiBuilder.group(LedgerApi, "admin", (handlers) =>
   Effect.gen(function*() {
     const ledger = yield* Ledger
-    return handlers.handle("createAccount", ({ payload }) => ledger.createAccount({ name: payload.details.name }))
+    return handlers.handle("createAccount", ({ headers, payload }) => ledger.openAccount({ name: payload.details.name }, mutation(headers, payload)))
   }))
 
 const tokens = HttpApiBuilder.group(LedgerApi, "tokens", (handlers) =>
@@ -203,13 +203,15 @@ const bulk = HttpApiBuilder.group(LedgerApi, "bulk", (handlers) =>
     withSession((s) =>
       Effect.gen(function*() {
         yield* Commands.validateBulkKeys(payload.items.map((item) => item.idempotency_key))
-        const outputs: Record<string, BulkOutput> = {}
+        // Entries, not assignment onto `{}`: an item keyed `__proto__` would set the prototype
+        // instead of becoming a key, and its output would be lost.
+        const outputs: Array<readonly [string, BulkOutput]> = []
         for (const item of payload.items) {
           const result = yield* Effect.either(runItem(s, item))
-          outputs[item.idempotency_key] = Either.merge(result)
+          outputs.push([item.idempotency_key, Either.merge(result)])
           if (Either.isLeft(result)) break
         }
-        return { status: "success" as const, outputs }
+        return { status: "success" as const, outputs: Object.fromEntries(outputs) }
       })
     )))
 

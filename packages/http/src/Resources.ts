@@ -26,7 +26,8 @@ import { PlainResource, Resource } from "./Envelope.js"
 
 export const AccountResource = PlainResource("account", Account.Account.fields)
 export const EnvironmentResource = PlainResource("environment", Environment.Environment.fields)
-export const ApiTokenResource = PlainResource("api_token", ApiToken.ApiToken.fields)
+// Without `secret_hash`: the hash is what authentication looks up, and never leaves the store.
+export const ApiTokenResource = PlainResource("api_token", ApiToken.ApiTokenView.fields)
 /** An agent as the platform shows it: what may be done with it now, and its runs by status on request. */
 export const AgentView = Schema.Struct({
   ...Agent.Agent.fields,

@@ -528,11 +528,22 @@ const makeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData): 
     },
 
     idempotency: {
-      claim: (key) => Effect.sync(() => Option.fromNullable(data.idempotency.get(key))),
+      claim: (claim) =>
+        Effect.sync(() => {
+          // Records are kept in the order they were written, so the expired ones are a prefix:
+          // each claim drops that prefix, and a key never used again does not stay forever.
+          for (const [name, record] of data.idempotency) {
+            if (record.recorded_at >= claim.expiredBefore) break
+            data.idempotency.delete(name)
+            write(() => data.idempotency.set(name, record))
+          }
+          return Option.fromNullable(data.idempotency.get(idempotencyName(claim.principal, claim.key)))
+        }),
       record: (record) =>
         Effect.sync(() => {
-          data.idempotency.set(record.key, record)
-          write(() => data.idempotency.delete(record.key))
+          const name = idempotencyName(record.principal, record.key)
+          data.idempotency.set(name, record)
+          write(() => data.idempotency.delete(name))
         })
     }
   }
@@ -546,6 +557,9 @@ const spansOfInstance = (data: AccountData, instance: Ids.InstanceId): Array<Spa
   }
   return out
 }
+
+/** A key is its principal's: the map is keyed by both (JSON, so no text of one can pose as the other). */
+const idempotencyName = (principal: string, key: string): string => JSON.stringify([principal, key])
 
 /** A `LedgerStore` over the given state (a fresh one by default). */
 const txOf = (state: MemoryState, account: Ids.AccountId, data: AccountData): StoreTx =>
@@ -582,6 +596,15 @@ export const make = (state: MemoryState = makeState()): Context.Tag.Service<Ledg
       return data.lock.with(Effect.suspend(() => work(txOf(state, account, data))), () => undefined)
     }),
   tokenBySecretHash: (hash) => Effect.sync(() => Option.fromNullable(state.tokensByHash.get(hash))),
+  idempotentAccount: (principal, key, expiredBefore) =>
+    Effect.sync(() => {
+      const name = idempotencyName(principal, key)
+      for (const [account, data] of state.data) {
+        const record = data.idempotency.get(name)
+        if (record !== undefined && record.recorded_at >= expiredBefore) return Option.some(account)
+      }
+      return Option.none()
+    }),
   isEmpty: Effect.sync(() => state.accounts.size === 0)
 })
 

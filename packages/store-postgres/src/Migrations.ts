@@ -5,7 +5,12 @@
  * constraints: one deployment per (agent, environment), one version and one schema version per
  * (agent, fingerprint), one environment name per account whatever its case, a deployment's
  * version belongs to its agent, a span's parent is a span of the same instance, one idempotency
- * key per account.
+ * key per (account, principal).
+ *
+ * Two indexes are global by design, not per account (`0002_principal_keys`): a secret's hash is
+ * unique in the whole store, since authentication finds a token by it before it knows the
+ * account; and the operator's idempotency keys are looked up across accounts, since the account
+ * an operator's key created is what a retry asks for.
  */
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
@@ -220,5 +225,20 @@ export const migrations = {
       inserted_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (account_id, key)
     )`
+  ),
+  // A key belongs to the principal (token) that used it, and expires: the claim's time is
+  // written by the ledger (inserted_at keeps its default only for rows from before).
+  "0002_principal_keys": statements(
+    `ALTER TABLE idempotency_keys ADD COLUMN principal text NOT NULL DEFAULT ''`,
+    `ALTER TABLE idempotency_keys DROP CONSTRAINT idempotency_keys_pkey`,
+    `ALTER TABLE idempotency_keys ADD PRIMARY KEY (account_id, principal, key)`,
+    `ALTER TABLE idempotency_keys ALTER COLUMN principal DROP DEFAULT`,
+    `CREATE INDEX idempotency_keys_expiry ON idempotency_keys (account_id, inserted_at)`,
+    `CREATE INDEX idempotency_keys_principal ON idempotency_keys (principal, key, account_id)`,
+    // Authentication reads one token per secret hash: the hash is unique in the store, not only
+    // in an account (two accounts holding one secret made authentication pick one at random).
+    `ALTER TABLE api_tokens DROP CONSTRAINT api_tokens_account_id_secret_hash_key`,
+    `DROP INDEX api_tokens_secret_hash`,
+    `CREATE UNIQUE INDEX api_tokens_secret_hash_key ON api_tokens (secret_hash)`
   )
 }

@@ -10,7 +10,7 @@
  * only what the domain acts on.
  */
 import {
-  type Ids,
+  Ids,
   type Instance,
   LedgerStore,
   Lru,
@@ -422,7 +422,8 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
 
       spans: {
         get: (id) => one(sql`SELECT ${spanRead} FROM agent_spans WHERE ${byId(id)}`, Rows.spanReader()),
-        insert: (rows) => (rows.length === 0 ? Effect.void : guarded(sql.unsafe(...spanInsert(rows)))),
+        insert: (rows) =>
+          Effect.forEach(spanInserts(rows), ([text, params]) => guarded(sql.unsafe(text, params)), { discard: true }),
         record: (rows, instances) => {
           const [instance, ...others] = instances
           for (const row of instances) written.delete(writtenKey(account, row.id))
@@ -430,10 +431,15 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
             return Effect.forEach(instances, (row) => tx(account).instances.update(row), { discard: true })
           }
           // The spans' INSERT and their run's UPDATE in one statement: one round trip fewer
-          // per batch, which is most of a batch's cost on a database.
-          const [insert, params] = spanInsert(rows)
+          // per batch, which is most of a batch's cost on a database. A batch too large for one
+          // statement's parameters sends its further spans in statements of their own, in order
+          // (a span's parent precedes it).
+          const [[insert, params], ...rest] = spanInserts(rows)
           const [update, updateParams] = instanceUpdate(instance, params.length)
-          return guarded(sql.unsafe(`WITH inserted AS (${insert} RETURNING 1) ${update}`, [...params, ...updateParams])).pipe(Effect.zipLeft(Effect.forEach(others, (row) => tx(account).instances.update(row), { discard: true })))
+          return guarded(sql.unsafe(`WITH inserted AS (${insert} RETURNING 1) ${update}`, [...params, ...updateParams])).pipe(
+            Effect.zipRight(Effect.forEach(rest, ([text, more]) => guarded(sql.unsafe(text, more)), { discard: true })),
+            Effect.zipLeft(Effect.forEach(others, (row) => tx(account).instances.update(row), { discard: true }))
+          )
         },
         update: (rows) =>
           Effect.forEach(rows, (row) =>
@@ -531,25 +537,43 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
       },
 
       idempotency: {
-        claim: (key) =>
+        claim: ({ principal, key, at, expiredBefore }) =>
           Effect.gen(function*() {
-            const claimed = yield* sql`INSERT INTO idempotency_keys (account_id, key) VALUES (${account}, ${key})
+            const stamp = Rows.timestampAt(at)
+            const cutoff = Rows.timestampAt(expiredBefore)
+            const claimed = yield* sql`INSERT INTO idempotency_keys (account_id, principal, key, inserted_at)
+                                       VALUES (${account}, ${principal}, ${key}, ${stamp})
                                        ON CONFLICT DO NOTHING RETURNING key`
-            if (claimed.length > 0) return Option.none()
-            const rows = yield* sql`SELECT * FROM idempotency_keys WHERE ${mine} AND key = ${key}`
+            if (claimed.length > 0) {
+              // Expired records go a few at a time, never waiting on a row another unit holds.
+              yield* sql`DELETE FROM idempotency_keys WHERE ctid IN (
+                           SELECT ctid FROM idempotency_keys WHERE ${mine} AND inserted_at < ${cutoff}
+                           LIMIT ${purgedPerClaim} FOR UPDATE SKIP LOCKED)`
+              return Option.none()
+            }
+            // An expired record is taken over by this claim; a concurrent claim of the same
+            // expired key waits on the row, then finds it fresh and no longer matches.
+            const retaken = yield* sql`UPDATE idempotency_keys
+                                       SET operation = NULL, request_fingerprint = NULL, response = NULL, inserted_at = ${stamp}
+                                       WHERE ${mine} AND principal = ${principal} AND key = ${key} AND inserted_at < ${cutoff}
+                                       RETURNING key`
+            if (retaken.length > 0) return Option.none()
+            const rows = yield* sql`SELECT * FROM idempotency_keys WHERE ${mine} AND principal = ${principal} AND key = ${key}`
             const row = rows[0]
             if (row === undefined || Rows.textOrNull(row, "response") === null) return Option.none()
             return Option.some({
+              principal,
               key,
               operation: Rows.text(row, "operation"),
               request_fingerprint: Rows.text(row, "request_fingerprint"),
-              response: Rows.text(row, "response")
+              response: Rows.text(row, "response"),
+              recorded_at: DateTime.toEpochMillis(Rows.time(row, "inserted_at"))
             })
           }).pipe(Effect.orDie),
         record: (record) =>
           sql`UPDATE idempotency_keys SET ${
             sql.update({ operation: record.operation, request_fingerprint: record.request_fingerprint, response: record.response })
-          } WHERE ${mine} AND key = ${record.key}`.pipe(Effect.asVoid, Effect.orDie)
+          } WHERE ${mine} AND principal = ${record.principal} AND key = ${record.key}`.pipe(Effect.asVoid, Effect.orDie)
       }
     }
   }
@@ -601,7 +625,10 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
             return Effect.die(new Unsuited())
           }
           const key = writtenKey(account, instance.id)
-          const [insert, params] = spanInsert(rows)
+          const inserts = spanInserts(rows)
+          // A batch that needs several statements is written under the run's lock instead.
+          if (inserts.length !== 1) return Effect.die(new Unsuited())
+          const [insert, params] = inserts[0]
           const [update, updateParams] = instanceUpdate(instance, params.length)
           // PostgreSQL has no conditional INSERT … VALUES, and INSERT … SELECT over a VALUES list
           // needs every parameter cast and runs slower; so the INSERT is unconditional and a run
@@ -656,11 +683,22 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
       return attempt(3, true)
     },
     read: (account, work) => Effect.suspend(() => work(tx(account))),
-    tokenBySecretHash: (hash) => one(sql`SELECT * FROM api_tokens WHERE secret_hash = ${hash} LIMIT 1`, Rows.token),
+    // The hash is unique in the store (migration 0002), so this names one token or none.
+    tokenBySecretHash: (hash) => one(sql`SELECT * FROM api_tokens WHERE secret_hash = ${hash}`, Rows.token),
+    idempotentAccount: (principal, key, expiredBefore) =>
+      sql`SELECT account_id FROM idempotency_keys
+          WHERE principal = ${principal} AND key = ${key} AND response IS NOT NULL AND inserted_at >= ${Rows.timestampAt(expiredBefore)}
+          LIMIT 1`.pipe(
+        Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), (row) => Ids.AccountId.make(Rows.text(row, "account_id"), true))),
+        Effect.orDie
+      ),
     isEmpty: sql`SELECT count(*)::int AS count FROM accounts`.pipe(Effect.map((rows) => countOf(rows) === 0), Effect.orDie)
   }
   return service
 })
+
+/** How many expired idempotency records a fresh claim deletes: the table does not grow without end. */
+const purgedPerClaim = 32
 
 /** How many runs' last written state the ingest path keeps (a few hundred bytes each). */
 const writtenRunsCached = 4096
@@ -672,7 +710,7 @@ const writtenRunsCached = 4096
  * parameters per span instead of eighteen: the driver serializes, and the server binds, a
  * fraction of them. (Per column, because one parameter has one type.)
  */
-const spanInsert = (rows: ReadonlyArray<Span.Span>): readonly [string, ReadonlyArray<string | number>] => {
+const spanInsert = (rows: ReadonlyArray<Span.Span>): SpanInsert => {
   const params: Array<string | number> = []
   // Columns that differ on every row are not worth a lookup.
   const named = Rows.spanColumns.map((column) => distinctPerSpan.has(column) ? undefined : new Map<string | number, string>())
@@ -702,6 +740,25 @@ const spanInsert = (rows: ReadonlyArray<Span.Span>): readonly [string, ReadonlyA
     tuples.push(`${tuple})`)
   }
   return [`INSERT INTO agent_spans (${Rows.spanColumns.join(", ")}) VALUES ${tuples.join(", ")}`, params]
+}
+
+type SpanInsert = readonly [string, ReadonlyArray<string | number>]
+
+/**
+ * PostgreSQL binds at most 65,535 parameters per statement; a span takes at most one per column,
+ * and the run's UPDATE that may share the statement a few dozen more. Spans are sent this many to
+ * a statement, whatever a caller's batch size (the domain caps a batch far lower, at
+ * `Commands.maxBatchSpans`; this keeps the store correct on its own).
+ */
+export const spansPerStatement = Math.floor((65_535 - 100) / Rows.spanColumns.length)
+
+/** The spans' INSERTs: one statement, or several of `spansPerStatement` in order. Never none. */
+const spanInserts = (rows: ReadonlyArray<Span.Span>): readonly [SpanInsert, ...Array<SpanInsert>] => {
+  const [first, ...rest] = Array.from(
+    { length: Math.max(1, Math.ceil(rows.length / spansPerStatement)) },
+    (_, index) => spanInsert(rows.slice(index * spansPerStatement, (index + 1) * spansPerStatement))
+  )
+  return first === undefined ? [spanInsert(rows)] : [first, ...rest]
 }
 
 const distinctPerSpan: ReadonlySet<string> = new Set(["id", "payload", "result_payload", "sequence"])

@@ -84,7 +84,7 @@ describe("faults on PostgreSQL", () => {
             const current = yield* Effect.flatten(tx.agents.lock(agent.id))
             yield* tx.agents.update(new Agent.Agent({ ...current, name: "Renamed" }, true))
             yield* tx.environments.insert(new Environment.Environment({ ...development, id: doomedEnvironment, name: "Doomed" }, true))
-            yield* tx.idempotency.claim("doomed-key")
+            yield* tx.idempotency.claim({ principal: "doomed-principal", key: "doomed-key", at: Date.now(), expiredBefore: 0 })
             yield* Deferred.succeed(inFlight, yield* backendPid(sql))
             yield* sql`SELECT pg_sleep(20)`
             return "committed"

@@ -28,6 +28,9 @@ const schemaSnapshot = Effect.flatMap(SqlClient.SqlClient, (sql) =>
     SELECT 'index', indexdef FROM pg_indexes WHERE schemaname = 'public'
     ORDER BY 1, 2`))
 
+/** Every migration, in order: the first schema, then keys per principal and global secret hashes. */
+const allMigrations = [{ migration_id: 1, name: "ledger" }, { migration_id: 2, name: "principal_keys" }]
+
 const publicTables = Effect.flatMap(SqlClient.SqlClient, (sql) =>
   count(sql`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`))
 
@@ -59,7 +62,7 @@ describe("migrations on PostgreSQL", () => {
       yield* Effect.gen(function*() {
         // 13 ledger tables and the migrator's own.
         expect(yield* publicTables).toBe(14)
-        expect(yield* appliedMigrations).toEqual([{ migration_id: 1, name: "ledger" }])
+        expect(yield* appliedMigrations).toEqual(allMigrations)
       }).pipe(Effect.provide(admin))
     }))
 
@@ -68,7 +71,7 @@ describe("migrations on PostgreSQL", () => {
       const url = yield* pg.freshDatabase("migrate_twice")
       yield* Effect.gen(function*() {
         const first = yield* PgStore.migrate
-        expect(first).toEqual([[1, "ledger"]])
+        expect(first).toEqual(allMigrations.map((m) => [m.migration_id, m.name]))
         const before = yield* schemaSnapshot
         // Non-vacuous: the snapshot holds the whole schema.
         expect(before.filter((d) => d.kind === "column").length).toBeGreaterThan(100)
@@ -78,7 +81,7 @@ describe("migrations on PostgreSQL", () => {
         const second = yield* PgStore.migrate
         expect(second).toEqual([])
         expect(yield* schemaSnapshot).toEqual(before)
-        expect(yield* appliedMigrations).toEqual([{ migration_id: 1, name: "ledger" }])
+        expect(yield* appliedMigrations).toEqual(allMigrations)
       }).pipe(Effect.provide(sqlClient(url)))
     }))
 
@@ -98,7 +101,7 @@ describe("migrations on PostgreSQL", () => {
 
       yield* Effect.gen(function*() {
         expect(yield* schemaSnapshot).toEqual(before)
-        expect(yield* appliedMigrations).toEqual([{ migration_id: 1, name: "ledger" }])
+        expect(yield* appliedMigrations).toEqual(allMigrations)
       }).pipe(Effect.provide(sqlClient(url)))
     }))
 
@@ -116,7 +119,7 @@ describe("migrations on PostgreSQL", () => {
         expect(failures).toEqual([])
         yield* Effect.gen(function*() {
           expect(yield* publicTables).toBe(14)
-          expect(yield* appliedMigrations).toEqual([{ migration_id: 1, name: "ledger" }])
+          expect(yield* appliedMigrations).toEqual(allMigrations)
         }).pipe(Effect.provide(sqlClient(url)))
       }), { discard: true }))
 })

@@ -183,6 +183,6 @@ describe("PgliteClient and the store, persisted to a directory", () => {
         rows(Schema.Struct({ migration_id: Schema.Number }))(sql`SELECT migration_id FROM effect_sql_migrations`)).pipe(
           Effect.provide(PgliteClient.layer({ dataDir }))
         )
-      expect(migrations).toEqual([{ migration_id: 1 }])
+      expect(migrations).toEqual([{ migration_id: 1 }, { migration_id: 2 }])
     }).pipe(Effect.scoped))
 })

@@ -250,7 +250,7 @@ const hotQueries: ReadonlyArray<HotQuery> = [
   },
   {
     name: "token lookup by secret hash (every authenticated request, before the account is known)",
-    sql: "SELECT * FROM api_tokens WHERE secret_hash = $1 LIMIT 1",
+    sql: "SELECT * FROM api_tokens WHERE secret_hash = $1",
     params: (f) => [f.secret_hash],
     served: ["secret_hash"]
   },
@@ -334,10 +334,16 @@ const hotQueries: ReadonlyArray<HotQuery> = [
     served: ["account_id", "agent_instance_id"]
   },
   {
-    name: "idempotency key lookup",
-    sql: "SELECT * FROM idempotency_keys WHERE account_id = $1 AND key = $2",
-    params: (f) => [f.account, "some-key"],
-    served: ["account_id", "key"]
+    name: "idempotency key lookup (a principal's key)",
+    sql: "SELECT * FROM idempotency_keys WHERE account_id = $1 AND principal = $2 AND key = $3",
+    params: (f) => [f.account, "some-token", "some-key"],
+    served: ["account_id", "principal", "key"]
+  },
+  {
+    name: "the operator's key, across accounts (a retried account creation)",
+    sql: "SELECT account_id FROM idempotency_keys WHERE principal = $1 AND key = $2 AND response IS NOT NULL AND inserted_at >= $3 LIMIT 1",
+    params: () => ["operator", "some-key", "2026-01-01T00:00:00Z"],
+    served: ["principal", "key"]
   }
 ]
 
