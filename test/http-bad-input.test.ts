@@ -159,6 +159,7 @@ const idRoutes: ReadonlyArray<IdRoute> = [
   { method: "POST", path: "/api/v1/agent_instance/{id}/terminate", body: () => ({ reason: "a bad request" }), management: true },
   { method: "GET", path: "/api/v1/agent_instance/{id}", management: false },
   { method: "GET", path: "/api/v1/agent_instance/{id}/timeline", management: false },
+  { method: "GET", path: "/api/v1/agent_instance/{id}/spans", management: false },
   { method: "GET", path: "/api/v1/agent_instance/{id}/risk", management: false },
   { method: "POST", path: "/api/v1/agent_spans/{id}/finish", body: () => ({}), management: false },
   { method: "GET", path: "/api/v1/agent_spans/{id}", management: false }

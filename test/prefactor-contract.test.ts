@@ -891,6 +891,14 @@ describe("valid requests answer in the reference's shapes", () => {
     expect(depth(the("charge span")), "a child is one level below its parent").toBe((depth(the("lookup span")) ?? -2) + 1)
   })
 
+  it("GET agent_instance/{id}/spans: the run's spans paged in creation order, without payloads", async () => {
+    const Outline = Schema.Struct({ type: Schema.Literal("agent_span_outline"), id: Schema.String, sequence: Schema.Number })
+    const page = ok(await call("GET agent_instance/{id}/spans", { id: the("run"), query: "pagination[page_size]=2" }), List(Outline))
+    expect(page.summaries.map((span) => span.sequence)).toEqual([1, 2])
+    expect(page.pagination.item_count).toBe(3)
+    for (const span of page.summaries) expect(Object.keys(span)).not.toContain("payload")
+  })
+
   it("GET agent_instance/{id}/risk: a report, not null", async () => {
     const report = ok(await call("GET agent_instance/{id}/risk", { id: the("run") }), Details(RiskReport))
     expect(report.details.level).toBe("medium")
@@ -1133,6 +1141,7 @@ const refusals: ReadonlyArray<Refusal> = [
   invalid("GET agent_instance", "an unknown status", () => ({ query: "status=sleeping" })),
   unknown("GET agent_instance/{id}"),
   unknown("GET agent_instance/{id}/timeline"),
+  unknown("GET agent_instance/{id}/spans"),
   unknown("GET agent_instance/{id}/risk"),
   unknown("POST agent_instance/{id}/terminate", { reason: "stop" }),
   invalid("POST agent_instance/{id}/terminate", "no reason", () => ({ id: the("run"), body: {} })),
