@@ -136,6 +136,9 @@ for (const [label, store] of stores) {
         schema: fc.oneof(
           { depthSize: "small", withCrossShrink: true },
           fc.constantFrom<Json.Json>({ $ref: "#" }, { type: "object" }, { uniqueItems: true }, { $async: true }, true, {}),
+          // References to the root applied more than once at a level: exponential in the depth.
+          fc.array(fc.constantFrom<Json.Json>({ additionalProperties: { $ref: "#" } }, { properties: { a: { $ref: "#" } } }), { minLength: 2, maxLength: 3 })
+            .map((branches): Json.Json => ({ allOf: branches })),
           fc.record({ allOf: fc.array(tie("schema"), { minLength: 1, maxLength: 3 }) }),
           fc.record({ anyOf: fc.array(tie("schema"), { minLength: 1, maxLength: 3 }) }),
           fc.record({ oneOf: fc.array(tie("schema"), { minLength: 1, maxLength: 3 }) }),
@@ -147,7 +150,7 @@ for (const [label, store] of stores) {
         )
       })).schema
       const payload = fc.oneof(
-        fc.nat({ max: 60 }).map((levels) => nested(levels)),
+        fc.integer({ min: 16, max: 60 }).map((levels) => nested(levels)),
         fc.array(fc.oneof(fc.integer({ min: 0, max: 50 }), fc.constant({ a: 1 })), { maxLength: 3000 }).map((items): Json.Json => ({ a: items })),
         fc.string({ maxLength: 2000 }).map((text): Json.Json => ({ a: text.repeat(10) }))
       )
