@@ -16,26 +16,7 @@ import type { LedgerStore } from "@agentledger/domain"
 import { MemoryStore } from "@agentledger/store-memory"
 import { call, openAccount, textAt } from "./support/badInput.js"
 import { type RunningServer, startServer } from "./support/server.js"
-import { deep } from "@agentledger/testkit"
-
-/** The longest the test process's event loop (the server's) went without a turn, per window. */
-const stallMonitor = () => {
-  let last = performance.now()
-  let worst = 0
-  const ticker = setInterval(() => {
-    const now = performance.now()
-    worst = Math.max(worst, now - last)
-    last = now
-  }, 5)
-  return {
-    reset: () => {
-      last = performance.now()
-      worst = 0
-    },
-    worst: () => worst,
-    stop: () => clearInterval(ticker)
-  }
-}
+import { deep, stallMonitor } from "@agentledger/testkit"
 
 const doubleRef: Json.Json = { allOf: [{ additionalProperties: { $ref: "#" } }, { additionalProperties: { $ref: "#" } }] }
 const nested = (levels: number): Json.Json => {

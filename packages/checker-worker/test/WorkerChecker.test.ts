@@ -4,6 +4,7 @@
  */
 import { WorkerChecker } from "@agentledger/checker-worker"
 import { ActivitySchema, Conformance, inThread, type Json, type SchemaCheckerShape } from "@agentledger/domain"
+import { stallMonitor } from "@agentledger/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, FastCheck as fc, Scope, Exit } from "effect"
 
@@ -30,15 +31,9 @@ const withChecker = <A>(options: Partial<WorkerChecker.Options>, use: (checker: 
 /** The longest the calling thread went without a turn while `work` ran. */
 const longestStall = <A>(work: Effect.Effect<A>) =>
   Effect.gen(function*() {
-    let last = performance.now()
-    let worst = 0
-    const ticker = setInterval(() => {
-      const now = performance.now()
-      worst = Math.max(worst, now - last)
-      last = now
-    }, 5)
-    const result = yield* work.pipe(Effect.ensuring(Effect.sync(() => clearInterval(ticker))))
-    return { result, worst }
+    const monitor = stallMonitor()
+    const result = yield* work.pipe(Effect.ensuring(Effect.sync(monitor.stop)))
+    return { result, worst: monitor.worst() }
   })
 
 const doubleRef: Json.Json = { allOf: [{ additionalProperties: { $ref: "#" } }, { additionalProperties: { $ref: "#" } }] }
