@@ -36,22 +36,24 @@ const add = (a: number, b: number) => {
 }
 
 /** Keywords whose subschemas apply at the same instance location. */
-const inPlaceLists = ["allOf", "anyOf", "oneOf"] as const
-const inPlaceSingles = ["not", "if", "then", "else"] as const
+const inPlaceLists: ReadonlySet<string> = new Set(["allOf", "anyOf", "oneOf"])
+const inPlaceSingles: ReadonlySet<string> = new Set(["not", "if", "then", "else"])
 /** Keywords whose subschemas apply to the instance's children. */
-const childMaps = ["properties", "patternProperties"] as const
-const childSingles = [
+const childMaps: ReadonlySet<string> = new Set(["properties", "patternProperties"])
+const childSingles: ReadonlySet<string> = new Set([
   "additionalProperties",
   "additionalItems",
   "contains",
   "propertyNames",
   "unevaluatedProperties",
-  "unevaluatedItems"
-] as const
+  "unevaluatedItems",
+  "items",
+  "prefixItems"
+])
 /** Keywords that read a string's characters (or compare whole values). */
-const scanning = ["pattern", "minLength", "maxLength", "enum", "const", "patternProperties", "propertyNames"] as const
+const scanning: ReadonlySet<string> = new Set(["pattern", "minLength", "maxLength", "enum", "const", "patternProperties", "propertyNames"])
 /** References this model does not resolve: they may go anywhere, so their weight is unbounded. */
-const dynamicRefs = ["$dynamicRef", "$recursiveRef"] as const
+const dynamicRefs: ReadonlySet<string> = new Set(["$dynamicRef", "$recursiveRef"])
 
 type Node = unknown
 
@@ -95,7 +97,7 @@ const nothing: Weight = { weight: 0, scans: 0 }
 const hasRef = (definition: unknown): boolean => {
   const stack: Array<unknown> = [definition]
   for (let top = stack.pop(); top !== undefined || stack.length > 0; top = stack.pop()) {
-    if (isObject(top) && (Object.hasOwn(top, "$ref") || dynamicRefs.some((key) => Object.hasOwn(top, key)))) return true
+    if (isObject(top) && (Object.hasOwn(top, "$ref") || [...dynamicRefs].some((key) => Object.hasOwn(top, key)))) return true
     if (typeof top === "object" && top !== null) for (const child of Object.values(top)) stack.push(child)
   }
   return false
@@ -132,33 +134,33 @@ export const definitionCost = (definition: unknown): DefinitionCost => {
       scan = add(scan, part.scans)
     }
     for (const [keyword, value] of Object.entries(node)) {
-      if ((inPlaceLists as ReadonlyArray<string>).includes(keyword) && Array.isArray(value)) {
+      if (inPlaceLists.has(keyword) && Array.isArray(value)) {
         for (const item of value) include(weigh(item, depth))
-      } else if ((inPlaceSingles as ReadonlyArray<string>).includes(keyword)) {
+      } else if (inPlaceSingles.has(keyword)) {
         include(weigh(value, depth))
       } else if (keyword === "dependentSchemas" || keyword === "dependencies") {
         if (isObject(value)) {
           for (const item of Object.values(value)) include(Array.isArray(item) ? { weight: item.length, scans: 0 } : weigh(item, depth))
         }
-      } else if ((childMaps as ReadonlyArray<string>).includes(keyword)) {
+      } else if (childMaps.has(keyword)) {
         if (isObject(value)) for (const item of Object.values(value)) include(weigh(item, depth - 1))
         weight = add(weight, isObject(value) ? Object.keys(value).length : 1)
         if (keyword === "patternProperties") scan = add(scan, isObject(value) ? Object.keys(value).length : 1)
-      } else if ((childSingles as ReadonlyArray<string>).includes(keyword) || keyword === "items" || keyword === "prefixItems") {
+      } else if (childSingles.has(keyword)) {
         if (Array.isArray(value)) for (const item of value) include(weigh(item, depth - 1))
         else include(weigh(value, depth - 1))
         if (keyword === "propertyNames") scan = add(scan, 1)
       } else if (keyword === "$ref") {
         const target = typeof value === "string" ? resolve(definition, value) : undefined
         include(target === undefined ? unbounded : weigh(target, depth))
-      } else if ((dynamicRefs as ReadonlyArray<string>).includes(keyword)) {
+      } else if (dynamicRefs.has(keyword)) {
         include(unbounded)
       } else if (keyword !== "$defs" && keyword !== "definitions") {
         // Definitions cost nothing until referenced; every other keyword costs its size.
         if (keyword === "uniqueItems" && value === true) quadratic = true
         const size = valueSize(value)
         weight = add(weight, size)
-        if ((scanning as ReadonlyArray<string>).includes(keyword)) scan = add(scan, size)
+        if (scanning.has(keyword)) scan = add(scan, size)
       }
     }
     return { weight, scans: scan }
