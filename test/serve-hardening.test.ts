@@ -68,6 +68,15 @@ describe("serve refuses settings that leave it open", () => {
     expect(served.stdout()).not.toContain("Listening")
   }, 60_000)
 
+  it("exits non-zero when the schema checker's threads could not load, or keys would never replay", async () => {
+    const tooSmall = serve(["--memory", "--checker-memory-mb", "16"])
+    expect(await tooSmall.exited).toBe(2)
+    expect(tooSmall.stderr()).toContain("at least 64 MiB")
+    const noTtl = serve(["--memory", "--idempotency-ttl-s", "0"])
+    expect(await noTtl.exited).toBe(2)
+    expect(noTtl.stderr()).toContain("--idempotency-ttl-s must be at least 1 second")
+  }, 60_000)
+
   it("exits non-zero when the headers may take longer than the whole request", async () => {
     const served = serve(["--headers-timeout-ms", "5000", "--request-timeout-ms", "1000"])
     expect(await served.exited).toBe(2)

@@ -7,7 +7,8 @@
  * `--max-body-bytes`/`AGENTLEDGER_MAX_BODY_BYTES`, `--headers-timeout-ms`/`AGENTLEDGER_HEADERS_TIMEOUT_MS`,
  * `--request-timeout-ms`/`AGENTLEDGER_REQUEST_TIMEOUT_MS`, `--idle-timeout-ms`/`AGENTLEDGER_IDLE_TIMEOUT_MS`,
  * `--max-connections`/`AGENTLEDGER_MAX_CONNECTIONS`, the schema checker's `--checker-threads`,
- * `--check-timeout-ms`, `--compile-timeout-ms`, `--checker-memory-mb` (and `AGENTLEDGER_…` alike),
+ * `--check-timeout-ms`, `--compile-timeout-ms`, `--checker-memory-mb`, `--idempotency-ttl-s` (and
+ * `AGENTLEDGER_…` alike),
  * `AGENTLEDGER_OPERATOR_TOKEN` (enables the
  * operator API; at least 32 characters), `AGENTLEDGER_BOOTSTRAP_TOKEN` (the first account's
  * token, for scripted use). Unhandled rejections and uncaught exceptions are logged on stderr
@@ -21,7 +22,7 @@ import { Ids, Ledger, LedgerLive, type LedgerStore } from "@agentledger/domain"
 import { MemoryStore } from "@agentledger/store-memory"
 import { PgStore } from "@agentledger/store-postgres"
 import { NodeRuntime } from "@effect/platform-node"
-import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { mkdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
@@ -47,6 +48,7 @@ const { values: flags } = parseArgs({
     "check-timeout-ms": { type: "string" },
     "compile-timeout-ms": { type: "string" },
     "checker-memory-mb": { type: "string" },
+    "idempotency-ttl-s": { type: "string" },
     help: { type: "boolean", default: false }
   },
   strict: true
@@ -56,10 +58,11 @@ if (flags.help) {
   process.stdout.write(`agentledger serve [--host 127.0.0.1] [--port 4318] [--data-dir ./.agentledger | --memory] [--max-body-bytes 5242880]
                  [--headers-timeout-ms 10000] [--request-timeout-ms 30000] [--idle-timeout-ms 5000] [--max-connections 1024]
                  [--checker-threads N] [--check-timeout-ms 250] [--compile-timeout-ms 2000] [--checker-memory-mb 128]
+                 [--idempotency-ttl-s 86400]
 Environment: AGENTLEDGER_HOST, AGENTLEDGER_PORT, AGENTLEDGER_DATA_DIR, AGENTLEDGER_MAX_BODY_BYTES, DATABASE_URL,
              AGENTLEDGER_HEADERS_TIMEOUT_MS, AGENTLEDGER_REQUEST_TIMEOUT_MS, AGENTLEDGER_IDLE_TIMEOUT_MS,
              AGENTLEDGER_MAX_CONNECTIONS, AGENTLEDGER_CHECKER_THREADS, AGENTLEDGER_CHECK_TIMEOUT_MS,
-             AGENTLEDGER_COMPILE_TIMEOUT_MS, AGENTLEDGER_CHECKER_MEMORY_MB,
+             AGENTLEDGER_COMPILE_TIMEOUT_MS, AGENTLEDGER_CHECKER_MEMORY_MB, AGENTLEDGER_IDEMPOTENCY_TTL_S,
              AGENTLEDGER_BOOTSTRAP_TOKEN, AGENTLEDGER_OPERATOR_TOKEN (32+ characters)
 `)
   process.exit(0)
@@ -95,6 +98,8 @@ const checker: Partial<WorkerChecker.Options> = {
   compileTimeoutMs: integer("--compile-timeout-ms", flags["compile-timeout-ms"] ?? env("AGENTLEDGER_COMPILE_TIMEOUT_MS"), WorkerChecker.defaults.compileTimeoutMs),
   memoryMb: integer("--checker-memory-mb", flags["checker-memory-mb"] ?? env("AGENTLEDGER_CHECKER_MEMORY_MB"), WorkerChecker.defaults.memoryMb)
 }
+/** How long an idempotency key replays its first answer, in seconds (default 24 hours). */
+const idempotencyTtlSeconds = integer("--idempotency-ttl-s", flags["idempotency-ttl-s"] ?? env("AGENTLEDGER_IDEMPOTENCY_TTL_S"), 24 * 60 * 60)
 const refuse = (message: string): never => {
   process.stderr.write(`${message}\n`)
   return process.exit(2)
@@ -103,6 +108,7 @@ const limitsProblem = Connections.problem(connections)
 if (limitsProblem !== undefined) refuse(limitsProblem)
 const checkerProblem = WorkerChecker.problem(checker)
 if (checkerProblem !== undefined) refuse(checkerProblem)
+if (idempotencyTtlSeconds < 1) refuse("--idempotency-ttl-s must be at least 1 second")
 const operatorSecret = env("AGENTLEDGER_OPERATOR_TOKEN")
 const operatorWeakness = operatorSecret === undefined ? undefined : OperatorToken.weakness(operatorSecret)
 if (operatorWeakness !== undefined) refuse(operatorWeakness)
@@ -138,7 +144,7 @@ const bootstrap = Layer.effectDiscard(Effect.gen(function*() {
 const operatorToken = Option.map(Option.fromNullable(operatorSecret), Redacted.make)
 
 // Tenants' span type definitions compile and, past the inline budget, check in worker threads.
-const ledger = LedgerLive.layer.pipe(
+const ledger = LedgerLive.layerWith({ idempotencyTtl: Duration.seconds(idempotencyTtlSeconds) }).pipe(
   Layer.provide(store.layer),
   Layer.provide(Ids.IdEntropy.Live),
   Layer.provide(WorkerChecker.layer(checker))
