@@ -7,7 +7,7 @@
  * Nothing a definition or a payload does can end or stall the serving process.
  */
 import { Conformance, type SchemaCheckerShape, SchemaChecker } from "@agentledger/domain"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, type Scope } from "effect"
 import { availableParallelism } from "node:os"
 import { type Outcome, Pool, type PoolOptions } from "./Pool.js"
 import type { Message } from "./protocol.js"
@@ -63,7 +63,7 @@ const compileIn = (pool: Pool) => (definition: unknown): Effect.Effect<Conforman
     Effect.zipLeft(Effect.yieldNow())
   )
 
-export const make = (options: Partial<Options> = {}): Effect.Effect<SchemaCheckerShape, never, import("effect/Scope").Scope> =>
+export const make = (options: Partial<Options> = {}): Effect.Effect<SchemaCheckerShape, never, Scope.Scope> =>
   Effect.gen(function*() {
     const settings: Options = { ...defaults, ...options }
     const pool = yield* Effect.acquireRelease(
@@ -77,8 +77,20 @@ export const make = (options: Partial<Options> = {}): Effect.Effect<SchemaChecke
         Effect.gen(function*() {
           const types = new Map<string, Conformance.CompiledType>()
           const entries = Object.entries(schema.span_type_schemas)
+          // Types often share a definition (`{}` for every result): each distinct one compiles once.
+          const distinct = new Map<string, Effect.Effect<Conformance.CompiledDefinition>>()
+          const once = (definition: unknown) =>
+            Effect.suspend(() => {
+              const key = JSON.stringify(definition)
+              const known = distinct.get(key)
+              if (known !== undefined) return known
+              return Effect.flatMap(Effect.cached(compileDefinition(definition)), (cached) => {
+                distinct.set(key, cached)
+                return cached
+              })
+            })
           const compiled = yield* Effect.forEach(entries, ([, definition]) =>
-            Effect.all({ params: compileDefinition(definition.params_schema), result: compileDefinition(definition.result_schema) }),
+            Effect.all({ params: once(definition.params_schema), result: once(definition.result_schema) }),
             { concurrency: settings.threads })
           entries.forEach(([name], index) => {
             const type = compiled[index]
