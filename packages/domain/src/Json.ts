@@ -9,6 +9,9 @@ export interface JsonObject {
   readonly [key: string]: Json
 }
 
+/** NUL or any UTF-16 surrogate: a string without one is storable. */
+const suspect = /[\u0000\ud800-\udfff]/
+
 /**
  * Whether a string can be stored as it is: well-formed Unicode without U+0000. PostgreSQL's
  * `text` and `jsonb` refuse NUL, and `jsonb` refuses a lone UTF-16 surrogate (`"\ud800"`); the
@@ -16,6 +19,8 @@ export interface JsonObject {
  * only text every store keeps exactly. Null when it can; otherwise why not.
  */
 export const unstorableReason = (text: string): string | null => {
+  // Almost all text is clean: one native scan decides, and only a suspect is read code by code.
+  if (!suspect.test(text)) return null
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index)
     if (code === 0) return "must not contain U+0000 (NUL)"
@@ -41,6 +46,8 @@ const segment = (key: string | number): string =>
  * Objects are walked by their own enumerable keys, so a class instance's fields are checked too.
  */
 export const findUnstorable = (value: unknown, root = ""): { readonly field: string; readonly message: string } | null => {
+  // The paths cost a string per node; they are built only for a value known to hold a problem.
+  if (allStorable(value)) return null
   const seen = new Set<object>()
   const stack: Array<readonly [unknown, string]> = [[value, root]]
   const join = (path: string, key: string | number) => (path === "" ? segment(key) : `${path}.${segment(key)}`)
@@ -67,6 +74,29 @@ export const findUnstorable = (value: unknown, root = ""): { readonly field: str
     }
   }
   return null
+}
+
+/** `findUnstorable(value) === null`, without the paths. */
+const allStorable = (value: unknown): boolean => {
+  const seen = new Set<object>()
+  const stack: Array<unknown> = [value]
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (typeof node === "string") {
+      if (suspect.test(node)) return false
+    } else if (typeof node === "object" && node !== null && !seen.has(node)) {
+      seen.add(node)
+      if (Array.isArray(node)) {
+        for (const item of node) stack.push(item)
+      } else {
+        for (const key of Object.keys(node)) {
+          if (suspect.test(key)) return false
+          stack.push(Reflect.get(node, key))
+        }
+      }
+    }
+  }
+  return true
 }
 
 /** Whether a value is JSON: null, a boolean, a finite number, a string, an array or a plain object of JSON. */
