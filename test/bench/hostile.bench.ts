@@ -3,7 +3,7 @@
  * embedded PGlite (the default store) with the worker-thread schema checker, as `npm start`
  * serves:
  *
- * - the bystander: another account pings (`GET /api/v1/ping`) every 10 ms from a process of its
+ * - the bystander: another account pings (`GET /api/v1/ping`) every 5 ms from a process of its
  *   own and records each answer's latency — first on the idle server, then while
  * - the hostile tenant, from a third process, registers runs whose definitions are the hostile
  *   corpus (doubly recursive references, `uniqueItems` over thousands of objects, huge enums,
@@ -16,7 +16,7 @@
  * (target ≥ 0.9: the cost bound measured per span is all the worker checker adds to a
  * conforming span).
  *
- * Knobs: `AGENTLEDGER_BENCH_HOSTILE_MS` (each phase, 5000).
+ * Knobs: `AGENTLEDGER_BENCH_HOSTILE_MS` (each ping phase, 8000; a throughput round is half).
  */
 import { WorkerChecker } from "@agentledger/checker-worker"
 import type { Json } from "@agentledger/domain"
@@ -67,7 +67,7 @@ const work = async (job: Job): Promise<{ readonly latencies: ReadonlyArray<numbe
       const answer = await call(job.url, job.token, "GET", "/api/v1/ping")
       latencies.push(performance.now() - started)
       if (answer.status !== 200) errors++
-      await sleep(10)
+      await sleep(5)
     }
   } else if (job.kind === "hostile") {
     let index = 0
@@ -152,7 +152,7 @@ const conformingRuns = async (server: RunningServer, count: number): Promise<Rea
 
 export const runHostileBench = async (): Promise<ReadonlyArray<Verdict>> => {
   console.log("\n## A hostile tenant beside a quiet one (PGlite, worker-thread checker)\n")
-  const durationMs = Number(process.env["AGENTLEDGER_BENCH_HOSTILE_MS"] ?? "5000")
+  const durationMs = Number(process.env["AGENTLEDGER_BENCH_HOSTILE_MS"] ?? "8000")
   const guarded = await startServer({ store: PgStore.layerPglite(), checker: WorkerChecker.layer() })
   // The throughput pair: two fresh servers, so neither carries the hostile phase's rows.
   const onWorker = await startServer({ store: PgStore.layerPglite(), checker: WorkerChecker.layer() })
