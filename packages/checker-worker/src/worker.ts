@@ -6,10 +6,14 @@
 import * as Conformance from "@agentledger/domain/Conformance.js"
 import { Lru } from "@agentledger/domain/Lru.js"
 import type { ValidateFunction } from "ajv"
+import { setPriority } from "node:os"
 import { parentPort } from "node:worker_threads"
 import type { Request, Response } from "./protocol.js"
 
 /** Validators by their definition's text: a run's spans check against the same few definitions. */
+/** How much lower than the serving thread a checker thread runs (0 normal, 19 lowest). */
+const checkerNice = 10
+
 const validators = new Lru<string, ValidateFunction | null>(64)
 
 const validatorOf = (definition: unknown): ValidateFunction | null => {
@@ -30,6 +34,19 @@ const answer = (request: Request): Response => {
         : Conformance.verdictOf(validate, request.value, request.target)
       return { id: request.id, kind: "check", verdict }
     }
+  }
+}
+
+/**
+ * On Linux a nice value belongs to a thread, and `setPriority(n)` sets the calling one's: a
+ * checker thread busy with a hostile definition then takes only the CPU the serving thread
+ * leaves. (Elsewhere it would be the whole process's, so it is left alone.)
+ */
+if (process.platform === "linux") {
+  try {
+    setPriority(checkerNice)
+  } catch {
+    // Not permitted in this sandbox: the thread keeps the process's priority.
   }
 }
 
