@@ -4,47 +4,18 @@
  * rejection instead of dying; a hostile request sequence leaves stderr free of such logs and the
  * server serving.
  */
-import { type ChildProcess, spawn } from "node:child_process"
 import * as net from "node:net"
-import { join } from "node:path"
 import { describe, expect, it } from "vitest"
+import { listening, type Run, run as runProcess } from "./support/serveProcess.js"
 
-const root = join(import.meta.dirname, "..")
 const token = `pf_${"h".repeat(43)}`
 const operator = "o".repeat(40)
 
-interface Run {
-  readonly child: ChildProcess
-  readonly stdout: () => string
-  readonly stderr: () => string
-  readonly exited: Promise<number | null>
-}
-
-const run = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}): Run => {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
-    cwd: root,
-    env: { ...process.env, AGENTLEDGER_BOOTSTRAP_TOKEN: token, DATABASE_URL: "", AGENTLEDGER_OPERATOR_TOKEN: operator, ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let stdout = ""
-  let stderr = ""
-  child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-  const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)))
-  return { child, stdout: () => stdout, stderr: () => stderr, exited }
-}
+const run = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}): Run =>
+  runProcess(args, { AGENTLEDGER_BOOTSTRAP_TOKEN: token, AGENTLEDGER_OPERATOR_TOKEN: operator, ...env })
 
 const serve = (flags: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}) =>
   run(["packages/http/main/serve.ts", "--port", "0", "--memory", ...flags], env)
-
-const listening = async (served: Run): Promise<string> => {
-  for (let waited = 0; waited < 60_000; waited += 100) {
-    const found = /Listening on (http:\/\/[\d.]+:\d+)/.exec(served.stdout() + served.stderr())
-    if (found?.[1] !== undefined) return found[1]
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`the server did not start:\n${served.stdout()}${served.stderr()}`)
-}
 
 /** Raw bytes on a fresh connection; resolves when the server closes it or after `ms`. */
 const raw = (url: string, bytes: string | Buffer, ms = 1_000): Promise<void> =>
