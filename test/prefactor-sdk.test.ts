@@ -1,8 +1,7 @@
 /**
  * The real, unmodified `@prefactor/core@0.2.9` SDK against agentledger's HTTP server, on the
  * in-memory store and on PGlite. Each run goes SDK → recording proxy → server, so the tests see
- * both what the server answered on the wire (docs: /work/shared/reference/prefactor-sdk-wire.md
- * §4–§6) and what it stored, read back through the API with the account token.
+ * both what the server answered on the wire (the SDK's protocol: docs/http.md) and what it stored, read back through the API with the account token.
  * `SDK_WIRE_DEBUG=1` prints each run's exchanges and the SDK's error logs.
  */
 import type { CoreRuntime } from "@prefactor/core"

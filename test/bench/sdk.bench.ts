@@ -1,6 +1,6 @@
 /**
- * The real `@prefactor/core@0.2.9` SDK's request stream (docs:
- * /work/shared/reference/prefactor-sdk-wire.md §2–§5): one worker, strictly sequential requests.
+ * The real `@prefactor/core@0.2.9` SDK's request stream (its wire protocol: docs/http.md,
+ * "Pointing a Prefactor SDK at it"): one worker, strictly sequential requests.
  * A round drives `runs` runs through one fresh SDK core — each run register, start, an agent
  * span with three children (llm, tool, chain; each one create), the agent span's finish and the
  * run's finish: 8 requests — and lasts until `await core.shutdown()` has drained the queue.
