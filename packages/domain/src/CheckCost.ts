@@ -236,7 +236,8 @@ export const estimate = (cost: DefinitionCost, size: ValueSize): number => {
  */
 export const withinBudget = (cost: DefinitionCost, value: unknown, budget: number): boolean => {
   if (!Number.isFinite(budget)) return true
-  if (cost.weights.every((weight) => weight <= 1)) return true
+  // Weights never fall as the depth grows, so the deepest says whether every one is 1.
+  if ((cost.weights[cost.weights.length - 1] ?? Infinity) <= 1) return true
   const first = cost.weights[0] ?? Infinity
   if (!Number.isFinite(first)) return false
   return estimate(cost, measure(value, budget / Math.max(1, first))) <= budget
