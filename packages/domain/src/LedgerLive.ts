@@ -35,6 +35,7 @@ import {
 } from "./Ledger.js"
 import { type ListQuery, type Listed, LedgerStore, sortFields, type StoreTx, type UniqueViolation } from "./LedgerStore.js"
 import { Lru } from "./Lru.js"
+import { TokenCache } from "./TokenCache.js"
 import { maxPageSize, paginate, parseSorting, validatePage } from "./Page.js"
 import * as Risk from "./Risk.js"
 import * as RiskProfileModule from "./RiskProfile.js"
@@ -83,6 +84,12 @@ const cacheSize = 1024
 export interface Options {
   /** How long an idempotency key's record replays (default `Idempotency.defaultTtl`, 24 hours). */
   readonly idempotencyTtl?: Duration.DurationInput | undefined
+  /**
+   * How long a looked-up API token is reused before the store is asked again (default
+   * `TokenCache.defaultTtl`, 1 second; 0 asks every time): how soon a token changed by another
+   * process is seen here.
+   */
+  readonly tokenCacheTtl?: Duration.DurationInput | undefined
 }
 
 /**
@@ -262,6 +269,9 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
   }
 
   const sessions = new Lru<string, LedgerSession>(1024)
+  const tokens = new TokenCache(options.tokenCacheTtl)
+  /** After a unit of work that changed tokens has committed. */
+  const tokensChanged = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.tap(effect, () => tokens.clear())
 
   const session = (principal: Principal): LedgerSession => {
     const account = principal.account_id
@@ -383,13 +393,13 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
       decide: (token: ApiTokenModule.ApiToken, at: DateTime.Utc) => Either.Either<ApiTokenModule.ApiToken, InvalidAction>
     ) =>
     (id: Ids.ApiTokenId, options?: MutationOptions) =>
-      accountScope.pipe(Effect.zipRight(mutate(operation, { id }, ApiTokenModule.ApiTokenView, options, (tx) =>
+      accountScope.pipe(Effect.zipRight(tokensChanged(mutate(operation, { id }, ApiTokenModule.ApiTokenView, options, (tx) =>
         Effect.gen(function*() {
           const token = yield* loadToken(tx, id)
           const next = yield* fromEither(decide(token, yield* now))
           yield* tx.tokens.update(next)
           return ApiTokenModule.viewOf(next)
-        }))))
+        })))))
 
     const agentTransition = (
       operation: string,
@@ -575,13 +585,13 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
       revokeToken: tokenTransition("api_token.revoke", ApiTokenModule.revoke),
       expireToken: tokenTransition("api_token.expire", ApiTokenModule.expire),
       deleteToken: (id, options) =>
-        accountScope.pipe(Effect.zipRight(mutate("api_token.delete", { id }, ApiTokenModule.ApiTokenView, options, (tx) =>
+        accountScope.pipe(Effect.zipRight(tokensChanged(mutate("api_token.delete", { id }, ApiTokenModule.ApiTokenView, options, (tx) =>
           Effect.gen(function*() {
             const token = yield* loadToken(tx, id)
             yield* fromEither(ApiTokenModule.checkDeletable(token))
             yield* tx.tokens.remove(id)
             return ApiTokenModule.viewOf(token)
-          })))),
+          }))))),
 
       createAgent: (input, options) =>
         accountScope.pipe(Effect.zipRight(mutate("agent.create", input, AgentModule.Agent, options, (tx) =>
@@ -1054,7 +1064,7 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
           })))),
 
       deleteDeployment: (id, options) =>
-        accountScope.pipe(Effect.zipRight(mutate("agent_deployment.delete", { id }, DeploymentModule.Deployment, options, (tx) =>
+        accountScope.pipe(Effect.zipRight(tokensChanged(mutate("agent_deployment.delete", { id }, DeploymentModule.Deployment, options, (tx) =>
           Effect.gen(function*() {
             const deployment = yield* loadDeployment(tx, id)
             yield* fromEither(DeploymentModule.checkDeletable(deployment, (yield* tx.instances.list({ agent_deployment_id: id }, justCount)).total))
@@ -1067,7 +1077,7 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
             }
             yield* tx.deployments.remove(id)
             return deployment
-          })))),
+          }))))),
 
       createRiskProfile: (input, options) =>
         accountScope.pipe(Effect.zipRight(mutate("risk_profile.create", input, RiskProfileDetails, options, (tx) =>
@@ -1162,9 +1172,13 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
       Effect.flatMap(store.isEmpty, (empty) => (empty ? createAccount(input) : Effect.succeed(null))),
     authenticate: (secret) =>
       Effect.gen(function*() {
-        const token = yield* fromEither(
-          ApiTokenModule.authenticate(yield* store.tokenBySecretHash(ApiTokenModule.hashSecret(secret)), yield* now)
-        )
+        const at = yield* now
+        const hash = ApiTokenModule.hashSecret(secret)
+        const millis = DateTime.toEpochMillis(at)
+        const cached = tokens.get(hash, millis)
+        const found = cached !== undefined ? Option.some(cached) : yield* store.tokenBySecretHash(hash)
+        if (cached === undefined && Option.isSome(found)) tokens.set(hash, found.value, millis)
+        const token = yield* fromEither(ApiTokenModule.authenticate(found, at))
         // A session is a function of fields a token never changes, so one per token is kept:
         // the token's status is still checked above on every call (a server authenticates each
         // request), and building the session's fifty use cases is not repeated.

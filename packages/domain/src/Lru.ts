@@ -48,6 +48,11 @@ export class Lru<K, V> {
     this.total -= this.weigh(previous)
   }
 
+  clear(): void {
+    this.entries.clear()
+    this.total = 0
+  }
+
   getOrCompute(key: K, compute: () => V): V {
     const hit = this.get(key)
     return hit !== undefined ? hit : this.set(key, compute())
