@@ -17,6 +17,7 @@ import * as DeploymentModule from "./Deployment.js"
 import { fingerprintOf } from "./Digest.js"
 import * as EnvironmentModule from "./Environment.js"
 import { Conflict, InvalidAction, InvalidInput, NotFound, NotPermitted } from "./Errors.js"
+import * as GroupCommit from "./GroupCommit.js"
 import * as Idempotency from "./Idempotency.js"
 import * as Ids from "./Ids.js"
 import * as InstanceModule from "./Instance.js"
@@ -76,6 +77,12 @@ const inPages = <A, B, E>(records: ReadonlyArray<A>, work: (page: ReadonlyArray<
       Effect.forEach(Array.from({ length: Math.ceil(records.length / maxPageSize) }, (_, i) => records.slice(i * maxPageSize, (i + 1) * maxPageSize)), work),
       (pages) => pages.flat()
     )
+
+/**
+ * The most span creates one grouped commit takes: enough to turn a burst into a few statements,
+ * few enough that one statement stays well under PostgreSQL's bind-parameter limit.
+ */
+const groupedSpans = 256
 
 /** Records the caches hold are immutable, so a bound is all they need. */
 const cacheSize = 1024
@@ -468,6 +475,20 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
         return recorded
       })
 
+    const onlySpan = (spans: ReadonlyArray<Span>) =>
+      spans[0] === undefined ? Effect.dieMessage("a recorded batch of one lost its span") : Effect.succeed(spans[0])
+
+    /**
+     * Span creates without an idempotency key, grouped per run (`GroupCommit`): those that arrive
+     * while the run's last write is under way are written together, one statement for all.
+     */
+    const spanCommits = GroupCommit.make({
+      maxBatch: groupedSpans,
+      together: (inputs: ReadonlyArray<Commands.CreateSpan>) => outside.settle((answers) => store.append(account, (tx) => recordAll(tx, inputs, answers))),
+      alone: (input: Commands.CreateSpan) =>
+        outside.settle((answers) => store.append(account, (tx) => recordAll(tx, [input], answers))).pipe(Effect.flatMap(onlySpan))
+    })
+
     const runTransition = (
       operation: string,
       decide: (instance: Instance, at: DateTime.Utc) => Either.Either<Instance, InvalidAction | InvalidInput>
@@ -839,12 +860,11 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
           })))),
 
       recordSpan: (input, options) =>
-        outside.settle((answers) =>
-          mutate("agent_span.create", input, SpanModule.Span, options, (tx) =>
-            recordAll(tx, [input], answers).pipe(
-              Effect.flatMap((spans) => spans[0] === undefined ? Effect.dieMessage("a recorded batch of one lost its span") : Effect.succeed(spans[0]))
-            ), undefined, true)
-        ),
+        options?.idempotencyKey === undefined && input.agent_instance_id !== null
+          ? Effect.zipRight(checkStorable(input), spanCommits.submit(input.agent_instance_id, input))
+          : outside.settle((answers) =>
+            mutate("agent_span.create", input, SpanModule.Span, options, (tx) => recordAll(tx, [input], answers).pipe(Effect.flatMap(onlySpan)), undefined, true)
+          ),
 
       recordSpans: (inputs, options) =>
         fromEither(validateSpanBatch(inputs)).pipe(Effect.zipRight(outside.settle((answers) =>
