@@ -29,6 +29,8 @@ export interface StartOptions {
   readonly checker?: Layer.Layer<SchemaChecker>
   /** Deadlines and the connection cap (the server's defaults for any not given). */
   readonly connections?: Server.ServerOptions["connections"]
+  /** Admission control (off unless given). */
+  readonly admission?: Server.ServerOptions["admission"]
 }
 
 export const operatorToken = "operator-token-for-tests"
@@ -45,7 +47,8 @@ export const startServer = async (options: StartOptions = {}): Promise<RunningSe
     operatorToken: Option.some(Redacted.make(operatorToken)),
     logRequests: options.logRequests ?? false,
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
-    ...(options.connections === undefined ? {} : { connections: options.connections })
+    ...(options.connections === undefined ? {} : { connections: options.connections }),
+    ...(options.admission === undefined ? {} : { admission: options.admission })
   }).pipe(Layer.provideMerge(ledgerLayer))
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(serverLayer, scope)).catch(

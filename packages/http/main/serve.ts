@@ -7,8 +7,9 @@
  * `--max-body-bytes`/`AGENTLEDGER_MAX_BODY_BYTES`, `--headers-timeout-ms`/`AGENTLEDGER_HEADERS_TIMEOUT_MS`,
  * `--request-timeout-ms`/`AGENTLEDGER_REQUEST_TIMEOUT_MS`, `--idle-timeout-ms`/`AGENTLEDGER_IDLE_TIMEOUT_MS`,
  * `--max-connections`/`AGENTLEDGER_MAX_CONNECTIONS`, the schema checker's `--checker-threads`,
- * `--check-timeout-ms`, `--compile-timeout-ms`, `--checker-memory-mb`, `--idempotency-ttl-s` (and
- * `AGENTLEDGER_…` alike),
+ * `--check-timeout-ms`, `--compile-timeout-ms`, `--checker-memory-mb`, `--idempotency-ttl-s`,
+ * `--token-cache-ttl-ms`, admission control's `--latency-target-ms` (0 turns it off),
+ * `--queue-timeout-ms`, `--max-in-flight`, `--retry-after-s` (and `AGENTLEDGER_…` alike),
  * `AGENTLEDGER_OPERATOR_TOKEN` (enables the
  * operator API; at least 32 characters), `AGENTLEDGER_BOOTSTRAP_TOKEN` (the first account's
  * token, for scripted use). Unhandled rejections and uncaught exceptions are logged on stderr
@@ -18,7 +19,7 @@
  * so the adapters themselves never import each other.
  */
 import { WorkerChecker } from "@agentledger/checker-worker"
-import { Ids, Ledger, LedgerLive, type LedgerStore } from "@agentledger/domain"
+import { Ids, Ledger, LedgerLive, type LedgerStore, TokenCache } from "@agentledger/domain"
 import { MemoryStore } from "@agentledger/store-memory"
 import { PgStore } from "@agentledger/store-postgres"
 import { NodeRuntime } from "@effect/platform-node"
@@ -26,6 +27,7 @@ import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { mkdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
+import * as Admission from "../src/Admission.js"
 import * as Backstop from "../src/Backstop.js"
 import * as Connections from "../src/Connections.js"
 import { Server } from "../src/index.js"
@@ -49,6 +51,11 @@ const { values: flags } = parseArgs({
     "compile-timeout-ms": { type: "string" },
     "checker-memory-mb": { type: "string" },
     "idempotency-ttl-s": { type: "string" },
+    "token-cache-ttl-ms": { type: "string" },
+    "latency-target-ms": { type: "string" },
+    "queue-timeout-ms": { type: "string" },
+    "max-in-flight": { type: "string" },
+    "retry-after-s": { type: "string" },
     help: { type: "boolean", default: false }
   },
   strict: true
@@ -58,11 +65,14 @@ if (flags.help) {
   process.stdout.write(`agentledger serve [--host 127.0.0.1] [--port 4318] [--data-dir ./.agentledger | --memory] [--max-body-bytes 5242880]
                  [--headers-timeout-ms 10000] [--request-timeout-ms 30000] [--idle-timeout-ms 5000] [--max-connections 1024]
                  [--checker-threads N] [--check-timeout-ms 250] [--compile-timeout-ms 2000] [--checker-memory-mb 128]
-                 [--idempotency-ttl-s 86400]
+                 [--idempotency-ttl-s 86400] [--token-cache-ttl-ms 1000]
+                 [--latency-target-ms 25 (0: no admission control)] [--queue-timeout-ms 15] [--max-in-flight 256] [--retry-after-s 1]
 Environment: AGENTLEDGER_HOST, AGENTLEDGER_PORT, AGENTLEDGER_DATA_DIR, AGENTLEDGER_MAX_BODY_BYTES, DATABASE_URL,
              AGENTLEDGER_HEADERS_TIMEOUT_MS, AGENTLEDGER_REQUEST_TIMEOUT_MS, AGENTLEDGER_IDLE_TIMEOUT_MS,
              AGENTLEDGER_MAX_CONNECTIONS, AGENTLEDGER_CHECKER_THREADS, AGENTLEDGER_CHECK_TIMEOUT_MS,
              AGENTLEDGER_COMPILE_TIMEOUT_MS, AGENTLEDGER_CHECKER_MEMORY_MB, AGENTLEDGER_IDEMPOTENCY_TTL_S,
+             AGENTLEDGER_TOKEN_CACHE_TTL_MS, AGENTLEDGER_LATENCY_TARGET_MS, AGENTLEDGER_QUEUE_TIMEOUT_MS,
+             AGENTLEDGER_MAX_IN_FLIGHT, AGENTLEDGER_RETRY_AFTER_S,
              AGENTLEDGER_BOOTSTRAP_TOKEN, AGENTLEDGER_OPERATOR_TOKEN (32+ characters)
 `)
   process.exit(0)
@@ -100,12 +110,22 @@ const checker: Partial<WorkerChecker.Options> = {
 }
 /** How long an idempotency key replays its first answer, in seconds (default 24 hours). */
 const idempotencyTtlSeconds = integer("--idempotency-ttl-s", flags["idempotency-ttl-s"] ?? env("AGENTLEDGER_IDEMPOTENCY_TTL_S"), 24 * 60 * 60)
+/** How long a looked-up API token is reused: how soon a token changed by another process is refused here. */
+const tokenCacheTtlMs = integer("--token-cache-ttl-ms", flags["token-cache-ttl-ms"] ?? env("AGENTLEDGER_TOKEN_CACHE_TTL_MS"), Duration.toMillis(TokenCache.defaultTtl))
+const admission: Admission.AdmissionLimits = Admission.resolve({
+  latencyTargetMs: integer("--latency-target-ms", flags["latency-target-ms"] ?? env("AGENTLEDGER_LATENCY_TARGET_MS"), Admission.defaults.latencyTargetMs),
+  queueTimeoutMs: integer("--queue-timeout-ms", flags["queue-timeout-ms"] ?? env("AGENTLEDGER_QUEUE_TIMEOUT_MS"), Admission.defaults.queueTimeoutMs),
+  maxInFlight: integer("--max-in-flight", flags["max-in-flight"] ?? env("AGENTLEDGER_MAX_IN_FLIGHT"), Admission.defaults.maxInFlight),
+  retryAfterSeconds: integer("--retry-after-s", flags["retry-after-s"] ?? env("AGENTLEDGER_RETRY_AFTER_S"), Admission.defaults.retryAfterSeconds)
+})
 const refuse = (message: string): never => {
   process.stderr.write(`${message}\n`)
   return process.exit(2)
 }
 const limitsProblem = Connections.problem(connections)
 if (limitsProblem !== undefined) refuse(limitsProblem)
+const admissionProblem = Admission.problem(admission)
+if (admissionProblem !== undefined) refuse(admissionProblem)
 const checkerProblem = WorkerChecker.problem(checker)
 if (checkerProblem !== undefined) refuse(checkerProblem)
 if (idempotencyTtlSeconds < 1) refuse("--idempotency-ttl-s must be at least 1 second")
@@ -144,13 +164,13 @@ const bootstrap = Layer.effectDiscard(Effect.gen(function*() {
 const operatorToken = Option.map(Option.fromNullable(operatorSecret), Redacted.make)
 
 // Tenants' span type definitions compile and, past the inline budget, check in worker threads.
-const ledger = LedgerLive.layerWith({ idempotencyTtl: Duration.seconds(idempotencyTtlSeconds) }).pipe(
+const ledger = LedgerLive.layerWith({ idempotencyTtl: Duration.seconds(idempotencyTtlSeconds), tokenCacheTtl: Duration.millis(tokenCacheTtlMs) }).pipe(
   Layer.provide(store.layer),
   Layer.provide(Ids.IdEntropy.Live),
   Layer.provide(WorkerChecker.layer(checker))
 )
 
-Server.layer({ host, port, maxBodyBytes, operatorToken, connections }).pipe(
+Server.layer({ host, port, maxBodyBytes, operatorToken, connections, admission }).pipe(
   Layer.provide(bootstrap),
   Layer.provide(ledger),
   Layer.launch,

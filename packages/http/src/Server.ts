@@ -11,8 +11,9 @@ import { HttpApiBuilder, HttpApiSwagger, HttpApp, HttpMiddleware, HttpServer, Ht
 import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Cause, Effect, Layer, Option, type Redacted } from "effect"
-import { createServer, type Server } from "node:http"
+import { IncomingMessage, Server, ServerResponse } from "node:http"
 import type { Duplex } from "node:stream"
+import { Admission, type AdmissionLimits, resolve as resolveAdmission } from "./Admission.js"
 import { transportError } from "./ApiError.js"
 import * as Bounded from "./Bounded.js"
 import * as Connections from "./Connections.js"
@@ -34,6 +35,12 @@ export interface ServerOptions {
   readonly traceRequests?: boolean
   /** Deadlines and the connection cap (`Connections.defaults` for any not given). */
   readonly connections?: Partial<Connections.ConnectionLimits>
+  /**
+   * Admission control (`Admission.ts`): past capacity, 503 with `Retry-After` at once instead of
+   * a queue of seconds. Off unless given (`serve` turns it on); `Admission.defaults` for any
+   * limit not given.
+   */
+  readonly admission?: Partial<AdmissionLimits>
 }
 
 export const defaultMaxBodyBytes = 5 * 1024 * 1024
@@ -155,13 +162,57 @@ export const routes = (options: Omit<ServerOptions, "host" | "port">) =>
     HttpMiddleware.withTracerDisabledWhen(() => options.traceRequests !== true)
   )
 
+/** The answer to a request refused for want of capacity: small, fixed, and before its body is read. */
+const refusal = (retryAfterSeconds: number) => {
+  const body = JSON.stringify({ status: "error", code: "service_unavailable", message: "the server is at capacity; retry after the time in Retry-After" })
+  return (response: ServerResponse) => {
+    response.writeHead(503, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+      "retry-after": String(retryAfterSeconds),
+      "cache-control": "no-store"
+    })
+    response.end(body)
+  }
+}
+
+/**
+ * A Node `http` server that admits requests (`Admission`) before anything of the platform sees
+ * them: a refused request costs a fixed answer, not a fiber, a router and a body read.
+ */
+class AdmittingServer extends Server {
+  private readonly admission: Admission | undefined
+  private readonly refuse: (response: ServerResponse) => void
+
+  constructor(limits: Connections.ConnectionLimits, admission: AdmissionLimits | undefined) {
+    super(Connections.nodeOptions(limits))
+    this.admission = admission === undefined || admission.latencyTargetMs === 0 ? undefined : new Admission(admission)
+    this.refuse = refusal(admission?.retryAfterSeconds ?? 1)
+  }
+
+  override emit(event: string, ...args: Array<unknown>): boolean {
+    const admission = this.admission
+    const [request, response] = args
+    if (event !== "request" || admission === undefined || !isExchange(request, response)) return super.emit(event, ...args)
+    admission.offer(() => {
+      const started = performance.now()
+      response.once("close", () => admission.done(performance.now() - started))
+      super.emit("request", request, response)
+    }, () => this.refuse(response))
+    return true
+  }
+}
+
+const isExchange = (request: unknown, response: unknown): response is ServerResponse =>
+  request instanceof IncomingMessage && response instanceof ServerResponse
+
 /**
  * A Node `http` server whose own refusals — requests its parser rejects before any handler sees
  * them (a malformed request line, a framing it does not take, headers too large) — carry the
  * error envelope too, instead of Node's bare `400 Bad Request`.
  */
-const envelopedServer = (limits: Connections.ConnectionLimits): Server => {
-  const server = createServer(Connections.nodeOptions(limits))
+const envelopedServer = (limits: Connections.ConnectionLimits, admission: AdmissionLimits | undefined): Server => {
+  const server = new AdmittingServer(limits, admission)
   server.maxConnections = limits.maxConnections
   server.on("clientError", (error: Error & { readonly code?: string }, socket: Duplex) => {
     // After a response has gone out on the socket (data after `Connection: close`, a reset)
@@ -192,8 +243,9 @@ const envelopedServer = (limits: Connections.ConnectionLimits): Server => {
  */
 export const layer = (options: ServerOptions) => {
   const limits = Connections.resolve(options.connections ?? {})
+  const admission = options.admission === undefined ? undefined : resolveAdmission(options.admission)
   return routes(options).pipe(
     HttpServer.withLogAddress,
-    Layer.provideMerge(NodeHttpServer.layer(() => envelopedServer(limits), { host: options.host, port: options.port }))
+    Layer.provideMerge(NodeHttpServer.layer(() => envelopedServer(limits, admission), { host: options.host, port: options.port }))
   )
 }
