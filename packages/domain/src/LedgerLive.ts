@@ -126,6 +126,12 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
   const compiled = new CompiledSchemaCache(cacheSize)
   const outside = OutsideWork.make(yield* SchemaChecker, compiled)
   const contexts = new Lru<string, SpanModule.RunContext>(cacheSize)
+  /**
+   * Who owns the spans this process recorded, by account and span id: a child's parent and a
+   * finish's run are found without reading the span. Ownership never changes, so another
+   * process's writes cannot make an entry wrong; a span this process never saw is read.
+   */
+  const spanOwners = new Lru<string, SpanModule.SpanOwner>(cacheSize * 16)
 
   const now = DateTime.now
 
@@ -371,6 +377,19 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
     const loadSpan = (tx: StoreTx, id: Ids.SpanId) =>
       tx.spans.get(id).pipe(Effect.flatMap(found("agent_span", id)), Effect.flatMap(visible("agent_span")))
 
+    /** A span's owner, from this process's memory when it recorded the span, else from the store. */
+    const spanOwner = (tx: StoreTx, id: Ids.SpanId): Effect.Effect<SpanModule.SpanOwner, NotFound> => {
+      const known = spanOwners.get(`${account}/${id}`)
+      return known === undefined ? loadSpan(tx, id) : visible<SpanModule.SpanOwner>("agent_span")(known)
+    }
+
+    /** Remembers the owners of spans once their unit of work has committed. */
+    const remember = (spans: ReadonlyArray<Span>): void => {
+      for (const span of spans) {
+        spanOwners.set(`${account}/${span.id}`, { id: span.id, agent_id: span.agent_id, agent_instance_id: span.agent_instance_id })
+      }
+    }
+
     /** A profile an agent may be given: one of the account's, not deleted. */
     const assignable = (tx: StoreTx, id: Ids.RiskProfileId) =>
       loadProfile(tx, id).pipe(Effect.flatMap((profile) =>
@@ -447,10 +466,10 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
             context = yield* runContext(tx, instance, answers)
             contextsOf.set(instanceId, context)
           }
-          let parent: Span | null = null
+          let parent: SpanModule.SpanOwner | null = null
           const parentId = input.parent_span_id
           if (parentId !== undefined && parentId !== null) {
-            parent = batch.get(parentId) ?? (yield* loadSpan(tx, parentId))
+            parent = batch.get(parentId) ?? (yield* spanOwner(tx, parentId))
           }
           const id = pickId(Ids.SpanId, account, at, input.id)
           if (Either.isLeft(id)) return yield* id.left
@@ -484,9 +503,10 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
      */
     const spanCommits = GroupCommit.make({
       maxBatch: groupedSpans,
-      together: (inputs: ReadonlyArray<Commands.CreateSpan>) => outside.settle((answers) => store.append(account, (tx) => recordAll(tx, inputs, answers))),
+      together: (inputs: ReadonlyArray<Commands.CreateSpan>) =>
+        outside.settle((answers) => store.append(account, (tx) => recordAll(tx, inputs, answers))).pipe(Effect.tap(remember)),
       alone: (input: Commands.CreateSpan) =>
-        outside.settle((answers) => store.append(account, (tx) => recordAll(tx, [input], answers))).pipe(Effect.flatMap(onlySpan))
+        outside.settle((answers) => store.append(account, (tx) => recordAll(tx, [input], answers))).pipe(Effect.tap(remember), Effect.flatMap(onlySpan))
     })
 
     const runTransition = (
@@ -864,18 +884,18 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
           ? Effect.zipRight(checkStorable(input), spanCommits.submit(input.agent_instance_id, input))
           : outside.settle((answers) =>
             mutate("agent_span.create", input, SpanModule.Span, options, (tx) => recordAll(tx, [input], answers).pipe(Effect.flatMap(onlySpan)), undefined, true)
-          ),
+          ).pipe(Effect.tap((span) => remember([span]))),
 
       recordSpans: (inputs, options) =>
         fromEither(validateSpanBatch(inputs)).pipe(Effect.zipRight(outside.settle((answers) =>
           mutate("agent_span.create_many", inputs, RecordedSpans, options, (tx) => recordAll(tx, inputs, answers), undefined, true)
-        ))),
+        ).pipe(Effect.tap(remember)))),
 
       finishSpan: (id, input, options) =>
         outside.settle((answers) => mutate("agent_span.finish", { id, input }, SpanModule.Span, options, (tx) =>
           Effect.gen(function*() {
             const at = yield* now
-            const span = yield* loadSpan(tx, id)
+            const span = yield* spanOwner(tx, id)
             const instance = yield* lockInstance(tx, span.agent_instance_id)
             // Re-read under the instance's lock: a concurrent finish may have landed first.
             const current = yield* loadSpan(tx, id)

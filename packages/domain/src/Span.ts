@@ -156,6 +156,9 @@ export interface Recorded {
   readonly instance: Instance
 }
 
+/** What never changes about a span once recorded: whose it is. Enough to be a span's parent. */
+export type SpanOwner = Pick<Span, "id" | "agent_id" | "agent_instance_id">
+
 /**
  * Records a new span on an instance. `parent` is the span named by `parent_span_id`, already
  * looked up in the caller's account (the caller answers not-found when there is none).
@@ -163,7 +166,7 @@ export interface Recorded {
 export const recordSpan = (args: {
   readonly instance: Instance
   readonly input: SpanInput
-  readonly parent: Span | null
+  readonly parent: SpanOwner | null
   readonly context: RunContext
   readonly id: SpanId
   readonly now: DateTime.Utc
