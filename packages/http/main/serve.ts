@@ -7,7 +7,8 @@
  * `--max-body-bytes`/`AGENTLEDGER_MAX_BODY_BYTES`, `--headers-timeout-ms`/`AGENTLEDGER_HEADERS_TIMEOUT_MS`,
  * `--request-timeout-ms`/`AGENTLEDGER_REQUEST_TIMEOUT_MS`, `--idle-timeout-ms`/`AGENTLEDGER_IDLE_TIMEOUT_MS`,
  * `--max-connections`/`AGENTLEDGER_MAX_CONNECTIONS`, the schema checker's `--checker-threads`,
- * `--check-timeout-ms`, `--compile-timeout-ms`, `--checker-memory-mb`, `--idempotency-ttl-s` (and
+ * `--check-timeout-ms`, `--compile-timeout-ms`, `--checker-memory-mb`, `--idempotency-ttl-s`,
+ * `--stats-interval-ms` (a line of RSS and event-loop delay on stderr, `Stats.ts`; and
  * `AGENTLEDGER_…` alike),
  * `AGENTLEDGER_OPERATOR_TOKEN` (enables the
  * operator API; at least 32 characters), `AGENTLEDGER_BOOTSTRAP_TOKEN` (the first account's
@@ -30,6 +31,7 @@ import * as Backstop from "../src/Backstop.js"
 import * as Connections from "../src/Connections.js"
 import { Server } from "../src/index.js"
 import * as OperatorToken from "../src/OperatorToken.js"
+import * as Stats from "../src/Stats.js"
 
 Backstop.install()
 
@@ -49,6 +51,7 @@ const { values: flags } = parseArgs({
     "compile-timeout-ms": { type: "string" },
     "checker-memory-mb": { type: "string" },
     "idempotency-ttl-s": { type: "string" },
+    "stats-interval-ms": { type: "string" },
     help: { type: "boolean", default: false }
   },
   strict: true
@@ -58,11 +61,12 @@ if (flags.help) {
   process.stdout.write(`agentledger serve [--host 127.0.0.1] [--port 4318] [--data-dir ./.agentledger | --memory] [--max-body-bytes 5242880]
                  [--headers-timeout-ms 10000] [--request-timeout-ms 30000] [--idle-timeout-ms 5000] [--max-connections 1024]
                  [--checker-threads N] [--check-timeout-ms 250] [--compile-timeout-ms 2000] [--checker-memory-mb 128]
-                 [--idempotency-ttl-s 86400]
+                 [--idempotency-ttl-s 86400] [--stats-interval-ms 0]
 Environment: AGENTLEDGER_HOST, AGENTLEDGER_PORT, AGENTLEDGER_DATA_DIR, AGENTLEDGER_MAX_BODY_BYTES, DATABASE_URL,
              AGENTLEDGER_HEADERS_TIMEOUT_MS, AGENTLEDGER_REQUEST_TIMEOUT_MS, AGENTLEDGER_IDLE_TIMEOUT_MS,
              AGENTLEDGER_MAX_CONNECTIONS, AGENTLEDGER_CHECKER_THREADS, AGENTLEDGER_CHECK_TIMEOUT_MS,
              AGENTLEDGER_COMPILE_TIMEOUT_MS, AGENTLEDGER_CHECKER_MEMORY_MB, AGENTLEDGER_IDEMPOTENCY_TTL_S,
+             AGENTLEDGER_STATS_INTERVAL_MS,
              AGENTLEDGER_BOOTSTRAP_TOKEN, AGENTLEDGER_OPERATOR_TOKEN (32+ characters)
 `)
   process.exit(0)
@@ -100,6 +104,8 @@ const checker: Partial<WorkerChecker.Options> = {
 }
 /** How long an idempotency key replays its first answer, in seconds (default 24 hours). */
 const idempotencyTtlSeconds = integer("--idempotency-ttl-s", flags["idempotency-ttl-s"] ?? env("AGENTLEDGER_IDEMPOTENCY_TTL_S"), 24 * 60 * 60)
+/** Every how many milliseconds a stats line goes to stderr; 0 (the default) writes none. */
+const statsIntervalMs = integer("--stats-interval-ms", flags["stats-interval-ms"] ?? env("AGENTLEDGER_STATS_INTERVAL_MS"), 0)
 const refuse = (message: string): never => {
   process.stderr.write(`${message}\n`)
   return process.exit(2)
@@ -112,6 +118,7 @@ if (idempotencyTtlSeconds < 1) refuse("--idempotency-ttl-s must be at least 1 se
 const operatorSecret = env("AGENTLEDGER_OPERATOR_TOKEN")
 const operatorWeakness = operatorSecret === undefined ? undefined : OperatorToken.weakness(operatorSecret)
 if (operatorWeakness !== undefined) refuse(operatorWeakness)
+if (statsIntervalMs > 0) Stats.start(statsIntervalMs)
 const dataDir = resolve(flags["data-dir"] ?? env("AGENTLEDGER_DATA_DIR") ?? ".agentledger")
 const databaseUrl = env("DATABASE_URL")
 
