@@ -28,6 +28,7 @@ const modules: ReadonlyArray<BenchModule> = [
   { name: "sdk", run: () => import("./sdk.bench.js").then((m) => m.runSdkBench()) },
   { name: "reads", run: () => import("./reads.bench.js").then((m) => m.runReadsBench()) },
   { name: "hostile", run: () => import("./hostile.bench.js").then((m) => m.runHostileBench()) },
+  { name: "timeline", run: () => import("./timeline.bench.js").then((m) => m.runTimelineBench()) },
   { name: "soak", run: () => import("./soak.bench.js").then((m) => m.runSoakBench()), onlyWhenNamed: true }
 ]
 
