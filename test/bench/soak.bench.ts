@@ -223,6 +223,10 @@ export const runSoakBench = async (): Promise<ReadonlyArray<Verdict>> => {
         `event-loop delay p99 per window: median ${ms(median(loops))} ms, max ${ms(Math.max(...loops))} ms`
     )
     if (done.firstError !== null) console.log(`first error: ${done.firstError}`)
+    const perWindow = (rate * windowMs) / 1000
+    if (perWindow < 100) {
+      console.log(`a window holds about ${formatInt(perWindow)} span creates: its p99 is its slowest request or close to it`)
+    }
 
     const verdicts: Array<Verdict> = [
       {
