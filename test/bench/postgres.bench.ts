@@ -6,7 +6,8 @@
  *   multi-row INSERT) ≥ 0.8 × a raw `pg` multi-row INSERT of the same rows into the same table
  *   on the same server, measured in alternating rounds; and ≥ 20,000 spans/s absolute.
  *   PGlite's figure beside it.
- * - The timeline of a 10,000-span instance read in < 50 ms on PostgreSQL.
+ * - The timeline of a 10,000-span instance read on PostgreSQL, timed for the record; its target
+ *   is in timeline.bench.ts, against the driver's own read of the same rows instead of a fixed time.
  */
 import { type Commands, Ids, Ledger, LedgerLive, type LedgerSession, type LedgerStore, type Span } from "@agentledger/domain"
 import { PgStore } from "@agentledger/store-postgres"
@@ -236,12 +237,6 @@ export const runPostgresBench = async (): Promise<ReadonlyArray<Verdict>> => {
           target: `span ingest ≥ 20,000 spans/s on PostgreSQL (batches of ${first.size}; PGlite beside it)`,
           measured: `${ingest.map((row) => `${formatInt(row.adapter)} at ${row.size}`).join(", ")} spans/s; PGlite ${formatInt(liteRate)}`,
           pass: first.adapter >= 20_000
-        },
-        {
-          module: "postgres",
-          target: "timeline of a 10,000-span instance < 50 ms on PostgreSQL",
-          measured: `${formatNs(stamped.ns)} (batches stamped by the ledger), ${formatNs(timed.ns)} (each span its own times)`,
-          pass: Math.max(stamped.ns, timed.ns) < 50e6 && stamped.spans === 10_000 && timed.spans === 10_000
         }
       ]
     } finally {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs every bench module in sequence and prints a summary of their targets.
  *
- *   npm run bench                  all modules
+ *   npm run bench                  all modules but the soak (10 minutes)
  *   npm run bench -- domain        only the modules whose name contains "domain"
  *   npm run bench -- --markdown    also print the summary as a markdown table (docs/benchmarks.md)
  *
@@ -16,6 +16,8 @@ import { formatMarkdownTable, formatTable, passFail, type Verdict } from "./harn
 interface BenchModule {
   readonly name: string
   readonly run: () => Promise<ReadonlyArray<Verdict>>
+  /** Runs only when a filter names it: a module that takes minutes stays out of the plain `npm run bench`. */
+  readonly onlyWhenNamed?: boolean
 }
 
 const modules: ReadonlyArray<BenchModule> = [
@@ -25,13 +27,15 @@ const modules: ReadonlyArray<BenchModule> = [
   { name: "http", run: () => import("./http.bench.js").then((m) => m.runHttpBench()) },
   { name: "sdk", run: () => import("./sdk.bench.js").then((m) => m.runSdkBench()) },
   { name: "reads", run: () => import("./reads.bench.js").then((m) => m.runReadsBench()) },
-  { name: "hostile", run: () => import("./hostile.bench.js").then((m) => m.runHostileBench()) }
+  { name: "hostile", run: () => import("./hostile.bench.js").then((m) => m.runHostileBench()) },
+  { name: "timeline", run: () => import("./timeline.bench.js").then((m) => m.runTimelineBench()) },
+  { name: "soak", run: () => import("./soak.bench.js").then((m) => m.runSoakBench()), onlyWhenNamed: true }
 ]
 
 const args = process.argv.slice(2)
 const markdown = args.includes("--markdown")
 const filters = args.filter((arg) => !arg.startsWith("--"))
-const selected = modules.filter((m) => filters.length === 0 || filters.some((f) => m.name.includes(f)))
+const selected = modules.filter((m) => filters.length === 0 ? m.onlyWhenNamed !== true : filters.some((f) => m.name.includes(f)))
 
 const cpuModel = cpus()[0]?.model.trim() ?? "unknown CPU"
 console.log(`agentledger benchmarks — node ${process.version}, ${cpuModel}, ${cpus().length} cores, ${process.platform}/${process.arch}`)

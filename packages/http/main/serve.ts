@@ -9,7 +9,8 @@
  * `--max-connections`/`AGENTLEDGER_MAX_CONNECTIONS`, the schema checker's `--checker-threads`,
  * `--check-timeout-ms`, `--compile-timeout-ms`, `--checker-memory-mb`, `--idempotency-ttl-s`,
  * `--token-cache-ttl-ms`, admission control's `--latency-target-ms` (0 turns it off),
- * `--queue-timeout-ms`, `--max-in-flight`, `--retry-after-s` (and `AGENTLEDGER_…` alike),
+ * `--queue-timeout-ms`, `--max-in-flight`, `--retry-after-s`, `--stats-interval-ms` (a line of RSS
+ * and event-loop delay on stderr, `Stats.ts`) (and `AGENTLEDGER_…` alike),
  * `AGENTLEDGER_OPERATOR_TOKEN` (enables the
  * operator API; at least 32 characters), `AGENTLEDGER_BOOTSTRAP_TOKEN` (the first account's
  * token, for scripted use). Unhandled rejections and uncaught exceptions are logged on stderr
@@ -32,6 +33,7 @@ import * as Backstop from "../src/Backstop.js"
 import * as Connections from "../src/Connections.js"
 import { Server } from "../src/index.js"
 import * as OperatorToken from "../src/OperatorToken.js"
+import * as Stats from "../src/Stats.js"
 
 Backstop.install()
 
@@ -56,6 +58,7 @@ const { values: flags } = parseArgs({
     "queue-timeout-ms": { type: "string" },
     "max-in-flight": { type: "string" },
     "retry-after-s": { type: "string" },
+    "stats-interval-ms": { type: "string" },
     help: { type: "boolean", default: false }
   },
   strict: true
@@ -67,12 +70,14 @@ if (flags.help) {
                  [--checker-threads N] [--check-timeout-ms 250] [--compile-timeout-ms 2000] [--checker-memory-mb 128]
                  [--idempotency-ttl-s 86400] [--token-cache-ttl-ms 1000]
                  [--latency-target-ms 25 (0: no admission control)] [--queue-timeout-ms 15] [--max-in-flight 256] [--retry-after-s 1]
+                 [--stats-interval-ms 0]
 Environment: AGENTLEDGER_HOST, AGENTLEDGER_PORT, AGENTLEDGER_DATA_DIR, AGENTLEDGER_MAX_BODY_BYTES, DATABASE_URL,
              AGENTLEDGER_HEADERS_TIMEOUT_MS, AGENTLEDGER_REQUEST_TIMEOUT_MS, AGENTLEDGER_IDLE_TIMEOUT_MS,
              AGENTLEDGER_MAX_CONNECTIONS, AGENTLEDGER_CHECKER_THREADS, AGENTLEDGER_CHECK_TIMEOUT_MS,
              AGENTLEDGER_COMPILE_TIMEOUT_MS, AGENTLEDGER_CHECKER_MEMORY_MB, AGENTLEDGER_IDEMPOTENCY_TTL_S,
              AGENTLEDGER_TOKEN_CACHE_TTL_MS, AGENTLEDGER_LATENCY_TARGET_MS, AGENTLEDGER_QUEUE_TIMEOUT_MS,
              AGENTLEDGER_MAX_IN_FLIGHT, AGENTLEDGER_RETRY_AFTER_S,
+             AGENTLEDGER_STATS_INTERVAL_MS,
              AGENTLEDGER_BOOTSTRAP_TOKEN, AGENTLEDGER_OPERATOR_TOKEN (32+ characters)
 `)
   process.exit(0)
@@ -118,6 +123,8 @@ const admission: Admission.AdmissionLimits = Admission.resolve({
   maxInFlight: integer("--max-in-flight", flags["max-in-flight"] ?? env("AGENTLEDGER_MAX_IN_FLIGHT"), Admission.defaults.maxInFlight),
   retryAfterSeconds: integer("--retry-after-s", flags["retry-after-s"] ?? env("AGENTLEDGER_RETRY_AFTER_S"), Admission.defaults.retryAfterSeconds)
 })
+/** Every how many milliseconds a stats line goes to stderr; 0 (the default) writes none. */
+const statsIntervalMs = integer("--stats-interval-ms", flags["stats-interval-ms"] ?? env("AGENTLEDGER_STATS_INTERVAL_MS"), 0)
 const refuse = (message: string): never => {
   process.stderr.write(`${message}\n`)
   return process.exit(2)
@@ -132,6 +139,7 @@ if (idempotencyTtlSeconds < 1) refuse("--idempotency-ttl-s must be at least 1 se
 const operatorSecret = env("AGENTLEDGER_OPERATOR_TOKEN")
 const operatorWeakness = operatorSecret === undefined ? undefined : OperatorToken.weakness(operatorSecret)
 if (operatorWeakness !== undefined) refuse(operatorWeakness)
+if (statsIntervalMs > 0) Stats.start(statsIntervalMs)
 const dataDir = resolve(flags["data-dir"] ?? env("AGENTLEDGER_DATA_DIR") ?? ".agentledger")
 const databaseUrl = env("DATABASE_URL")
 
