@@ -84,6 +84,12 @@ const inPages = <A, B, E>(records: ReadonlyArray<A>, work: (page: ReadonlyArray<
  */
 const groupedSpans = 256
 
+/** A span to finish, as a use case receives it. */
+interface SpanFinish {
+  readonly id: Ids.SpanId
+  readonly input: Commands.FinishSpan
+}
+
 /** Records the caches hold are immutable, so a bound is all they need. */
 const cacheSize = 1024
 
@@ -494,6 +500,45 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
         return recorded
       })
 
+    /**
+     * Finishes spans of one run under its lock: one unit of work, decisions folded in order (a
+     * span finished twice in a batch is refused the second time, as it would be one by one).
+     */
+    const finishAll = (tx: StoreTx, finishes: ReadonlyArray<SpanFinish>, answers: OutsideWork.Answers) =>
+      Effect.gen(function*() {
+        const at = yield* now
+        const pending: Parameters<typeof outside.offloaded>[1] = []
+        const finished = new Map<string, Span>()
+        const answered: Array<Span> = []
+        let instance: Instance | undefined
+        let context: SpanModule.RunContext | undefined
+        for (const [index, { id, input }] of finishes.entries()) {
+          const owner = yield* spanOwner(tx, id)
+          if (instance === undefined) instance = yield* lockInstance(tx, owner.agent_instance_id)
+          if (owner.agent_instance_id !== instance.id) return yield* Effect.dieMessage("a batch of finishes spans two runs")
+          context ??= yield* runContext(tx, instance, answers)
+          // Read under the run's lock: a concurrent finish may have landed first.
+          const current = finished.get(id) ?? (yield* loadSpan(tx, id))
+          const resultPayload = input.result_payload ?? current.result_payload
+          const offloaded = outside.offloaded(answers, pending, index, context.types.get(current.schema_name), null, resultPayload, input.status, false)
+          const next = yield* fromEither(SpanModule.finishSpan({ span: current, instance, input, context, now: at, offloaded }))
+          instance = next.instance
+          finished.set(id, next.span)
+          answered.push(next.span)
+        }
+        if (pending.length > 0) return yield* new OutsideWork.Pending({ schemas: [], checks: pending })
+        yield* tx.spans.update([...finished.values()])
+        if (instance !== undefined) yield* tx.instances.update(instance)
+        return answered
+      })
+
+    /** Span finishes without an idempotency key, of spans this process recorded, grouped per run. */
+    const spanFinishes = GroupCommit.make({
+      maxBatch: groupedSpans,
+      together: (finishes: ReadonlyArray<SpanFinish>) => outside.settle((answers) => transact((tx) => finishAll(tx, finishes, answers))),
+      alone: (finish: SpanFinish) => outside.settle((answers) => transact((tx) => finishAll(tx, [finish], answers))).pipe(Effect.flatMap(onlySpan))
+    })
+
     const onlySpan = (spans: ReadonlyArray<Span>) =>
       spans[0] === undefined ? Effect.dieMessage("a recorded batch of one lost its span") : Effect.succeed(spans[0])
 
@@ -891,24 +936,14 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
           mutate("agent_span.create_many", inputs, RecordedSpans, options, (tx) => recordAll(tx, inputs, answers), undefined, true)
         ).pipe(Effect.tap(remember)))),
 
-      finishSpan: (id, input, options) =>
-        outside.settle((answers) => mutate("agent_span.finish", { id, input }, SpanModule.Span, options, (tx) =>
-          Effect.gen(function*() {
-            const at = yield* now
-            const span = yield* spanOwner(tx, id)
-            const instance = yield* lockInstance(tx, span.agent_instance_id)
-            // Re-read under the instance's lock: a concurrent finish may have landed first.
-            const current = yield* loadSpan(tx, id)
-            const context = yield* runContext(tx, instance, answers)
-            const pending: Parameters<typeof outside.offloaded>[1] = []
-            const resultPayload = input.result_payload ?? current.result_payload
-            const offloaded = outside.offloaded(answers, pending, 0, context.types.get(current.schema_name), null, resultPayload, input.status, false)
-            if (pending.length > 0) return yield* new OutsideWork.Pending({ schemas: [], checks: pending })
-            const next = yield* fromEither(SpanModule.finishSpan({ span: current, instance, input, context, now: at, offloaded }))
-            yield* tx.spans.update([next.span])
-            yield* tx.instances.update(next.instance)
-            return next.span
-          }))),
+      finishSpan: (id, input, options) => {
+        const known = spanOwners.get(`${account}/${id}`)
+        return options?.idempotencyKey === undefined && known !== undefined
+          ? Effect.zipRight(checkStorable({ id, input }), spanFinishes.submit(known.agent_instance_id, { id, input }))
+          : outside.settle((answers) =>
+            mutate("agent_span.finish", { id, input }, SpanModule.Span, options, (tx) => finishAll(tx, [{ id, input }], answers).pipe(Effect.flatMap(onlySpan)))
+          )
+      },
 
       getInstance: (id) => read((tx) => loadInstance(tx, id)),
 
