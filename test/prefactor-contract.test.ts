@@ -142,7 +142,7 @@ const SpanCounts = Schema.Struct({
   })
 ).annotations({ identifier: "SpanCounts" })
 
-/** wire §7 and platform §10, plus the DESIGN extensions of docs/http.md. */
+/** wire §7 and platform §10, plus the agentledger extensions of docs/http.md. */
 const AgentInstance = Schema.Struct({
   type: Schema.Literal("agent_instance"),
   id: Pfid,

@@ -164,7 +164,7 @@ const agentOnlySchema = {
 }
 
 /**
- * Risk: a profile and a schema whose points are computed by hand (DESIGN §4 as in Risk.ts):
+ * Risk: a profile and a schema whose points are computed by hand (docs/domain.md as in Risk.ts):
  * points(type) = Σ weights of the type's included categories the profile includes ×
  * Σ multipliers of its allowed actions the profile includes, in hundredths.
  *

@@ -1,5 +1,5 @@
 /**
- * Risk scoring, exactly as DESIGN.md §4:
+ * Risk scoring, exactly as docs/domain.md states it:
  *
  *   score(type)      = Σ_{c ∈ C} Σ_{a ∈ A} weight(c) × multiplier(a)
  *                      C: categories the type declares `included` in params ∪ result (each once)

@@ -1,5 +1,5 @@
 /**
- * Agents (DESIGN.md §4 "Agents"): `pending → active → dormant (derived)`, `retire → retired`
+ * Agents (docs/domain.md "Agents"): `pending → active → dormant (derived)`, `retire → retired`
  * (new runs refused), `reinstate → back`; delete only without instances.
  */
 import { describe, expect, it } from "@effect/vitest"

@@ -1,5 +1,5 @@
 /**
- * API tokens (DESIGN.md §4 "API tokens"): `active ⇄ suspended → revoked`, revoked is final; only
+ * API tokens (docs/domain.md "API tokens"): `active ⇄ suspended → revoked`, revoked is final; only
  * an active, unexpired token authenticates; the secret is `pf_` + ≥ 32 random bytes and only its
  * SHA-256 is kept.
  */

@@ -1,5 +1,5 @@
 /**
- * Conformance (DESIGN.md §4 "Conformance", §5.6, §7): the flag equals an independent JSON-Schema
+ * Conformance (docs/domain.md "Conformance", invariant 6): the flag equals an independent JSON-Schema
  * check, at most 20 errors are kept, hostile definitions are flagged and never thrown, and a
  * span is never dropped.
  */
@@ -61,7 +61,7 @@ const pool: ReadonlyArray<Json.Json> = [
 
 const fresh = { draft07: new Ajv({ allErrors: true, strict: false }), draft2019: new Ajv2019({ allErrors: true, strict: false }), draft2020: new Ajv2020({ allErrors: true, strict: false }) }
 
-/** An independent validator for a pool definition, chosen by `$schema` like DESIGN.md asks. */
+/** An independent validator for a pool definition, chosen by `$schema` like docs/domain.md asks. */
 const independent = (definition: Json.Json): ValidateFunction => {
   const dialect = Json.isJsonObject(definition) ? definition["$schema"] : undefined
   const ajv = typeof dialect === "string" && dialect.includes("2020-12")

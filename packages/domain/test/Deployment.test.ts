@@ -1,5 +1,5 @@
 /**
- * Deployments (DESIGN.md §4 "Deployments"): the pointer only names versions of the deployment's
+ * Deployments (docs/domain.md "Deployments"): the pointer only names versions of the deployment's
  * agent, every move appends one history entry (from, to, cause, when), a move to the current
  * version records nothing, and a rollback goes back to an earlier version.
  */

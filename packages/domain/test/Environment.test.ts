@@ -1,5 +1,5 @@
 /**
- * Environments (DESIGN.md §4 "Environments"): names are 1–64 characters after trimming and
+ * Environments (docs/domain.md "Environments"): names are 1–64 characters after trimming and
  * unique per account without regard to case; one in use is never deleted.
  */
 import { describe, expect, it } from "@effect/vitest"

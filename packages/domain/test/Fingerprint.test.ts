@@ -1,5 +1,5 @@
 /**
- * Fingerprints (DESIGN.md §4 "Versions", §5.3): the schema fingerprint and the version
+ * Fingerprints (docs/domain.md "Versions", invariant 3): the schema fingerprint and the version
  * fingerprint are invariant under key order and input form, and sensitive to any content change.
  */
 import { describe, expect, it } from "@effect/vitest"
@@ -159,7 +159,7 @@ const normalizeJson = (input: Json.Json): ActivitySchema.ActivitySchema => Eithe
 
 const fingerprintOfInput = (input: Json.Json): string => ActivitySchema.schemaFingerprint(normalizeJson(input))
 
-/** The normalized schema a spec must give, written from DESIGN.md §4, not from the code. */
+/** The normalized schema a spec must give, written from docs/domain.md, not from the code. */
 const expectedSchema = (spec: Spec): ActivitySchema.ActivitySchema => ({
   external_identifier: spec.external ?? null,
   span_type_schemas: Object.fromEntries(spec.types.map((t) => [t.name, {
@@ -185,7 +185,7 @@ const withPlacements = (withExtras: boolean) =>
 
 describe("ActivitySchema.normalize + schemaFingerprint", () => {
   it.prop(
-    "every input form gives the normalized schema of DESIGN.md and one fingerprint",
+    "every input form gives the normalized schema of docs/domain.md and one fingerprint",
     [withPlacements(true)],
     ([{ placements, seed, spec }]) => {
       const expected = expectedSchema(spec)

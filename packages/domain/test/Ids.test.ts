@@ -1,5 +1,5 @@
 /**
- * Ids (DESIGN.md §2): minted PFIDs are valid for the real `@prefactor/pfid` package, carry the
+ * Ids (docs/domain.md): minted PFIDs are valid for the real `@prefactor/pfid` package, carry the
  * partition and time they were minted with, sort by time, and a seeded entropy source repeats.
  */
 import { describe, expect, it } from "@effect/vitest"

@@ -1,5 +1,5 @@
 /**
- * The instance state machine (DESIGN.md §4 "Instances", §5.4): random sequences of actions follow
+ * The instance state machine (docs/domain.md "Instances", invariant 4): random sequences of actions follow
  * `pending → active → complete | failed | cancelled`, `pending → cancelled`,
  * `pending | active → terminated`; terminal is final; refusals are `InvalidAction` and change
  * nothing; the stamps never change.
@@ -32,7 +32,7 @@ type Expected =
   | { readonly accepted: Status.Status }
   | { readonly refused: "InvalidAction" | "InvalidInput" }
 
-/** The machine of DESIGN.md, written independently of the code. */
+/** The machine of docs/domain.md, written independently of the code. */
 const model = (status: Status.Status, a: Action): Expected => {
   const terminal = status === "complete" || status === "failed" || status === "cancelled" || status === "terminated"
   switch (a.kind) {

@@ -1,6 +1,6 @@
 /**
- * Risk (DESIGN.md §4 "Risk", §5.7): the incremental total equals the breakdown and a reference
- * calculation of the DESIGN formula; adding a span never lowers total or peak; the level is
+ * Risk (docs/domain.md "Risk", invariant 7): the incremental total equals the breakdown and a reference
+ * calculation of the documented formula; adding a span never lowers total or peak; the level is
  * monotone in the total; the documented examples hold.
  */
 import { describe, expect, it } from "@effect/vitest"
@@ -34,7 +34,7 @@ const declare = (risk: Partial<DataRisk.DataRisk>): DataRisk.DataRisk => ({ ...D
 // The documented examples
 // ---------------------------------------------------------------------------------------------
 
-/** DESIGN.md: weights 8 and 4, read ×1.0 → 12; thresholds 20 / 50 / 100. */
+/** docs/domain.md: weights 8 and 4, read ×1.0 → 12; thresholds 20 / 50 / 100. */
 const docsProfile: RiskProfile.RiskRulesInput = {
   category_weights: {
     personal_identifiers: { weight: 8, included: true },
@@ -180,7 +180,7 @@ const riskRun = fc.record({
 
 describe("risk over random runs", () => {
   it.prop(
-    "score(type) equals the double sum of DESIGN.md, computed from the client's profile",
+    "score(type) equals the double sum of docs/domain.md, computed from the client's profile",
     [fc.oneof(scoringDataRisk, dataRisk), validRulesInput()],
     ([risk, input]) => {
       expect(Risk.spanTypeScore(risk, rulesOf(input))).toBe(referenceScore(risk, input))

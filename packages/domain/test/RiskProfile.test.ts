@@ -1,5 +1,5 @@
 /**
- * Risk profiles (DESIGN.md §4 "Risk"): `validateRules` accepts exactly the valid profiles —
+ * Risk profiles (docs/domain.md, "Risk profile"): `validateRules` accepts exactly the valid profiles —
  * weights integers 0–10, multipliers 0–1000 with at most two decimals, thresholds above 0 with at
  * most two decimals and medium < high < critical, only known category and action keys — checked
  * against an independent predicate on inputs biased to straddle every boundary.
@@ -26,7 +26,7 @@ const atMostTwoDecimals = (x: number): boolean => {
 const isCategory = (key: string) => DataRisk.categories.some((c) => c === key)
 const isAction = (key: string) => DataRisk.actions.some((a) => a === key)
 
-/** The fields a profile breaks, by the rules of DESIGN.md; empty exactly when it is valid. */
+/** The fields a profile breaks, by the rules of docs/domain.md; empty exactly when it is valid. */
 const brokenFields = (input: RiskProfile.RiskRulesInput): Array<string> => {
   const broken: Array<string> = []
   for (const [key, { weight }] of Object.entries(input.category_weights)) {

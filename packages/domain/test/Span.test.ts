@@ -1,5 +1,5 @@
 /**
- * Span decisions (DESIGN.md §4 "Spans", §5.5): over random runs every accepted span is stored
+ * Span decisions (docs/domain.md "Spans", invariant 5): over random runs every accepted span is stored
  * once, counts match the spans, terminal spans never change, refusals carry the right tag, and
  * terminating an instance closes exactly its open spans.
  */

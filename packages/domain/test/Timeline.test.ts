@@ -1,5 +1,5 @@
 /**
- * The timeline (DESIGN.md §4 "Spans"): the spans of a run as a tree, siblings ordered by
+ * The timeline (docs/domain.md "Spans"): the spans of a run as a tree, siblings ordered by
  * `started_at` then creation order; a child that started before its parent stays under it; a
  * span whose parent is missing is a root, so nothing is dropped.
  */

@@ -1,6 +1,6 @@
 /**
  * Builders for the records the tests act on: deterministic ids, times, instances, run contexts,
- * and an independent reference of the DESIGN.md risk formula and of RFC 8785 canonical JSON.
+ * and an independent reference of the docs/domain.md risk formula and of RFC 8785 canonical JSON.
  */
 import { createHash } from "node:crypto"
 import { DateTime, Either, Schema } from "effect"
@@ -99,7 +99,7 @@ export const contextOf = (schema: ActivitySchema.ActivitySchema, rules: RiskProf
   )
 
 // ---------------------------------------------------------------------------------------------
-// Reference risk calculation, from DESIGN.md §4 and the client's input (not from RiskRules)
+// Reference risk calculation, from docs/domain.md and the client's input (not from RiskRules)
 // ---------------------------------------------------------------------------------------------
 
 /** The weight a profile input gives a category, or undefined when it does not include it. */

@@ -1,5 +1,5 @@
 /**
- * DESIGN §4 (tenancy): every primary key, unique rule and foreign key of the schema starts with
+ * docs/domain.md (tenancy): every primary key, unique rule and foreign key of the schema starts with
  * `account_id`, so the schema can be distributed by account. Read from PostgreSQL's own catalog
  * (pg_constraint, pg_index, pg_attribute) after the store migrated a fresh database, so what is
  * checked is what PostgreSQL enforces, not what the migration text seems to say.

@@ -28,7 +28,7 @@ export interface ConformanceOptions {
 
 /**
  * Registers the conformance suite for a `Ledger` adapter: example tests of every use case,
- * model-based and focused property tests of the invariants of DESIGN.md §5, and concurrent
+ * model-based and focused property tests of the invariants of docs/domain.md, and concurrent
  * interleavings.
  *
  * `ledger` builds the adapter: a function answering a fresh layer (preferred), or a layer,

@@ -1,7 +1,7 @@
 /**
  * @agentledger/testkit — the conformance suite every `Ledger` adapter must pass unchanged:
  * arbitraries for every command and for whole multi-account workloads, a reference model,
- * the invariant checks of DESIGN.md §5, and `ledgerConformance`, which registers the suite as
+ * the invariant checks of docs/domain.md, "The invariants", and `ledgerConformance`, which registers the suite as
  * vitest tests. (`@agentledger/testkit/core` holds everything but the vitest registration.)
  */
 export * from "./conformance.js"

@@ -1,6 +1,6 @@
 /**
  * The invariant sweep: after every operation of a workload, everything each account can read
- * is compared with the reference model, and the invariants of DESIGN.md §5 are checked on what
+ * is compared with the reference model, and the invariants of docs/domain.md are checked on what
  * the adapter answers:
  *
  * 1. tenancy — every list holds only the account's records; every record of another account

@@ -11,7 +11,7 @@ import type { DeclaredTypes, Level, ReferenceRules } from "./reference.js"
 // Invariants and the report
 // ---------------------------------------------------------------------------------------------
 
-/** DESIGN.md §5, one name per invariant, and `behaviour` for any other disagreement with the model. */
+/** docs/domain.md, "The invariants", one name per invariant, and `behaviour` for any other disagreement with the model. */
 export const invariants = {
   tenancy: 1,
   deployments: 2,

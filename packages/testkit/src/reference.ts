@@ -1,6 +1,6 @@
 /**
  * Reference calculations, written independently of the domain's own code: canonical JSON for
- * comparing records, risk scoring exactly as DESIGN.md §4 states it, JSON-Schema conformance
+ * comparing records, risk scoring exactly as docs/domain.md states it, JSON-Schema conformance
  * through a separate Ajv instance, and the timeline order. The conformance suite compares what
  * an adapter answers with these.
  */
@@ -56,7 +56,7 @@ const sortKeys = (value: Plain): Plain => {
 export const same = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b)
 
 // ---------------------------------------------------------------------------------------------
-// Risk, as DESIGN.md §4 defines it (amounts in integer hundredths)
+// Risk, as docs/domain.md defines it (amounts in integer hundredths)
 // ---------------------------------------------------------------------------------------------
 
 export type Level = "low" | "medium" | "high" | "critical"

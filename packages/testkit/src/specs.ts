@@ -3,7 +3,7 @@
  * *forms* (how a client may spell it): the three input forms of an activity schema mixed at
  * random, keys in any order, defaults written out or left implicit, package lists in any
  * order. Every form of one content must land on the same schema version and version; any
- * change of content must not (DESIGN.md §4 "Versions", invariant 3).
+ * change of content must not (docs/domain.md, "Agent version"; invariant 3).
  */
 import type { ActivitySchema, AgentVersion, DataRisk, Json } from "@agentledger/domain"
 import { canonical, type DeclaredTypes } from "./reference.js"

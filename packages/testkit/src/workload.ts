@@ -56,7 +56,7 @@ export interface WorkloadOptions {
   readonly seed?: number
 }
 
-/** The rules of DESIGN.md's example: weights 8 and 4, read multiplier 1.0 (so a span reading both scores 12). */
+/** The rules of the documented example (docs/domain.md, "Risk scoring"): weights 8 and 4, read multiplier 1.0 (so a span reading both scores 12). */
 export const docsProfile: Commands.CreateRiskProfile = {
   name: "Customer data",
   category_weights: { personal_identifiers: { weight: 8, included: true }, contact_information: { weight: 4, included: true } },
