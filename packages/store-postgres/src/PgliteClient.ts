@@ -39,7 +39,7 @@ export const make = (config: PgliteClientConfig = {}) =>
     )
     const run: PgliteSession.Run = (sql, params, rowMode) =>
       Effect.zipLeft(Effect.tryPromise({ try: () => db.query(sql, [...params], { rowMode }), catch: failed }), turn)
-    return yield* PgliteSession.client(PgliteSession.connection(run), "pglite")
+    return yield* PgliteSession.client(PgliteSession.submitByRunning(run), "pglite")
   })
 
 /** PGlite as the `SqlClient` Layer. */

@@ -1,7 +1,10 @@
 /**
  * PGlite in a worker thread, as an `@effect/sql` `SqlClient`: the same database and the same
  * session rules as `PgliteClient.ts` (`PgliteSession.ts`), but PostgreSQL's work no longer runs in
- * the thread that serves HTTP, so parsing, deciding and answering requests overlap with it.
+ * the thread that serves HTTP, so parsing, deciding and answering requests overlap with it. The
+ * thread runs statements in the order they arrive, so a statement outside a transaction is sent
+ * without waiting for the previous one's answer: the thread goes from one to the next without a
+ * round trip in between.
  *
  * Protocol (`pglite-worker.mjs`): this side sends `{kind: "query", id, sql, params, rowMode}` and,
  * at the end, `{kind: "close"}`; the thread answers `ready` once the database is open (or `failed`),
@@ -16,7 +19,7 @@
  */
 import * as Reactivity from "@effect/experimental/Reactivity"
 import { SqlClient, SqlError } from "@effect/sql"
-import { Duration, Effect, Either, Exit, Layer, Schema } from "effect"
+import { Deferred, Duration, Effect, Either, Exit, FiberId, Layer, Schema } from "effect"
 import { existsSync } from "node:fs"
 import { Worker } from "node:worker_threads"
 import * as PgliteSession from "./PgliteSession.js"
@@ -97,20 +100,25 @@ class Thread {
     worker.on("exit", (code) => this.end(`the PGlite thread exited (code ${code})`))
   }
 
-  /** Runs one statement; the session's rules are the caller's (`PgliteSession.client`). */
-  readonly run: PgliteSession.Run = (sql, params, rowMode) =>
-    Effect.async<PgliteSession.Result, SqlError.SqlError>((resume) => {
-      if (this.ended !== null) return resume(Effect.fail(executionFailed(this.ended)))
+  /**
+   * Sends one statement to the thread, which runs statements in the order they arrive, and
+   * answers the wait for its result (the session's rules are the caller's: `PgliteSession`).
+   */
+  readonly submit: PgliteSession.Submit = (sql, params, rowMode) =>
+    Effect.suspend(() => {
+      if (this.ended !== null) return Effect.fail(executionFailed(this.ended))
       const id = this.nextId++
       try {
         this.worker.postMessage({ kind: "query", id, sql, params, rowMode })
       } catch (cause) {
         // A parameter structured clone cannot copy (a function, a class with private state).
-        return resume(Effect.fail(new SqlError.SqlError({ cause, message: "PGlite: a parameter cannot be sent to the PGlite thread" })))
+        return Effect.fail(new SqlError.SqlError({ cause, message: "PGlite: a parameter cannot be sent to the PGlite thread" }))
       }
-      this.track(id, resume)
+      // Registered now: the answer may come back before anyone waits for it.
+      const answer = Deferred.unsafeMake<PgliteSession.Result, SqlError.SqlError>(FiberId.none)
+      this.track(id, (outcome) => Deferred.unsafeDone(answer, outcome))
       // Given up on (interrupted): the thread still runs it, in order, and its answer is dropped.
-      return Effect.sync(() => this.untrack(id))
+      return Effect.succeed(Deferred.await(answer).pipe(Effect.onInterrupt(() => Effect.sync(() => this.untrack(id)))))
     })
 
   /** Shuts PGlite down (waiting for the statements sent before), then ends the thread. */
@@ -197,7 +205,7 @@ const open = (config: PgliteWorkerConfig): Effect.Effect<Thread, SqlError.SqlErr
 export const make = (config: PgliteWorkerConfig = {}) =>
   Effect.gen(function*() {
     const thread = yield* Effect.acquireRelease(open(config), (thread) => thread.close)
-    return yield* PgliteSession.client(PgliteSession.connection(thread.run), "pglite")
+    return yield* PgliteSession.client(thread.submit, "pglite")
   })
 
 /** PGlite in a worker thread as the `SqlClient` Layer. */

@@ -143,6 +143,23 @@ for (const placement of placements) {
         expect(yield* items).toEqual([{ id: "outside", n: 2 }])
       }))
 
+    it.effect("many fibers' statements at once, with transactions among them: each gets its own answer", () =>
+      Effect.gen(function*() {
+        const { create, insert, items } = table("concurrent")
+        const sql = yield* SqlClient.SqlClient
+        yield* create
+        const Answer = Schema.Struct({ n: Schema.Number })
+        const answers = yield* Effect.all(
+          Array.from({ length: 200 }, (_, n) =>
+            n % 20 === 0
+              ? sql.withTransaction(Effect.zipRight(insert(`t${n}`, n), rows(Answer)(sql`SELECT ${n}::int AS n`)))
+              : rows(Answer)(sql`SELECT ${n}::int AS n`)),
+          { concurrency: "unbounded" }
+        )
+        expect(answers).toEqual(Array.from({ length: 200 }, (_, n) => [{ n }]))
+        expect((yield* items).length).toBe(10)
+      }))
+
     it.effect("two transactions from different fibers run one after the other", () =>
       Effect.gen(function*() {
         const { create, insert, items } = table("serialized")
