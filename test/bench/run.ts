@@ -29,7 +29,8 @@ const modules: ReadonlyArray<BenchModule> = [
   { name: "reads", run: () => import("./reads.bench.js").then((m) => m.runReadsBench()) },
   { name: "hostile", run: () => import("./hostile.bench.js").then((m) => m.runHostileBench()) },
   { name: "timeline", run: () => import("./timeline.bench.js").then((m) => m.runTimelineBench()) },
-  { name: "soak", run: () => import("./soak.bench.js").then((m) => m.runSoakBench()), onlyWhenNamed: true }
+  { name: "soak", run: () => import("./soak.bench.js").then((m) => m.runSoakBench()), onlyWhenNamed: true },
+  { name: "embedded", run: () => import("./embedded.bench.js").then((m) => m.runEmbeddedBench()) }
 ]
 
 const args = process.argv.slice(2)

@@ -3,7 +3,8 @@
  *
  * Settings, each a flag or an environment variable: `--host`/`AGENTLEDGER_HOST`,
  * `--port`/`AGENTLEDGER_PORT`, `--data-dir`/`AGENTLEDGER_DATA_DIR` (embedded PGlite, default
- * `./.agentledger`), `--memory` (in-memory store), `DATABASE_URL` (PostgreSQL),
+ * `./.agentledger`, in a worker thread; `--pglite-in-thread` runs it in the serving thread, as
+ * before: see docs/decisions.md), `--memory` (in-memory store), `DATABASE_URL` (PostgreSQL),
  * `--max-body-bytes`/`AGENTLEDGER_MAX_BODY_BYTES`, `--headers-timeout-ms`/`AGENTLEDGER_HEADERS_TIMEOUT_MS`,
  * `--request-timeout-ms`/`AGENTLEDGER_REQUEST_TIMEOUT_MS`, `--idle-timeout-ms`/`AGENTLEDGER_IDLE_TIMEOUT_MS`,
  * `--max-connections`/`AGENTLEDGER_MAX_CONNECTIONS`, the schema checker's `--checker-threads`,
@@ -43,6 +44,7 @@ const { values: flags } = parseArgs({
     port: { type: "string" },
     "data-dir": { type: "string" },
     memory: { type: "boolean", default: false },
+    "pglite-in-thread": { type: "boolean", default: false },
     "max-body-bytes": { type: "string" },
     "headers-timeout-ms": { type: "string" },
     "request-timeout-ms": { type: "string" },
@@ -65,7 +67,7 @@ const { values: flags } = parseArgs({
 })
 
 if (flags.help) {
-  process.stdout.write(`agentledger serve [--host 127.0.0.1] [--port 4318] [--data-dir ./.agentledger | --memory] [--max-body-bytes 5242880]
+  process.stdout.write(`agentledger serve [--host 127.0.0.1] [--port 4318] [--data-dir ./.agentledger [--pglite-in-thread] | --memory] [--max-body-bytes 5242880]
                  [--headers-timeout-ms 10000] [--request-timeout-ms 30000] [--idle-timeout-ms 5000] [--max-connections 1024]
                  [--checker-threads N] [--check-timeout-ms 250] [--compile-timeout-ms 2000] [--checker-memory-mb 128]
                  [--idempotency-ttl-s 86400] [--token-cache-ttl-ms 1000]
@@ -149,7 +151,11 @@ const chooseStore = (): { readonly layer: Layer.Layer<LedgerStore>; readonly des
     return { layer: PgStore.layerPgConfig({ url: Config.redacted("DATABASE_URL") }), description: "PostgreSQL at DATABASE_URL" }
   }
   mkdirSync(dataDir, { recursive: true })
-  return { layer: PgStore.layerPglite({ dataDir: join(dataDir, "pglite") }), description: `embedded PGlite in ${dataDir}` }
+  const pglite = { dataDir: join(dataDir, "pglite") }
+  // In a worker thread PostgreSQL's work overlaps with serving requests (docs/decisions.md).
+  return flags["pglite-in-thread"]
+    ? { layer: PgStore.layerPglite(pglite), description: `embedded PGlite in ${dataDir}, in the serving thread` }
+    : { layer: PgStore.layerPgliteWorker(pglite), description: `embedded PGlite in ${dataDir}, in a worker thread` }
 }
 const store = chooseStore()
 

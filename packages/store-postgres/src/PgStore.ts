@@ -28,6 +28,7 @@ import { type Config, type Context, DateTime, Effect, Layer, Option } from "effe
 import * as Aggregates from "./Aggregates.js"
 import { migrations } from "./Migrations.js"
 import * as PgliteClient from "./PgliteClient.js"
+import * as PgliteWorker from "./PgliteWorker.js"
 import * as Rows from "./Rows.js"
 import { RunTurns } from "./RunTurns.js"
 
@@ -832,6 +833,13 @@ export const layer: Layer.Layer<LedgerStore, never, SqlClient.SqlClient> = Layer
 /** The store on embedded PGlite: persistent in `dataDir`, or in memory without one. */
 export const layerPglite = (config: PgliteClient.PgliteClientConfig = {}): Layer.Layer<LedgerStore> =>
   layer.pipe(Layer.provide(PgliteClient.layer(config)), Layer.orDie)
+
+/**
+ * The store on embedded PGlite in a worker thread (`PgliteWorker.ts`): the same database as
+ * `layerPglite`, with PostgreSQL's work off the calling thread.
+ */
+export const layerPgliteWorker = (config: PgliteWorker.PgliteWorkerConfig = {}): Layer.Layer<LedgerStore> =>
+  layer.pipe(Layer.provide(PgliteWorker.layer(config)), Layer.orDie)
 
 /** The store on a PostgreSQL server. */
 export const layerPg = (config: PgClient.PgClientConfig): Layer.Layer<LedgerStore> =>

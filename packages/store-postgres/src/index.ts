@@ -4,4 +4,5 @@
  */
 export * as Migrations from "./Migrations.js"
 export * as PgliteClient from "./PgliteClient.js"
+export * as PgliteWorker from "./PgliteWorker.js"
 export * as PgStore from "./PgStore.js"

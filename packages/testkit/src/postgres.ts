@@ -48,7 +48,8 @@ export const findBinaries = (): string => {
   throw new Error("PostgreSQL binaries (initdb, pg_ctl) not found: install the postgresql package or set PG_BIN")
 }
 
-const freePort = (): Promise<number> =>
+/** A free loopback port (for a server this process is about to start). */
+export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer()
     server.once("error", reject)
