@@ -5,7 +5,8 @@
  * span with three children (llm, tool, chain; each one create), the agent span's finish and the
  * run's finish: 8 requests — and lasts until `await core.shutdown()` has drained the queue.
  *
- * Against agentledger (in-memory store, PGlite store; a deployment-scoped token created through
+ * Against agentledger (in-memory store; the default store, PGlite in a worker thread, as `npm start`
+ * runs it; a deployment-scoped token created through
  * the API) and against a bare `node:http` server that reads and parses each body and answers
  * `{"status":"success","details":{"id":"<pfid>"}}`. The servers run in this process, like the
  * SDK: the stream is sequential, so the SDK and a server never work at the same time anyway.
@@ -14,7 +15,8 @@
  * Request latency is taken from the SDK's side: its `fetch` (captured when the core is created)
  * is wrapped to time each call from its start to the response's headers.
  *
- * Target: agentledger costs the SDK ≤ 1.5 × the bare server's time.
+ * Targets: agentledger costs the SDK ≤ 1.5 × the bare server's time on the in-memory store,
+ * ≤ 2.5 × on the default store.
  */
 import { PgStore } from "@agentledger/store-postgres"
 import { type CoreRuntime, createConfig, createCore, SpanContext, SpanType } from "@prefactor/core"
@@ -175,7 +177,7 @@ export const runSdkBench = async (): Promise<ReadonlyArray<Verdict>> => {
     const bare = await startBare()
     cleanups.push(bare.close)
     const servers: Array<readonly [string, RunningServer]> = []
-    for (const [name, store] of [["in-memory store", undefined], ["PGlite store", PgStore.layerPglite()]] as const) {
+    for (const [name, store] of [["in-memory store", undefined], ["default store (PGlite in a worker thread)", PgStore.layerPgliteWorker()]] as const) {
       const server = await startServer(store === undefined ? {} : { store })
       cleanups.push(server.close)
       servers.push([name, server])
@@ -222,12 +224,13 @@ export const runSdkBench = async (): Promise<ReadonlyArray<Verdict>> => {
     printTable(["server", "wall time", "requests", "requests/s", "p50", "p99", "× baseline time", "answers (all rounds)"], rows)
     const verdicts: Array<Verdict> = targets.slice(1).map((target, i) => {
       const ratio = ratios[i + 1] ?? Number.NaN
+      const bound = i === 0 ? 1.5 : 2.5
       const clean = (results[i + 1] ?? []).every((r) => r.sdkErrors.length === 0)
       return {
         module: "sdk",
-        target: `@prefactor/core stream, ${target.name}: ≤ 1.5 × the bare server's time`,
+        target: `@prefactor/core stream, ${target.name}: ≤ ${bound} × the bare server's time`,
         measured: `${formatRatio(ratio)} (${ms(median((results[i + 1] ?? []).map((r) => r.wallMs)))} vs ${ms(median(base.map((r) => r.wallMs)))} for ${runs} runs)${clean ? "" : "; the SDK logged errors"}`,
-        pass: ratio <= 1.5 && clean
+        pass: ratio <= bound && clean
       }
     })
     for (const v of verdicts) console.log(`${v.pass ? "pass" : "miss"}: ${v.target} — ${v.measured}`)
