@@ -146,7 +146,7 @@ class Thread {
 
   private receive(message: unknown): void {
     const reply = decodeReply(message)
-    if (Either.isLeft(reply)) return this.end(`the PGlite thread sent an unknown message (${String(reply.left.message).slice(0, 200)})`)
+    if (Either.isLeft(reply)) return this.end(`the PGlite thread sent an unknown message (${reply.left.message.slice(0, 200)})`)
     const answer = reply.right
     switch (answer.kind) {
       case "ready":
@@ -157,8 +157,12 @@ class Thread {
           cause: new PgliteDatabaseError(answer.error),
           message: "PGlite: failed to open the database"
         })))
-      case "closed":
-        return this.onClosed?.()
+      case "closed": {
+        // Once: the thread's exit, which follows, must not answer the close again.
+        const onClosed = this.onClosed
+        this.onClosed = null
+        return onClosed?.()
+      }
       case "result":
         return this.untrack(answer.id)?.(Exit.succeed({ rows: answer.rows, affectedRows: answer.affectedRows, fields: answer.fields }))
       case "error":
