@@ -126,6 +126,10 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
     return {
       account_id: account,
 
+      // A transaction-scoped advisory lock: released at COMMIT or ROLLBACK, and by the server if
+      // the connection dies. Its own key space (two keys), apart from the migrations' one key.
+      exclusive: (name) => sql`SELECT pg_advisory_xact_lock(${exclusiveSpace}, hashtext(${name}))`.pipe(Effect.asVoid, Effect.orDie),
+
       accounts: {
         get: (id) => one(sql`SELECT * FROM accounts WHERE account_id = ${id} AND account_id = ${account}`, Rows.account),
         insert: (row) =>
@@ -610,6 +614,8 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
     }
     const store: StoreTx = {
       ...base,
+      // Without a transaction the lock would end with its statement.
+      exclusive: () => Effect.die(new Unsuited()),
       instances: {
         ...base.instances,
         // The turn is taken for the first run only: a batch over several runs goes the locking
@@ -696,6 +702,9 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
   }
   return service
 })
+
+/** The first key of `StoreTx.exclusive`'s advisory locks (the second is the name's hash). */
+const exclusiveSpace = 730_946_772
 
 /** How many expired idempotency records a fresh claim deletes: the table does not grow without end. */
 const purgedPerClaim = 32
