@@ -25,7 +25,8 @@ const modules: ReadonlyArray<BenchModule> = [
   { name: "http", run: () => import("./http.bench.js").then((m) => m.runHttpBench()) },
   { name: "sdk", run: () => import("./sdk.bench.js").then((m) => m.runSdkBench()) },
   { name: "reads", run: () => import("./reads.bench.js").then((m) => m.runReadsBench()) },
-  { name: "hostile", run: () => import("./hostile.bench.js").then((m) => m.runHostileBench()) }
+  { name: "hostile", run: () => import("./hostile.bench.js").then((m) => m.runHostileBench()) },
+  { name: "scale", run: () => import("./scale.bench.js").then((m) => m.runScaleBench()) }
 ]
 
 const args = process.argv.slice(2)
