@@ -619,8 +619,13 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
       instances: {
         ...base.instances,
         // The turn is taken for the first run only: a batch over several runs goes the locking
-        // way anyway, and waiting for a second turn while holding one could deadlock.
-        lock: (id) => held.length === 0 ? Effect.zipRight(turns.take(writtenKey(account, id), held), read(id)) : read(id)
+        // way anyway, and waiting for a second turn while holding one could deadlock. The run is
+        // read once the turn is held (`suspend`): read before, the remembered version would be
+        // the one the turn's previous holder was about to replace, and the write would fail.
+        lock: (id) =>
+          held.length === 0
+            ? Effect.zipRight(turns.take(writtenKey(account, id), held), Effect.suspend(() => read(id)))
+            : Effect.suspend(() => read(id))
       },
       spans: {
         ...base.spans,

@@ -11,6 +11,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Redacted, Schema } from "effect"
+import { readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
 import { count, ledgerOn, rows, sqlClient, usePostgres } from "./support/postgres.js"
 
 const pg = usePostgres()
@@ -255,6 +257,22 @@ describe(`racing the Ledger on PostgreSQL (${fibers} fibers, ${fibers} connectio
       expect((yield* session.getInstance(run.id)).span_counts.total).toBe(expected)
       expect((yield* session.getTimeline(run.id)).spans.length).toBe(expected)
     }).pipe(Effect.provide(racing("spans"))))
+
+  it.live("appends to one run in one process take turns before reading the run: none writes on a version another made stale", () =>
+    Effect.gen(function*() {
+      const { production, session } = yield* tenant("Turns")
+      const agent = yield* session.createAgent({ name: "Busy" })
+      const run = yield* runOf(session, agent.id, production.id)
+      // Written once: the store remembers the run's version from here on.
+      yield* session.recordSpan({ agent_instance_id: run.id, schema_name: "agent", status: "active", payload: {} })
+      // A write on a stale version fails its statement (division by zero), which the server logs.
+      const log = join(dirname(pg.server().dataDir), "server.log")
+      const staleWrites = () => readFileSync(log, "utf8").split("division by zero").length - 1
+      const before = staleWrites()
+      yield* times(fibers, () => session.recordSpan({ agent_instance_id: run.id, schema_name: "llm", status: "complete", payload: { prompt: "p" } }))
+      expect(staleWrites() - before).toBe(0)
+      expect((yield* session.getInstance(run.id)).span_counts.total).toBe(fibers + 1)
+    }).pipe(Effect.provide(racing("turns"))))
 
   it.live("two processes appending to one run: each one's cached run is checked against the other's writes", () =>
     Effect.gen(function*() {
