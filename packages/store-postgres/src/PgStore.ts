@@ -70,8 +70,15 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
    * The runs this process last wrote on the ingest path, each with the row version its write
    * produced: the next batch of a run skips the read. Safe across processes because every
    * optimistic write is conditional on the version; a locking unit of work drops the entry.
+   *
+   * A run another process writes too (its spans arrive at several processes) is `shared`: its
+   * remembered version would mostly be stale by the next batch, and a write on a stale version
+   * costs a failed statement — its spans inserted, then undone — and a retry. Such a run is read
+   * before each write instead, until a read finds it as this process left it.
    */
-  const written = new Lru.Lru<string, { readonly version: string; readonly instance: Instance.Instance }>(writtenRunsCached)
+  const written = new Lru.Lru<string, { readonly version: string; readonly instance: Instance.Instance; readonly shared: boolean }>(
+    writtenRunsCached
+  )
   const turns = new RunTurns()
   const writtenKey = (account: Ids.AccountId, id: string) => `${account}/${id}`
 
@@ -596,16 +603,20 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
     const held: Array<Effect.Effect<void>> = []
     let servedFromCache = false
     const read = (id: Ids.InstanceId) => {
-      const hit = cached ? written.get(writtenKey(account, id)) : undefined
-      if (hit !== undefined) {
+      const key = writtenKey(account, id)
+      const known = written.get(key)
+      if (cached && known !== undefined && !known.shared) {
         servedFromCache = true
-        versions.set(id, hit.version)
-        return Effect.succeed(Option.some(hit.instance))
+        versions.set(id, known.version)
+        return Effect.succeed(Option.some(known.instance))
       }
       return sql`SELECT xmin::text AS row_version, * FROM agent_instances WHERE account_id = ${account} AND id = ${id}`.pipe(
         Effect.map((rows) =>
           Option.map(Option.fromNullable(rows[0]), (row) => {
-            versions.set(id, Rows.text(row, "row_version"))
+            const version = Rows.text(row, "row_version")
+            versions.set(id, version)
+            // As this process left it: no other process has written it since.
+            if (known?.shared === true && known.version === version) written.set(key, { ...known, shared: false })
             return Rows.instance(row)
           })
         ),
@@ -652,11 +663,14 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
           return sql.unsafe<Rows.Row>(text, [...params, ...updateParams, version]).pipe(
             Effect.map((result) => {
               const row = result[0]
-              if (row !== undefined) written.set(key, { version: Rows.text(row, "row_version"), instance })
+              if (row !== undefined) {
+                written.set(key, { version: Rows.text(row, "row_version"), instance, shared: written.get(key)?.shared ?? false })
+              }
             }),
             Effect.catchIf((error): error is SqlError.SqlError => error instanceof SqlError.SqlError, (error) => {
               if (sqlState(error) === "22012") {
-                written.delete(key)
+                // Another process wrote the run since it was read: no version of it is known now.
+                written.set(key, { version: "", instance, shared: true })
                 return Effect.die(new Stale())
               }
               const violation = uniqueViolation(error)
