@@ -27,7 +27,7 @@ export interface RunOptions {
 /** A TypeScript entry of this repository (`args[0]`) under tsx, from the repository's root. */
 export const run = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}, options: RunOptions = {}): Run => {
   const { logFile } = options
-  const log = logFile === undefined ? undefined : openSync(logFile, "a")
+  const log = logFile === undefined ? undefined : openSync(logFile, "w")
   const child = spawn(process.execPath, ["--import", "tsx", ...args], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: "", ...env },
