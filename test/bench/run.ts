@@ -30,7 +30,8 @@ const modules: ReadonlyArray<BenchModule> = [
   { name: "hostile", run: () => import("./hostile.bench.js").then((m) => m.runHostileBench()) },
   { name: "timeline", run: () => import("./timeline.bench.js").then((m) => m.runTimelineBench()) },
   { name: "soak", run: () => import("./soak.bench.js").then((m) => m.runSoakBench()), onlyWhenNamed: true },
-  { name: "embedded", run: () => import("./embedded.bench.js").then((m) => m.runEmbeddedBench()) }
+  { name: "embedded", run: () => import("./embedded.bench.js").then((m) => m.runEmbeddedBench()) },
+  { name: "scale", run: () => import("./scale.bench.js").then((m) => m.runScaleBench()) }
 ]
 
 const args = process.argv.slice(2)

@@ -90,6 +90,12 @@ interface SpanFinish {
   readonly input: Commands.FinishSpan
 }
 
+/**
+ * Another unit of work did, before this one took the same exclusive turn, what this one was
+ * about to do (open the store's first account, or the account of an operator's key).
+ */
+class Preempted extends Schema.TaggedError<Preempted>()("Preempted", {}) {}
+
 /** Records the caches hold are immutable, so a bound is all they need. */
 const cacheSize = 1024
 
@@ -196,10 +202,14 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
       return { items: listed.items, pagination: paginate(page, listed.total, listed.items.length), sorting: sort }
     })
 
-  /** Opens an account; `within` runs in the same unit of work once the account is written. */
-  const open = (
+  /**
+   * Opens an account; `first` runs in its unit of work before anything is written (a turn taken,
+   * a decision made again under it), `within` once the account is written.
+   */
+  const open = <E = never>(
     input: { readonly name: string; readonly secret?: string | undefined },
-    within: (tx: StoreTx, created: CreatedAccount) => Effect.Effect<void, Conflict> = () => Effect.void
+    within: (tx: StoreTx, created: CreatedAccount) => Effect.Effect<void, Conflict> = () => Effect.void,
+    first: (tx: StoreTx) => Effect.Effect<void, E> = () => Effect.void
   ) =>
     Effect.gen(function*() {
       yield* checkStorable({ name: input.name })
@@ -227,7 +237,7 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
       }, true)
       const created = CreatedAccount.make({ account, token: ApiTokenModule.viewOf(token), secret })
       yield* store.transact(accountId, (tx) =>
-        Effect.gen(function*() {
+        Effect.zipRight(first(tx), Effect.gen(function*() {
           yield* tx.accounts.insert(account)
           for (const environment of EnvironmentModule.defaultEnvironments) {
             yield* tx.environments.insert(
@@ -243,15 +253,16 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
             )
           }
           yield* tx.tokens.insert(token)
-        }).pipe(Effect.mapError(conflictOn("that secret is already in use")), Effect.zipRight(within(tx, created))))
+        }).pipe(Effect.mapError(conflictOn("that secret is already in use")), Effect.zipRight(within(tx, created)))))
       return created
     })
 
   const createAccount = (input: { readonly name: string; readonly secret?: string | undefined }) => open(input)
 
   // Keyed account creations take turns in this process, so a retry racing its first attempt
-  // finds the first account instead of opening a second (docs/decisions.md: across processes,
-  // the later of two racing first attempts still opens its own account).
+  // waits for it here without holding a connection. Across processes the key's exclusive turn
+  // in the store decides: an attempt that finds, under the turn, that another process opened
+  // the account replays that one instead of opening a second.
   const accountCreations = yield* Effect.makeSemaphore(1)
 
   const openAccount = (input: { readonly name: string }, options?: MutationOptions): Effect.Effect<OpenedAccount, InvalidInput | Conflict> => {
@@ -260,30 +271,43 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
     const operation = "account.create"
     const principal = Idempotency.operatorPrincipal
     const asJson = Schema.parseJson(OpenedAccount)
-    return checkKey(key).pipe(
-      Effect.zipRight(checkStorable({ name: input.name })),
-      Effect.zipRight(accountCreations.withPermits(1)(Effect.gen(function*() {
-        const at = DateTime.toEpochMillis(yield* now)
-        const expiredBefore = Idempotency.expiredBefore(at, ttl)
-        const fingerprint = fingerprintOf({ operation, request: { name: input.name } })
-        const claim = { principal, key, at, expiredBefore }
-        const holder = yield* store.idempotentAccount(principal, key, expiredBefore)
-        if (Option.isSome(holder)) {
-          const prior = yield* store.transact(holder.value, (tx) => tx.idempotency.claim(claim))
-          if (Option.isSome(prior)) {
-            if (prior.value.operation !== operation || prior.value.request_fingerprint !== fingerprint) {
-              return yield* new Conflict({ message: `idempotency key ${key} was used for a different request` })
-            }
-            return yield* Schema.decode(asJson)(prior.value.response).pipe(Effect.orDie)
+    const attempt = Effect.gen(function*() {
+      const at = DateTime.toEpochMillis(yield* now)
+      const expiredBefore = Idempotency.expiredBefore(at, ttl)
+      const fingerprint = fingerprintOf({ operation, request: { name: input.name } })
+      const claim = { principal, key, at, expiredBefore }
+      const holder = yield* store.idempotentAccount(principal, key, expiredBefore)
+      if (Option.isSome(holder)) {
+        const prior = yield* store.transact(holder.value, (tx) => tx.idempotency.claim(claim))
+        if (Option.isSome(prior)) {
+          if (prior.value.operation !== operation || prior.value.request_fingerprint !== fingerprint) {
+            return yield* new Conflict({ message: `idempotency key ${key} was used for a different request` })
           }
+          return yield* Schema.decode(asJson)(prior.value.response).pipe(Effect.orDie)
         }
-        return yield* open(input, (tx, created) =>
+      }
+      return yield* open(
+        input,
+        (tx, created) =>
           Effect.gen(function*() {
             yield* tx.idempotency.claim(claim)
             const response = yield* Schema.encode(asJson)({ ...created, secret: null }).pipe(Effect.orDie)
             yield* tx.idempotency.record({ principal, key, operation, request_fingerprint: fingerprint, response, recorded_at: at })
-          }))
-      })))
+          }),
+        (tx) =>
+          tx.exclusive(JSON.stringify([operation, principal, key])).pipe(
+            Effect.zipRight(store.idempotentAccount(principal, key, expiredBefore)),
+            Effect.flatMap((taken) => Option.isSome(taken) ? new Preempted() : Effect.void)
+          )
+      )
+    })
+    return checkKey(key).pipe(
+      Effect.zipRight(checkStorable({ name: input.name })),
+      Effect.zipRight(accountCreations.withPermits(1)(attempt.pipe(
+        // The second attempt finds the account under the key and replays it.
+        Effect.catchTag("Preempted", () => attempt),
+        Effect.catchTag("Preempted", (preempted) => Effect.die(preempted))
+      )))
     )
   }
 
@@ -1244,7 +1268,16 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
     createAccount,
     openAccount,
     bootstrap: (input) =>
-      Effect.flatMap(store.isEmpty, (empty) => (empty ? createAccount(input) : Effect.succeed(null))),
+      Effect.flatMap(store.isEmpty, (empty) =>
+        empty
+          // Processes starting together on an empty store take turns; a later one finds the
+          // account under its turn and opens none.
+          ? open(input, undefined, (tx) =>
+            tx.exclusive(JSON.stringify(["bootstrap"])).pipe(
+              Effect.zipRight(store.isEmpty),
+              Effect.flatMap((still) => still ? Effect.void : new Preempted())
+            )).pipe(Effect.catchTag("Preempted", () => Effect.succeed(null)))
+          : Effect.succeed(null)),
     authenticate: (secret) =>
       Effect.gen(function*() {
         const at = yield* now

@@ -145,6 +145,15 @@ export interface IdempotencyClaim {
 export interface StoreTx {
   readonly account_id: AccountId
 
+  /**
+   * Makes this unit of work take turns with every other unit that names `name`, in any account
+   * and in any process on the store: held from here until the unit ends. For the decisions no
+   * record's lock covers because they span accounts — whether the store holds an account yet,
+   * whether an operator's key already opened one — each then decided again under the turn.
+   * Only in `transact`: elsewhere a store may refuse it (a defect).
+   */
+  readonly exclusive: (name: string) => Effect.Effect<void>
+
   readonly accounts: {
     readonly get: (id: AccountId) => Effect.Effect<Option.Option<Account>>
     readonly insert: (account: Account) => Effect.Effect<void, UniqueViolation>

@@ -11,7 +11,9 @@
  * `--check-timeout-ms`, `--compile-timeout-ms`, `--checker-memory-mb`, `--idempotency-ttl-s`,
  * `--token-cache-ttl-ms`, admission control's `--latency-target-ms` (0 turns it off),
  * `--queue-timeout-ms`, `--max-in-flight`, `--retry-after-s`, `--stats-interval-ms` (a line of RSS
- * and event-loop delay on stderr, `Stats.ts`) (and `AGENTLEDGER_…` alike),
+ * and event-loop delay on stderr, `Stats.ts`),
+ * `--workers` (server processes on the one port, PostgreSQL only; `Cluster.ts`), `--db-pool-size`
+ * (connections per process to PostgreSQL) (and `AGENTLEDGER_…` alike),
  * `AGENTLEDGER_OPERATOR_TOKEN` (enables the
  * operator API; at least 32 characters), `AGENTLEDGER_BOOTSTRAP_TOKEN` (the first account's
  * token, for scripted use). Unhandled rejections and uncaught exceptions are logged on stderr
@@ -25,7 +27,8 @@ import { Ids, Ledger, LedgerLive, type LedgerStore, TokenCache } from "@agentled
 import { MemoryStore } from "@agentledger/store-memory"
 import { PgStore } from "@agentledger/store-postgres"
 import { NodeRuntime } from "@effect/platform-node"
-import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Duration, Effect, Layer, Logger, Option, Redacted } from "effect"
+import cluster from "node:cluster"
 import { mkdirSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
@@ -35,6 +38,7 @@ import * as Connections from "../src/Connections.js"
 import { Server } from "../src/index.js"
 import * as OperatorToken from "../src/OperatorToken.js"
 import * as Stats from "../src/Stats.js"
+import * as Cluster from "./Cluster.js"
 
 Backstop.install()
 
@@ -61,6 +65,8 @@ const { values: flags } = parseArgs({
     "max-in-flight": { type: "string" },
     "retry-after-s": { type: "string" },
     "stats-interval-ms": { type: "string" },
+    workers: { type: "string" },
+    "db-pool-size": { type: "string" },
     help: { type: "boolean", default: false }
   },
   strict: true
@@ -73,6 +79,9 @@ if (flags.help) {
                  [--idempotency-ttl-s 86400] [--token-cache-ttl-ms 1000]
                  [--latency-target-ms 25 (0: no admission control)] [--queue-timeout-ms 15] [--max-in-flight 256] [--retry-after-s 1]
                  [--stats-interval-ms 0]
+                 [--idempotency-ttl-s 86400] [--workers 1] [--db-pool-size 10]
+  --workers N       N server processes on the one port (N > 1 needs DATABASE_URL: PGlite and --memory are one process's)
+  --db-pool-size N  connections each process keeps to PostgreSQL (the server's max_connections bounds workers × N)
 Environment: AGENTLEDGER_HOST, AGENTLEDGER_PORT, AGENTLEDGER_DATA_DIR, AGENTLEDGER_MAX_BODY_BYTES, DATABASE_URL,
              AGENTLEDGER_HEADERS_TIMEOUT_MS, AGENTLEDGER_REQUEST_TIMEOUT_MS, AGENTLEDGER_IDLE_TIMEOUT_MS,
              AGENTLEDGER_MAX_CONNECTIONS, AGENTLEDGER_CHECKER_THREADS, AGENTLEDGER_CHECK_TIMEOUT_MS,
@@ -80,6 +89,7 @@ Environment: AGENTLEDGER_HOST, AGENTLEDGER_PORT, AGENTLEDGER_DATA_DIR, AGENTLEDG
              AGENTLEDGER_TOKEN_CACHE_TTL_MS, AGENTLEDGER_LATENCY_TARGET_MS, AGENTLEDGER_QUEUE_TIMEOUT_MS,
              AGENTLEDGER_MAX_IN_FLIGHT, AGENTLEDGER_RETRY_AFTER_S,
              AGENTLEDGER_STATS_INTERVAL_MS,
+             AGENTLEDGER_WORKERS, AGENTLEDGER_DB_POOL_SIZE,
              AGENTLEDGER_BOOTSTRAP_TOKEN, AGENTLEDGER_OPERATOR_TOKEN (32+ characters)
 `)
   process.exit(0)
@@ -144,11 +154,25 @@ if (operatorWeakness !== undefined) refuse(operatorWeakness)
 if (statsIntervalMs > 0) Stats.start(statsIntervalMs)
 const dataDir = resolve(flags["data-dir"] ?? env("AGENTLEDGER_DATA_DIR") ?? ".agentledger")
 const databaseUrl = env("DATABASE_URL")
+const workers = integer("--workers", flags.workers ?? env("AGENTLEDGER_WORKERS"), 1)
+const poolSize = integer("--db-pool-size", flags["db-pool-size"] ?? env("AGENTLEDGER_DB_POOL_SIZE"), 10)
+if (workers < 1) refuse("--workers must be at least 1")
+if (poolSize < 1) refuse("--db-pool-size must be at least 1")
+// Each worker would open its own store: PGlite's data directory is one process's database, and
+// --memory would give every worker records of its own.
+if (workers > 1 && (flags.memory || databaseUrl === undefined)) {
+  refuse(
+    `--workers ${workers} needs PostgreSQL (DATABASE_URL): ${flags.memory ? "--memory keeps each process's records apart" : "the embedded PGlite store is one process's database"}`
+  )
+}
 
-const chooseStore = (): { readonly layer: Layer.Layer<LedgerStore>; readonly description: string } => {
+const chooseStore = (pool: number): { readonly layer: Layer.Layer<LedgerStore>; readonly description: string } => {
   if (flags.memory) return { layer: MemoryStore.layer, description: "in-memory store (nothing survives a restart)" }
   if (databaseUrl !== undefined) {
-    return { layer: PgStore.layerPgConfig({ url: Config.redacted("DATABASE_URL") }), description: "PostgreSQL at DATABASE_URL" }
+    return {
+      layer: PgStore.layerPgConfig({ url: Config.redacted("DATABASE_URL"), maxConnections: Config.succeed(pool) }),
+      description: "PostgreSQL at DATABASE_URL"
+    }
   }
   mkdirSync(dataDir, { recursive: true })
   const pglite = { dataDir: join(dataDir, "pglite") }
@@ -157,14 +181,13 @@ const chooseStore = (): { readonly layer: Layer.Layer<LedgerStore>; readonly des
     ? { layer: PgStore.layerPglite(pglite), description: `embedded PGlite in ${dataDir}, in the serving thread` }
     : { layer: PgStore.layerPgliteWorker(pglite), description: `embedded PGlite in ${dataDir}, in a worker thread` }
 }
-const store = chooseStore()
 
 /** On an empty store: one account, its default environments, and its one-time token, printed once. */
-const bootstrap = Layer.effectDiscard(Effect.gen(function*() {
+const bootstrap = (description: string) => Effect.gen(function*() {
   const ledger = yield* Ledger
   const preset = env("AGENTLEDGER_BOOTSTRAP_TOKEN")
   const created = yield* ledger.bootstrap({ name: "Default account", secret: preset })
-  yield* Effect.logInfo(`store: ${store.description}`)
+  yield* Effect.logInfo(`store: ${description}`)
   if (created === null) {
     yield* Effect.logInfo("the store already holds accounts; use the token printed when it was first started")
   } else if (preset !== undefined) {
@@ -173,20 +196,58 @@ const bootstrap = Layer.effectDiscard(Effect.gen(function*() {
     yield* Effect.logInfo(`bootstrapped account ${created.account.id}; its account token (shown only now):`)
     process.stdout.write(`\n    ${created.secret}\n\n`)
   }
-}))
+})
 
 const operatorToken = Option.map(Option.fromNullable(operatorSecret), Redacted.make)
 
-// Tenants' span type definitions compile and, past the inline budget, check in worker threads.
-const ledger = LedgerLive.layerWith({ idempotencyTtl: Duration.seconds(idempotencyTtlSeconds), tokenCacheTtl: Duration.millis(tokenCacheTtlMs) }).pipe(
-  Layer.provide(store.layer),
-  Layer.provide(Ids.IdEntropy.Live),
-  Layer.provide(WorkerChecker.layer(checker))
-)
+const ledgerLive = LedgerLive.layerWith({ idempotencyTtl: Duration.seconds(idempotencyTtlSeconds), tokenCacheTtl: Duration.millis(tokenCacheTtlMs) }).pipe(Layer.provide(Ids.IdEntropy.Live))
 
-Server.layer({ host, port, maxBodyBytes, operatorToken, connections, admission }).pipe(
-  Layer.provide(bootstrap),
-  Layer.provide(ledger),
-  Layer.launch,
-  NodeRuntime.runMain
-)
+/** One server process, which bootstraps the store first unless a cluster's primary did. */
+const serve = (bootstraps: boolean) => {
+  const store = chooseStore(poolSize)
+  // Tenants' span type definitions compile and, past the inline budget, check in worker threads.
+  const ledger = ledgerLive.pipe(Layer.provide(store.layer), Layer.provide(WorkerChecker.layer(checker)))
+  return Server.layer({ host, port, maxBodyBytes, operatorToken, connections, admission }).pipe(
+    Layer.provide(Layer.effectDiscard(bootstraps ? bootstrap(store.description) : Effect.void)),
+    Layer.provide(ledger),
+    Layer.launch
+  )
+}
+
+if (workers === 1) {
+  serve(true).pipe(NodeRuntime.runMain)
+} else if (cluster.isPrimary) {
+  // The primary bootstraps (and migrates) once, before any worker starts, over a connection of
+  // its own that it then closes: workers never race to open the first account, and its token
+  // is printed once. (`Ledger.bootstrap` is also safe when processes race — `StoreTx.exclusive` —
+  // which is what several machines starting at once rely on.)
+  const store = chooseStore(1)
+  const once = bootstrap(store.description).pipe(Effect.provide(ledgerLive.pipe(Layer.provide(store.layer))))
+  // Logged as the workers log (their `NodeRuntime.runMain` uses the pretty logger).
+  const asPrimary = <A, E>(effect: Effect.Effect<A, E>) => effect.pipe(Effect.annotateLogs({ role: "primary" }), Effect.provide(Logger.pretty))
+  const log = (message: string) => Effect.runSync(asPrimary(Effect.logInfo(message)))
+  Effect.runPromise(asPrimary(Effect.zipRight(once, Effect.logInfo(`starting ${workers} workers`)))).then(
+    () => Cluster.supervise({ workers, log }),
+    (error: unknown) => {
+      process.stderr.write(`agentledger: the cluster's primary could not bootstrap the store: ${String(error)}\n`)
+      process.exit(1)
+    }
+  ).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`agentledger: the cluster's primary failed: ${String(error)}\n`)
+      process.exit(1)
+    }
+  )
+} else {
+  // A worker: the primary bootstrapped; its slot and process id mark its log lines. A signal
+  // may reach it twice — from the primary and from its process group (Ctrl-C in a terminal,
+  // a supervisor signalling the whole group) — and `runMain` listens for the first only: these
+  // listeners keep the second from ending the graceful stop the first began.
+  process.on("SIGTERM", () => undefined)
+  process.on("SIGINT", () => undefined)
+  serve(false).pipe(
+    Effect.annotateLogs({ worker: String(Cluster.workerSlot() ?? "?"), pid: String(process.pid) }),
+    NodeRuntime.runMain
+  )
+}

@@ -81,6 +81,11 @@ class Mutex {
     else next()
   }
 
+  /** Whether anyone holds or awaits it. */
+  get busy(): boolean {
+    return this.held
+  }
+
   /** Runs `work` holding the lock; `onExit` runs before the lock passes on. */
   with<A, E, R>(work: Effect.Effect<A, E, R>, onExit: (exit: Exit.Exit<A, E>) => void): Effect.Effect<A, E, R> {
     return Effect.uninterruptibleMask((restore) =>
@@ -118,6 +123,8 @@ interface AccountData {
   readonly idempotency: Map<string, IdempotencyRecord>
   /** The undo log of the unit of work holding the lock; null during a read. */
   undo: Undo | null
+  /** Releases of the named turns (`StoreTx.exclusive`) the unit of work holding the lock took. */
+  readonly turns: Array<() => void>
   /** The account's StoreTx, built once: units of work only swap the undo log. */
   tx: StoreTx | undefined
 }
@@ -138,6 +145,7 @@ const newAccountData = (): AccountData => ({
   revisions: new Table(),
   idempotency: new Map(),
   undo: null,
+  turns: [],
   tx: undefined
 })
 
@@ -173,9 +181,11 @@ export interface MemoryState {
   readonly accounts: Map<Ids.AccountId, Account>
   readonly tokensByHash: Map<string, ApiToken>
   readonly data: Map<Ids.AccountId, AccountData>
+  /** The named turns of `StoreTx.exclusive` someone holds or awaits. */
+  readonly turns: Map<string, Mutex>
 }
 
-export const makeState = (): MemoryState => ({ accounts: new Map(), tokensByHash: new Map(), data: new Map() })
+export const makeState = (): MemoryState => ({ accounts: new Map(), tokensByHash: new Map(), data: new Map(), turns: new Map() })
 
 const dataOf = (state: MemoryState, account: Ids.AccountId): AccountData => {
   const existing = state.data.get(account)
@@ -301,6 +311,24 @@ const makeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData): 
 
   return {
     account_id: account,
+
+    exclusive: (name) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.suspend(() => {
+          if (data.undo === null) return Effect.dieMessage("a read asked for an exclusive turn")
+          const turn = state.turns.get(name) ?? new Mutex()
+          state.turns.set(name, turn)
+          return restore(turn.acquire).pipe(
+            // Once taken, the turn's release is registered before anything can interrupt.
+            Effect.tap(() => {
+              data.turns.push(() => {
+                turn.release()
+                if (!turn.busy) state.turns.delete(name)
+              })
+            })
+          )
+        })
+      ),
 
     accounts: {
       get: (id) => Effect.sync(() => (id === account ? Option.fromNullable(state.accounts.get(id)) : Option.none())),
@@ -582,6 +610,7 @@ const transact = <A, E, R>(state: MemoryState, account: Ids.AccountId, work: (tx
       (exit) => {
         data.undo = null
         if (Exit.isFailure(exit)) rollback(undo)
+        for (const release of data.turns.splice(0)) release()
       }
     )
   })

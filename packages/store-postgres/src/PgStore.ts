@@ -71,8 +71,15 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
    * The runs this process last wrote on the ingest path, each with the row version its write
    * produced: the next batch of a run skips the read. Safe across processes because every
    * optimistic write is conditional on the version; a locking unit of work drops the entry.
+   *
+   * A run another process writes too (its spans arrive at several processes) is `shared`: its
+   * remembered version would mostly be stale by the next batch, and a write on a stale version
+   * costs a failed statement — its spans inserted, then undone — and a retry. Such a run is read
+   * before each write instead, until a read finds it as this process left it.
    */
-  const written = new Lru.Lru<string, { readonly version: string; readonly instance: Instance.Instance }>(writtenRunsCached)
+  const written = new Lru.Lru<string, { readonly version: string; readonly instance: Instance.Instance; readonly shared: boolean }>(
+    writtenRunsCached
+  )
   const turns = new RunTurns()
   const writtenKey = (account: Ids.AccountId, id: string) => `${account}/${id}`
 
@@ -126,6 +133,10 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
 
     return {
       account_id: account,
+
+      // A transaction-scoped advisory lock: released at COMMIT or ROLLBACK, and by the server if
+      // the connection dies. Its own key space (two keys), apart from the migrations' one key.
+      exclusive: (name) => sql`SELECT pg_advisory_xact_lock(${exclusiveSpace}, hashtext(${name}))`.pipe(Effect.asVoid, Effect.orDie),
 
       accounts: {
         get: (id) => one(sql`SELECT * FROM accounts WHERE account_id = ${id} AND account_id = ${account}`, Rows.account),
@@ -593,16 +604,20 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
     const held: Array<Effect.Effect<void>> = []
     let servedFromCache = false
     const read = (id: Ids.InstanceId) => {
-      const hit = cached ? written.get(writtenKey(account, id)) : undefined
-      if (hit !== undefined) {
+      const key = writtenKey(account, id)
+      const known = written.get(key)
+      if (cached && known !== undefined && !known.shared) {
         servedFromCache = true
-        versions.set(id, hit.version)
-        return Effect.succeed(Option.some(hit.instance))
+        versions.set(id, known.version)
+        return Effect.succeed(Option.some(known.instance))
       }
       return sql`SELECT xmin::text AS row_version, * FROM agent_instances WHERE account_id = ${account} AND id = ${id}`.pipe(
         Effect.map((rows) =>
           Option.map(Option.fromNullable(rows[0]), (row) => {
-            versions.set(id, Rows.text(row, "row_version"))
+            const version = Rows.text(row, "row_version")
+            versions.set(id, version)
+            // As this process left it: no other process has written it since.
+            if (known?.shared === true && known.version === version) written.set(key, { ...known, shared: false })
             return Rows.instance(row)
           })
         ),
@@ -611,11 +626,18 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
     }
     const store: StoreTx = {
       ...base,
+      // Without a transaction the lock would end with its statement.
+      exclusive: () => Effect.die(new Unsuited()),
       instances: {
         ...base.instances,
         // The turn is taken for the first run only: a batch over several runs goes the locking
-        // way anyway, and waiting for a second turn while holding one could deadlock.
-        lock: (id) => held.length === 0 ? Effect.zipRight(turns.take(writtenKey(account, id), held), read(id)) : read(id)
+        // way anyway, and waiting for a second turn while holding one could deadlock. The run is
+        // read once the turn is held (`suspend`): read before, the remembered version would be
+        // the one the turn's previous holder was about to replace, and the write would fail.
+        lock: (id) =>
+          held.length === 0
+            ? Effect.zipRight(turns.take(writtenKey(account, id), held), Effect.suspend(() => read(id)))
+            : Effect.suspend(() => read(id))
       },
       spans: {
         ...base.spans,
@@ -642,11 +664,14 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
           return sql.unsafe<Rows.Row>(text, [...params, ...updateParams, version]).pipe(
             Effect.map((result) => {
               const row = result[0]
-              if (row !== undefined) written.set(key, { version: Rows.text(row, "row_version"), instance })
+              if (row !== undefined) {
+                written.set(key, { version: Rows.text(row, "row_version"), instance, shared: written.get(key)?.shared ?? false })
+              }
             }),
             Effect.catchIf((error): error is SqlError.SqlError => error instanceof SqlError.SqlError, (error) => {
               if (sqlState(error) === "22012") {
-                written.delete(key)
+                // Another process wrote the run since it was read: no version of it is known now.
+                written.set(key, { version: "", instance, shared: true })
                 return Effect.die(new Stale())
               }
               const violation = uniqueViolation(error)
@@ -697,6 +722,9 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
   }
   return service
 })
+
+/** The first key of `StoreTx.exclusive`'s advisory locks (the second is the name's hash). */
+const exclusiveSpace = 730_946_772
 
 /** How many expired idempotency records a fresh claim deletes: the table does not grow without end. */
 const purgedPerClaim = 32

@@ -2,36 +2,73 @@
  * Concurrent interleavings: many fibers racing one another on the same records. Each scenario
  * is a plain function that answers a `Report` (so a test can also show that a broken adapter
  * fails it); `ledgerConformance` registers them as tests.
+ *
+ * A scenario may be given `peers`: further ledgers over the same store, as further server
+ * processes over one database would be (each with its own caches and its own pool). Its racing
+ * fibers are then spread over all the ledgers — fiber `i` on ledger `i mod n` — so a race that
+ * one process settles in memory must be settled by the store.
  */
 import { DataRisk, Ids, Ledger, type LedgerSession } from "@agentledger/domain"
-import { Cause, Effect, Either, type Layer, Option, Schema } from "effect"
+import { Cause, Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { everything, supportSchema } from "./fixtures.js"
-import { describeError, type Report, RunState } from "./model.js"
+import { describeError, type LedgerService, type Report, RunState } from "./model.js"
 import { canonical } from "./reference.js"
 import { renderSchema, renderVersion, type SchemaSpec, type VersionSpec } from "./specs.js"
 
 /** How many fibers race in each scenario by default. */
 export const defaultFibers = 16
 
-type Scenario = (ctx: RunState, session: LedgerSession, fibers: number) => Effect.Effect<void, unknown>
+/** Ledgers besides the first, over the same store: what a second process would be. */
+export type Peers<E> = ReadonlyArray<() => Layer.Layer<Ledger, E>>
 
-/** Runs a scenario on a fresh ledger, in a new account; anything unexpected lands in the report. */
-const scenario = <E>(makeLayer: () => Layer.Layer<Ledger, E>, fibers: number, body: Scenario): Effect.Effect<Report, E> =>
-  Effect.gen(function*() {
+/** One account's sessions on every ledger of a scenario. */
+export interface Racers {
+  /** The session on the first ledger: set-up and checks. */
+  readonly session: LedgerSession
+  /** The session fiber `i` races with: on ledger `i mod n`. */
+  readonly of: (fiber: number) => LedgerSession
+}
+
+interface Arena {
+  readonly ctx: RunState
+  readonly racers: Racers
+  /** The sessions of another account's secret, spread alike. */
+  readonly racersOf: (secret: string) => Effect.Effect<Racers, unknown>
+  /** Every ledger of the scenario, the first one first. */
+  readonly ledgers: ReadonlyArray<LedgerService>
+  readonly fibers: number
+}
+
+type Scenario = (arena: Arena) => Effect.Effect<void, unknown>
+
+/**
+ * Runs a scenario on a fresh ledger (and fresh peers), in a new account; anything unexpected
+ * lands in the report.
+ */
+const scenario = <E>(makeLayer: () => Layer.Layer<Ledger, E>, fibers: number, peers: Peers<E>, body: Scenario): Effect.Effect<Report, E> =>
+  Effect.scoped(Effect.gen(function*() {
     const ledger = yield* Ledger
+    const others = yield* Effect.forEach(peers, (peer) => Effect.map(Layer.build(peer()), Context.get(Ledger)))
+    const ledgers = [ledger, ...others]
     const ctx = new RunState(ledger, 7)
     ctx.operation = "concurrent"
+    const racersOf = (secret: string): Effect.Effect<Racers, unknown> =>
+      Effect.gen(function*() {
+        const session = yield* ledger.authenticate(secret)
+        const sessions = [session, ...yield* Effect.forEach(others, (other) => other.authenticate(secret))]
+        return { session, of: (fiber: number) => sessions[fiber % sessions.length] ?? session }
+      })
     const outcome = yield* Effect.exit(Effect.gen(function*() {
       const created = yield* ledger.createAccount({ name: "Racers" })
-      const session = yield* ledger.authenticate(created.secret)
-      yield* body(ctx, session, fibers)
+      const racers = yield* racersOf(created.secret)
+      yield* body({ ctx, racers, racersOf, ledgers, fibers })
     }))
     if (outcome._tag === "Failure") {
       const failure = Cause.failureOption(outcome.cause)
       ctx.violate("behaviour", Option.isSome(failure) ? `failed with ${describeError(failure.value)}` : `died: ${Cause.pretty(outcome.cause).slice(0, 2000)}`)
     }
     return { steps: fibers, executed: fibers, outcomes: ctx.outcomes, violations: ctx.violations }
-  }).pipe(Effect.provide(makeLayer()))
+  })).pipe(Effect.provide(makeLayer()))
 
 const environmentNamed = (session: LedgerSession, name: string) =>
   Effect.flatMap(session.listEnvironments(everything), (page) => {
@@ -70,14 +107,18 @@ const raceVersion: VersionSpec = {
  * Invariant 3 under concurrency: fibers register the first runs of one agent at once, each with
  * the same content in another form: exactly one version, one schema version, one deployment.
  */
-export const concurrentFirstRuns = <E>(makeLayer: () => Layer.Layer<Ledger, E>, fibers = defaultFibers): Effect.Effect<Report, E> =>
-  scenario(makeLayer, fibers, (ctx, session, n) =>
+export const concurrentFirstRuns = <E>(
+  makeLayer: () => Layer.Layer<Ledger, E>,
+  fibers = defaultFibers,
+  peers: Peers<E> = []
+): Effect.Effect<Report, E> =>
+  scenario(makeLayer, fibers, peers, ({ ctx, fibers: n, racers: { of, session } }) =>
     Effect.gen(function*() {
       const agent = yield* session.createAgent({ name: "Racer" })
       const production = yield* environmentNamed(session, "production")
       const runs = yield* Effect.all(
         Array.from({ length: n }, (_, i) =>
-          session.registerRun({
+          of(i).registerRun({
             agent_id: agent.id,
             environment_id: production.id,
             agent_version: renderVersion(raceVersion, { name: `Racer ${i}`, description: null }, i),
@@ -113,14 +154,18 @@ export const concurrentFirstRuns = <E>(makeLayer: () => Layer.Layer<Ledger, E>, 
  * Invariant 2 under concurrency: fibers create the same deployment at once (exactly one
  * succeeds), and first runs race an explicit creation in another environment (one deployment).
  */
-export const concurrentDeploymentCreation = <E>(makeLayer: () => Layer.Layer<Ledger, E>, fibers = defaultFibers): Effect.Effect<Report, E> =>
-  scenario(makeLayer, fibers, (ctx, session, n) =>
+export const concurrentDeploymentCreation = <E>(
+  makeLayer: () => Layer.Layer<Ledger, E>,
+  fibers = defaultFibers,
+  peers: Peers<E> = []
+): Effect.Effect<Report, E> =>
+  scenario(makeLayer, fibers, peers, ({ ctx, fibers: n, racers: { of, session } }) =>
     Effect.gen(function*() {
       const agent = yield* session.createAgent({ name: "Racer" })
       const production = yield* environmentNamed(session, "production")
       const staging = yield* environmentNamed(session, "staging")
       const attempts = yield* Effect.all(
-        Array.from({ length: n }, () => Effect.either(session.createDeployment({ agent_id: agent.id, environment_id: production.id }))),
+        Array.from({ length: n }, (_, i) => Effect.either(of(i).createDeployment({ agent_id: agent.id, environment_id: production.id }))),
         { concurrency: "unbounded" }
       )
       const created = attempts.filter(Either.isRight)
@@ -130,9 +175,9 @@ export const concurrentDeploymentCreation = <E>(makeLayer: () => Layer.Layer<Led
       const mixed = yield* Effect.all(
         Array.from({ length: n }, (_, i) =>
           i % 2 === 0
-            ? Effect.either(Effect.map(session.createDeployment({ agent_id: agent.id, environment_id: staging.id }), (d) => d.deployment.id))
+            ? Effect.either(Effect.map(of(i).createDeployment({ agent_id: agent.id, environment_id: staging.id }), (d) => d.deployment.id))
             : Effect.either(Effect.map(
-              session.registerRun({
+              of(i).registerRun({
                 agent_id: agent.id,
                 environment_id: staging.id,
                 agent_version: { external_identifier: "1.0.0" },
@@ -160,23 +205,28 @@ export const concurrentDeploymentCreation = <E>(makeLayer: () => Layer.Layer<Led
  * Invariant 8 under concurrency: fibers send the same keyed request at once — one effect, one
  * answer — for an agent, a run and a span.
  */
-export const concurrentIdempotentCalls = <E>(makeLayer: () => Layer.Layer<Ledger, E>, fibers = defaultFibers): Effect.Effect<Report, E> =>
-  scenario(makeLayer, fibers, (ctx, session, n) =>
+export const concurrentIdempotentCalls = <E>(
+  makeLayer: () => Layer.Layer<Ledger, E>,
+  fibers = defaultFibers,
+  peers: Peers<E> = []
+): Effect.Effect<Report, E> =>
+  scenario(makeLayer, fibers, peers, ({ ctx, fibers: n, racers: { of, session } }) =>
     Effect.gen(function*() {
       const production = yield* environmentNamed(session, "production")
-      const all = <A, E2>(call: () => Effect.Effect<A, E2>) => Effect.all(Array.from({ length: n }, call), { concurrency: "unbounded" })
+      const all = <A, E2>(call: (racer: LedgerSession) => Effect.Effect<A, E2>) =>
+        Effect.all(Array.from({ length: n }, (_, i) => call(of(i))), { concurrency: "unbounded" })
       const check = (what: string, answers: ReadonlyArray<unknown>) => {
         const distinct = new Set(answers.map(canonical))
         if (distinct.size !== 1) ctx.violate("idempotency", `${n} concurrent ${what} calls with one key answered ${distinct.size} different answers`)
       }
-      const agents = yield* all(() => session.createAgent({ name: "Once" }, { idempotencyKey: "agent" }))
+      const agents = yield* all((racer) => racer.createAgent({ name: "Once" }, { idempotencyKey: "agent" }))
       check("createAgent", agents)
       const agent = agents[0]
       if (agent === undefined) return
       const listedAgents = yield* session.listAgents(everything)
       if (listedAgents.pagination.item_count !== 1) ctx.violate("idempotency", `one keyed createAgent made ${listedAgents.pagination.item_count} agents`)
-      const runs = yield* all(() =>
-        session.registerRun({
+      const runs = yield* all((racer) =>
+        racer.registerRun({
           agent_id: agent.id,
           environment_id: production.id,
           agent_version: {},
@@ -190,7 +240,7 @@ export const concurrentIdempotentCalls = <E>(makeLayer: () => Layer.Layer<Ledger
       if (listedRuns.pagination.item_count !== 1) ctx.violate("idempotency", `one keyed registerRun made ${listedRuns.pagination.item_count} instances`)
       const run = runs[0]
       if (run === undefined) return
-      const spans = yield* all(() => session.recordSpan({ agent_instance_id: run.id, schema_name: "agent", status: "active", payload: {} }, { idempotencyKey: "span" }))
+      const spans = yield* all((racer) => racer.recordSpan({ agent_instance_id: run.id, schema_name: "agent", status: "active", payload: {} }, { idempotencyKey: "span" }))
       check("recordSpan", spans)
       const timeline = yield* session.getTimeline(run.id)
       if (timeline.spans.length !== 1) ctx.violate("idempotency", `one keyed recordSpan stored ${timeline.spans.length} spans`)
@@ -201,8 +251,12 @@ export const concurrentIdempotentCalls = <E>(makeLayer: () => Layer.Layer<Ledger
  * distinct sequence numbers; a span finished at once by many fibers finishes once; a
  * termination racing new spans leaves a consistent run.
  */
-export const concurrentSpans = <E>(makeLayer: () => Layer.Layer<Ledger, E>, fibers = defaultFibers): Effect.Effect<Report, E> =>
-  scenario(makeLayer, fibers, (ctx, session, n) =>
+export const concurrentSpans = <E>(
+  makeLayer: () => Layer.Layer<Ledger, E>,
+  fibers = defaultFibers,
+  peers: Peers<E> = []
+): Effect.Effect<Report, E> =>
+  scenario(makeLayer, fibers, peers, ({ ctx, fibers: n, racers: { of, session } }) =>
     Effect.gen(function*() {
       const production = yield* environmentNamed(session, "production")
       const agent = yield* session.createAgent({ name: "Racer" })
@@ -218,7 +272,7 @@ export const concurrentSpans = <E>(makeLayer: () => Layer.Layer<Ledger, E>, fibe
       const root = yield* session.recordSpan({ agent_instance_id: run.id, schema_name: "agent", status: "active", payload: {} })
       const spans = yield* Effect.all(
         Array.from({ length: n }, (_, i) =>
-          session.recordSpan({ agent_instance_id: run.id, parent_span_id: root.id, schema_name: "llm", status: i % 2 === 0 ? "active" : "complete", payload: { prompt: "p" } })),
+          of(i).recordSpan({ agent_instance_id: run.id, parent_span_id: root.id, schema_name: "llm", status: i % 2 === 0 ? "active" : "complete", payload: { prompt: "p" } })),
         { concurrency: "unbounded" }
       )
       const sequences = [root, ...spans].map((s) => s.sequence).sort((a, b) => a - b)
@@ -231,7 +285,7 @@ export const concurrentSpans = <E>(makeLayer: () => Layer.Layer<Ledger, E>, fibe
       }
       if (timeline.instance.span_counts.total !== n + 1) ctx.violate("spans", `span_counts.total is ${timeline.instance.span_counts.total}, not ${n + 1}`)
 
-      const finishes = yield* Effect.all(Array.from({ length: n }, () => Effect.either(session.finishSpan(root.id, { status: "complete" }))), {
+      const finishes = yield* Effect.all(Array.from({ length: n }, (_, i) => Effect.either(of(i).finishSpan(root.id, { status: "complete" }))), {
         concurrency: "unbounded"
       })
       const finished = finishes.filter(Either.isRight).length
@@ -241,7 +295,9 @@ export const concurrentSpans = <E>(makeLayer: () => Layer.Layer<Ledger, E>, fibe
       const racing = yield* register
       const outcome = yield* Effect.all([
         Effect.either(session.terminateRun(racing.id, { reason: "stop" })),
-        ...Array.from({ length: n }, () => Effect.either(session.recordSpan({ agent_instance_id: racing.id, schema_name: "llm", status: "active", payload: {} })))
+        // Fiber 0 terminates; the spans start at fiber 1, so with peers some race from elsewhere.
+        ...Array.from({ length: n }, (_, i) =>
+          Effect.either(of(i + 1).recordSpan({ agent_instance_id: racing.id, schema_name: "llm", status: "active", payload: {} })))
       ], { concurrency: "unbounded" })
       const [terminated, ...recorded] = outcome
       if (terminated === undefined || Either.isLeft(terminated)) ctx.violate("instances", "terminating a run racing its spans failed")
@@ -256,18 +312,24 @@ export const concurrentSpans = <E>(makeLayer: () => Layer.Layer<Ledger, E>, fibe
 /**
  * Invariant 1 under concurrency: two accounts write at once; neither sees the other's records.
  */
-export const concurrentTenants = <E>(makeLayer: () => Layer.Layer<Ledger, E>, fibers = defaultFibers): Effect.Effect<Report, E> =>
-  scenario(makeLayer, fibers, (ctx, first, n) =>
+export const concurrentTenants = <E>(
+  makeLayer: () => Layer.Layer<Ledger, E>,
+  fibers = defaultFibers,
+  peers: Peers<E> = []
+): Effect.Effect<Report, E> =>
+  scenario(makeLayer, fibers, peers, ({ ctx, fibers: n, racers, racersOf }) =>
     Effect.gen(function*() {
       const created = yield* ctx.ledger.createAccount({ name: "Second" })
-      const second = yield* ctx.ledger.authenticate(created.secret)
-      const work = (session: LedgerSession) =>
+      const others = yield* racersOf(created.secret)
+      const first = racers.session
+      const second = others.session
+      const work = ({ of, session }: Racers) =>
         Effect.gen(function*() {
           const production = yield* environmentNamed(session, "production")
           const agent = yield* session.createAgent({ name: "Bot" })
           yield* Effect.all(
-            Array.from({ length: n }, () =>
-              session.registerRun({
+            Array.from({ length: n }, (_, i) =>
+              of(i).registerRun({
                 agent_id: agent.id,
                 environment_id: production.id,
                 agent_version: {},
@@ -278,7 +340,7 @@ export const concurrentTenants = <E>(makeLayer: () => Layer.Layer<Ledger, E>, fi
             { concurrency: "unbounded" }
           )
         })
-      yield* Effect.all([work(first), work(second)], { concurrency: "unbounded" })
+      yield* Effect.all([work(racers), work(others)], { concurrency: "unbounded" })
       for (const [session, account] of [[first, first.principal.account_id], [second, second.principal.account_id]] as const) {
         const instances = yield* session.listInstances(everything)
         if (instances.pagination.item_count !== n) ctx.violate("tenancy", `account ${account} lists ${instances.pagination.item_count} instances, not ${n}`)
@@ -289,4 +351,27 @@ export const concurrentTenants = <E>(makeLayer: () => Layer.Layer<Ledger, E>, fi
           ctx.violate("tenancy", `account ${account}'s ids are not minted in its partition`)
         }
       }
+    }))
+
+/**
+ * Invariant 8 for the operator: fibers open an account with one idempotency key at once — one
+ * account is opened, every answer names it, and only the answer that opened it shows its secret.
+ */
+export const concurrentAccountCreations = <E>(
+  makeLayer: () => Layer.Layer<Ledger, E>,
+  fibers = defaultFibers,
+  peers: Peers<E> = []
+): Effect.Effect<Report, E> =>
+  scenario(makeLayer, fibers, peers, ({ ctx, fibers: n, ledgers, racers }) =>
+    Effect.gen(function*() {
+      // An operator's keys span the whole store: the scenario's own account names a fresh key.
+      const key = `accounts-${racers.session.principal.account_id}`
+      const answers = yield* Effect.all(
+        Array.from({ length: n }, (_, i) => (ledgers[i % ledgers.length] ?? ctx.ledger).openAccount({ name: "Once" }, { idempotencyKey: key })),
+        { concurrency: "unbounded" }
+      )
+      const accounts = new Set(answers.map((answer) => answer.account.id))
+      if (accounts.size !== 1) ctx.violate("idempotency", `${n} concurrent account creations with one key opened ${accounts.size} accounts`)
+      const shown = answers.filter((answer) => answer.secret !== null).length
+      if (shown !== 1) ctx.violate("idempotency", `${shown} of ${n} answers to one keyed account creation show a secret`)
     }))

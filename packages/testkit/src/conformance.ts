@@ -5,12 +5,14 @@ import type { Ledger } from "@agentledger/domain"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
 import {
+  concurrentAccountCreations,
   concurrentDeploymentCreation,
   concurrentFirstRuns,
   concurrentIdempotentCalls,
   concurrentSpans,
   concurrentTenants,
-  defaultFibers
+  defaultFibers,
+  type Peers
 } from "./concurrency.js"
 import { exampleTests } from "./examples.js"
 import { formatReport, type Report } from "./model.js"
@@ -49,12 +51,26 @@ export const ledgerConformance = <E>(
   })
 }
 
+export interface ConcurrencyOptions {
+  /** Fibers per scenario (default 16). */
+  readonly fibers?: number
+  /**
+   * Further ledgers over the same store (what further server processes on one database are):
+   * the racing fibers are spread over all of them.
+   */
+  readonly peers?: Peers<unknown>
+}
+
 /** Registers the concurrent scenarios as tests. */
-export const concurrencyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, options: { readonly fibers?: number } = {}): void => {
+export const concurrencyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, options: ConcurrencyOptions = {}): void => {
   const fibers = options.fibers ?? defaultFibers
-  const test = (name: string, run: (make: () => Layer.Layer<Ledger, E>, fibers: number) => Effect.Effect<Report, E>) =>
+  const peers = options.peers ?? []
+  const test = (
+    name: string,
+    run: (make: () => Layer.Layer<Ledger, E>, fibers: number, peers: Peers<unknown>) => Effect.Effect<Report, unknown>
+  ) =>
     it.live(name, () =>
-      Effect.map(run(makeLayer, fibers), (report) => {
+      Effect.map(run(makeLayer, fibers, peers), (report) => {
         expect(report.violations, formatReport(report)).toEqual([])
       }))
   describe("concurrency", () => {
@@ -63,5 +79,6 @@ export const concurrencyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, opt
     test("racing calls with one idempotency key have one effect and one answer", concurrentIdempotentCalls)
     test("racing spans are each stored once; racing finishes finish once; termination racing spans stays consistent", concurrentSpans)
     test("two accounts writing at once never see each other", concurrentTenants)
+    test("racing account creations with one idempotency key open one account", concurrentAccountCreations)
   })
 }

@@ -3,6 +3,7 @@
  * runner, the invariant sweep and the concurrent scenarios, as plain functions answering a
  * `Report`. Import `@agentledger/testkit/core` to use them outside a vitest run.
  */
+export * from "./alternating.js"
 export * as Arbitraries from "./arbitraries.js"
 export * from "./concurrency.js"
 export * from "./fixtures.js"
