@@ -51,7 +51,7 @@ describe("two processes on one PostgreSQL", () => {
     Effect.map(([a, b]) => [Context.get(a, Ledger), Context.get(b, Ledger)] as const)
   )
 
-  it.scoped("a token revoked through one is refused by the other within 2 s", () =>
+  it.scopedLive("a token revoked through one is refused by the other within 2 s", () =>
     Effect.gen(function*() {
       const [a, b] = yield* both
       const created = yield* a.createAccount({ name: "Revoked elsewhere" })
