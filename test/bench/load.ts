@@ -57,7 +57,8 @@ const LoadMessage = Schema.Union(LoadJob, Exit)
 // ---------------------------------------------------------------------------------------------
 // The span a client sends: a realistic LLM call
 
-const spanBody = (instance: string, i: number): string => {
+/** A realistic LLM-call span (≈ 480 bytes), as the HTTP benches send it. */
+export const spanBody = (instance: string, i: number): string => {
   const finished = Date.now()
   return JSON.stringify({
     details: {

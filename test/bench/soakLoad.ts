@@ -20,6 +20,7 @@ import { type ChildProcess, fork } from "node:child_process"
 import * as http from "node:http"
 import { fileURLToPath } from "node:url"
 import { Created, Details } from "../support/sdk.js"
+import { spanBody } from "./load.js"
 
 // ---------------------------------------------------------------------------------------------
 // Messages between the bench and its load process
@@ -104,26 +105,6 @@ const sender = (url: string, token: string, maxSockets: number) => {
 
 type Send = ReturnType<typeof sender>["send"]
 
-/** A realistic LLM-call span (≈ 480 bytes), as http.bench sends. */
-const spanBody = (run: string, i: number): string => {
-  const finished = Date.now()
-  return JSON.stringify({
-    details: {
-      agent_instance_id: run,
-      schema_name: "llm",
-      status: "complete",
-      payload: {
-        span_id: `local-${i}`,
-        name: "chat completion",
-        inputs: { messages: [{ role: "user", content: `Where is order ${i}? It was due on Tuesday.` }] },
-        metadata: { model: "gpt-x", temperature: 0.2 }
-      },
-      result_payload: { outputs: { text: `Order ${i} shipped yesterday.` }, token_usage: { prompt_tokens: 42, completion_tokens: 9 } },
-      started_at: new Date(finished - 250).toISOString(),
-      finished_at: new Date(finished).toISOString()
-    }
-  })
-}
 
 const registered = Schema.decodeUnknownOption(Schema.parseJson(Details(Created)))
 
