@@ -8,6 +8,6 @@ import { PgStore } from "@agentledger/store-postgres"
 import { deep, ledgerConformance } from "@agentledger/testkit"
 import { servedLedger } from "./support/servedLedger.js"
 
-const runsFactor = deep ? 0.03 : 0.2
+const runsFactor = deep ? 0.03 : 0.1
 ledgerConformance("http → store-postgres on PGlite in a worker thread", servedLedger(() => PgStore.layerPgliteWorker()), { runsFactor })
 if (deep) ledgerConformance("http → store-postgres on PGlite", servedLedger(() => PgStore.layerPglite()), { runsFactor })
