@@ -237,11 +237,14 @@ if (process.env[loadRole] === "1") {
   })
 }
 
-/** The load process, forked from this file; one job at a time. */
-export const startLoad = async () => {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [], {
+/**
+ * A bench module forked as its own load process (under tsx, `role` set to "1" in its
+ * environment, structured clone on its channel), once it has started.
+ */
+export const forkLoadProcess = async (moduleUrl: string, role: string): Promise<ChildProcess> => {
+  const child: ChildProcess = fork(fileURLToPath(moduleUrl), [], {
     execArgv: ["--import", "tsx"],
-    env: { ...process.env, [loadRole]: "1" },
+    env: { ...process.env, [role]: "1" },
     serialization: "advanced",
     stdio: ["ignore", "inherit", "inherit", "ipc"]
   })
@@ -249,6 +252,12 @@ export const startLoad = async () => {
     child.once("spawn", resolve)
     child.once("error", reject)
   })
+  return child
+}
+
+/** The load process, forked from this file; one job at a time. */
+export const startLoad = async () => {
+  const child = await forkLoadProcess(import.meta.url, loadRole)
   const decode = Schema.decodeUnknownSync(LoadResult)
   let jobs = 0
   const run = (job: Omit<LoadJob, "id">): Promise<LoadResult> =>

@@ -16,11 +16,9 @@
  *   reports the window's span-create latencies (by answer time) and every request's errors.
  */
 import { Schema } from "effect"
-import { type ChildProcess, fork } from "node:child_process"
 import * as http from "node:http"
-import { fileURLToPath } from "node:url"
 import { Created, Details } from "../support/sdk.js"
-import { spanBody } from "./load.js"
+import { forkLoadProcess, spanBody } from "./load.js"
 
 // ---------------------------------------------------------------------------------------------
 // Messages between the bench and its load process
@@ -327,17 +325,8 @@ if (process.env[role] === "1") {
 
 /** The load process, forked from this file; one job at a time. */
 export const startLoad = async () => {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [], {
-    execArgv: ["--import", "tsx"],
-    env: { ...process.env, [role]: "1" },
-    // Structured clone, so a window without answers can report NaN percentiles.
-    serialization: "advanced",
-    stdio: ["ignore", "inherit", "inherit", "ipc"]
-  })
-  await new Promise<void>((resolve, reject) => {
-    child.once("spawn", resolve)
-    child.once("error", reject)
-  })
+  // Structured clone, so a window without answers can report NaN percentiles.
+  const child = await forkLoadProcess(import.meta.url, role)
   const decode = Schema.decodeUnknownSync(Report)
   /** Sends a job; `onReport` sees each report until `last` says the job is over. */
   type Report = typeof Report.Type
