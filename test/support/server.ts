@@ -3,7 +3,7 @@
  * store given, with one account already opened, and closed by the caller.
  */
 import { Ids, Ledger, LedgerLive, type LedgerStore, type SchemaChecker } from "@agentledger/domain"
-import { Server } from "@agentledger/http"
+import { HotRoutes, Server } from "@agentledger/http"
 import { MemoryStore } from "@agentledger/store-memory"
 import { HttpServer } from "@effect/platform"
 import { Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
@@ -17,6 +17,8 @@ export interface RunningServer {
   readonly operatorToken: string
   /** The `Ledger` behind the server, to check what it stored without going through HTTP. */
   readonly ledger: Context.Tag.Service<Ledger>
+  /** How many requests the hot span routes took (the rest went through the platform). */
+  readonly hotServed: () => number
   readonly close: () => Promise<void>
 }
 
@@ -31,6 +33,8 @@ export interface StartOptions {
   readonly connections?: Server.ServerOptions["connections"]
   /** Admission control (off unless given). */
   readonly admission?: Server.ServerOptions["admission"]
+  /** The lean span routes (default on, as in `serve`); off sends every request through the platform. */
+  readonly hotRoutes?: boolean
 }
 
 export const operatorToken = "operator-token-for-tests"
@@ -48,7 +52,8 @@ export const startServer = async (options: StartOptions = {}): Promise<RunningSe
     logRequests: options.logRequests ?? false,
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.connections === undefined ? {} : { connections: options.connections }),
-    ...(options.admission === undefined ? {} : { admission: options.admission })
+    ...(options.admission === undefined ? {} : { admission: options.admission }),
+    ...(options.hotRoutes === undefined ? {} : { hotRoutes: options.hotRoutes })
   }).pipe(Layer.provideMerge(ledgerLayer))
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(serverLayer, scope)).catch(
@@ -66,6 +71,7 @@ export const startServer = async (options: StartOptions = {}): Promise<RunningSe
     secret: created.secret,
     operatorToken,
     ledger,
+    hotServed: Context.get(context, HotRoutes.HotRoutes).served,
     close: () => Effect.runPromise(Scope.close(scope, Exit.void))
   }
 }

@@ -299,13 +299,34 @@ export class InstanceGroup extends HttpApiGroup.make("instances")
 
 const spans = collection("/agent_spans", Ids.SpanId, SpanResource)
 
+/**
+ * The two routes every reporting SDK calls once per span, by their schemas: the contract declares
+ * them with these, and `HotRoutes.ts` serves them by these same values.
+ */
+export const SpanRoutes = {
+  createPath: "/api/v1/agent_spans",
+  createBody: Wrapped(Commands.CreateSpan),
+  created: 201,
+  finishParams: path(Ids.SpanId),
+  finishBody: ActionBody(Commands.FinishSpan.fields),
+  finished: 200,
+  headers: IdempotencyHeaders,
+  answer: Details(SpanResource)
+} as const
+
 export class SpanGroup extends HttpApiGroup.make("spans")
-  .add(spans.create(Commands.CreateSpan))
+  .add(
+    HttpApiEndpoint.post("create", "/agent_spans").setPayload(SpanRoutes.createBody).setHeaders(SpanRoutes.headers)
+      .addSuccess(SpanRoutes.answer, { status: SpanRoutes.created })
+  )
   .add(
     HttpApiEndpoint.post("createMany", "/agent_spans/batch").setPayload(Wrapped(Schema.Array(Commands.CreateSpan)))
       .setHeaders(IdempotencyHeaders).addSuccess(Details(Schema.Array(SpanResource)), { status: 201 })
   )
-  .add(spans.action("finish", Commands.FinishSpan.fields))
+  .add(
+    HttpApiEndpoint.post("finish", "/agent_spans/:id/finish").setPath(SpanRoutes.finishParams).setPayload(SpanRoutes.finishBody)
+      .setHeaders(SpanRoutes.headers).addSuccess(SpanRoutes.answer, { status: SpanRoutes.finished })
+  )
   .add(HttpApiEndpoint.get("list", "/agent_spans").addSuccess(List(SpanResource)).setUrlParams(Schema.Struct({
     ...PageParams,
     agent_instance_id: Schema.optional(Ids.InstanceId),

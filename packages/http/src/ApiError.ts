@@ -1,11 +1,11 @@
 /**
  * The domain's failures on the wire: each tagged error maps once to an HTTP status and a Prefactor
  * error envelope `{status:"error", code, message, ...}`, and back. Failures that never reach a
- * handler (an unreadable body, an unknown route) use the same envelope with the codes below.
+ * handler (an unreadable body, an unknown route) use the same envelope (`Refusals.ts`).
  * Messages and field errors are bounded (`Bounded.ts`): they may echo what a client sent.
  */
 import { Conflict, InvalidAction, InvalidInput, NotFound, NotPermitted, Unauthenticated } from "@agentledger/domain"
-import { HttpApiSchema, HttpServerResponse } from "@effect/platform"
+import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 import * as Bounded from "./Bounded.js"
 
@@ -101,22 +101,3 @@ export type DomainError = InvalidInput | NotFound | InvalidAction | Conflict | U
 
 /** Every domain failure's wire form. */
 export const DomainErrors = [InvalidInputError, NotFoundError, InvalidActionError, ConflictError, UnauthenticatedError, NotPermittedError] as const
-
-/** The codes of failures that happen before a handler runs. */
-export type TransportCode =
-  | "bad_request"
-  | "validation_errors"
-  | "not_found"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "internal_error"
-  | "unauthorized"
-
-/** An error envelope for a failure outside the domain: unreadable body, unknown route, too large. */
-export const transportError = (
-  status: number,
-  code: TransportCode,
-  message: string,
-  errors?: Readonly<Record<string, ReadonlyArray<string>>>
-): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.unsafeJson(errors === undefined ? { status: "error", code, message } : { status: "error", code, message, errors }, { status })

@@ -17,7 +17,7 @@ const withSession = <A, E>(use: (session: LedgerSession) => Effect.Effect<A, E>)
   Effect.flatMap(CurrentSession, use)
 
 /** The idempotency key of a call: the body's `idempotency_key`, else the `Idempotency-Key` header. */
-const mutation = (
+export const mutation = (
   headers: { readonly "idempotency-key"?: string | undefined },
   body?: { readonly idempotency_key?: string | undefined } | null
 ): Commands.MutationOptions => {
@@ -37,7 +37,7 @@ export const listRequest = (query: PageQuery): Commands.ListRequest => {
 }
 
 const defaultFinishRun = Commands.FinishRun.make({ status: "complete" })
-const defaultFinishSpan = Commands.FinishSpan.make({ status: "complete" })
+export const defaultFinishSpan = Commands.FinishSpan.make({ status: "complete" })
 
 const account = HttpApiBuilder.group(LedgerApi, "account", (handlers) =>
   handlers.handle("ping", () => withSession((session) => Effect.succeed(ok(session.principal)))))

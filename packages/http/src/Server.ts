@@ -14,11 +14,11 @@ import { Cause, Effect, Layer, Option, type Redacted } from "effect"
 import { IncomingMessage, Server, ServerResponse } from "node:http"
 import type { Duplex } from "node:stream"
 import { Admission, type AdmissionLimits, resolve as resolveAdmission } from "./Admission.js"
-import { transportError } from "./ApiError.js"
-import * as Bounded from "./Bounded.js"
 import * as Connections from "./Connections.js"
 import * as Gate from "./Gate.js"
 import * as Handlers from "./Handlers.js"
+import * as HotRoutes from "./HotRoutes.js"
+import * as Refusals from "./Refusals.js"
 
 /** What a server needs besides the `Ledger`. */
 export interface ServerOptions {
@@ -41,22 +41,14 @@ export interface ServerOptions {
    * limit not given.
    */
   readonly admission?: Partial<AdmissionLimits>
+  /**
+   * Serve span create and finish on their lean path (`HotRoutes.ts`), beside the platform
+   * (default true; off when `traceRequests` is on, since that path makes no request span).
+   */
+  readonly hotRoutes?: boolean
 }
 
 export const defaultMaxBodyBytes = 5 * 1024 * 1024
-
-/** The schema failure as field errors; `Bounded.envelope` keeps the first few. */
-const issuesByField = (error: HttpApiDecodeError): Record<string, Array<string>> => {
-  const errors: Record<string, Array<string>> = {}
-  for (const issue of error.issues) {
-    const field = issue.path.length === 0 ? "body" : issue.path.map(String).join(".")
-    const messages = Object.hasOwn(errors, field) ? errors[field] ?? [] : []
-    messages.push(issue.message)
-    // Own property even for a field named `__proto__`: a plain assignment would set the prototype.
-    Object.defineProperty(errors, field, { value: messages, enumerable: true, writable: true, configurable: true })
-  }
-  return errors
-}
 
 const isTooLarge = (defect: unknown): boolean =>
   defect instanceof Error && defect.cause instanceof Error && defect.cause.message === "maxBytes exceeded"
@@ -64,24 +56,12 @@ const isTooLarge = (defect: unknown): boolean =>
 /** The methods whose bodies the contract reads. */
 const withBody: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"])
 
-/**
- * Whether a body-carrying request says it is something other than JSON. The platform would
- * decode a form, multipart or binary body into a value that can pass a lenient body schema; the
- * API speaks JSON only. No type (or an empty one) means JSON, as the platform reads it.
- */
-const notJson = (request: HttpServerRequest.HttpServerRequest): boolean => {
-  const type = request.headers["content-type"]
-  return withBody.has(request.method) && type !== undefined && type.trim() !== "" && !type.toLowerCase().includes("application/json")
-}
+/** Whether a body-carrying request says it is something other than JSON (`Refusals.isJsonType`). */
+const notJson = (request: HttpServerRequest.HttpServerRequest): boolean =>
+  withBody.has(request.method) && !Refusals.isJsonType(request.headers["content-type"])
 
 const hasTag = (value: unknown, tag: string): boolean =>
   typeof value === "object" && value !== null && "_tag" in value && value._tag === tag
-
-/** A request-shape failure as a 400 of bounded size. */
-const decodeFailure = (error: HttpApiDecodeError): HttpServerResponse.HttpServerResponse => {
-  const bounded = Bounded.envelope(error.message, issuesByField(error))
-  return transportError(400, "validation_errors", bounded.message, bounded.errors)
-}
 
 /**
  * Every API answer may carry a secret (a token's, an account's) or tenant data: no cache between
@@ -109,16 +89,16 @@ const envelopes = (maxBodyBytes: number) =>
       if (guard === "public") return yield* app
       yield* noStore
       const refusal = yield* check(guard)
-      if (Option.isSome(refusal)) return transportError(401, "unauthorized", Bounded.text(refusal.value, Bounded.maxMessage))
+      if (Option.isSome(refusal)) return Refusals.toResponse(Refusals.unauthorized(refusal.value))
       const length = Number(request.headers["content-length"] ?? "0")
       if (length > maxBodyBytes) {
-        return transportError(413, "payload_too_large", `the body is ${length} bytes; the limit is ${maxBodyBytes}`)
+        return Refusals.toResponse(Refusals.transport(413, "payload_too_large", `the body is ${length} bytes; the limit is ${maxBodyBytes}`))
       }
       if (notJson(request)) {
-        return transportError(415, "unsupported_media_type", "the body must be JSON (Content-Type: application/json)")
+        return Refusals.toResponse(Refusals.transport(415, "unsupported_media_type", "the body must be JSON (Content-Type: application/json)"))
       }
       if (withBody.has(request.method) && Json.textExceedsDepth(yield* Effect.orDie(request.text))) {
-        return transportError(400, "bad_request", `the body nests deeper than ${Json.maxDepth} levels`)
+        return Refusals.toResponse(Refusals.tooDeep)
       }
       return yield* app
     }).pipe(
@@ -128,22 +108,24 @@ const envelopes = (maxBodyBytes: number) =>
         if (Option.isSome(failure)) {
           const error: unknown = failure.value
           if (error instanceof HttpApiDecodeError) {
-            return Effect.succeed(decodeFailure(error))
+            return Effect.succeed(Refusals.toResponse(Refusals.invalidShape(error)))
           }
-          if (hasTag(error, "RouteNotFound")) return Effect.succeed(transportError(404, "not_found", "no such route"))
+          if (hasTag(error, "RouteNotFound")) return Effect.succeed(Refusals.toResponse(Refusals.transport(404, "not_found", "no such route")))
           return Effect.failCause(cause)
         }
         if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
         const defect = Cause.squash(cause)
         if (hasTag(defect, "RequestError")) {
           return Effect.succeed(
-            isTooLarge(defect)
-              ? transportError(413, "payload_too_large", `the body exceeds the limit of ${maxBodyBytes} bytes`)
-              : transportError(400, "bad_request", "the body is not valid JSON")
+            Refusals.toResponse(
+              isTooLarge(defect)
+                ? Refusals.transport(413, "payload_too_large", `the body exceeds the limit of ${maxBodyBytes} bytes`)
+                : Refusals.notJsonBody
+            )
           )
         }
         return Effect.logError("request failed with a defect", cause).pipe(
-          Effect.as(transportError(500, "internal_error", "the server failed; the failure is logged"))
+          Effect.as(Refusals.toResponse(Refusals.internal))
         )
       })
     )))
@@ -178,14 +160,17 @@ const refusal = (retryAfterSeconds: number) => {
 
 /**
  * A Node `http` server that admits requests (`Admission`) before anything of the platform sees
- * them: a refused request costs a fixed answer, not a fiber, a router and a body read.
+ * them: a refused request costs a fixed answer, not a fiber, a router and a body read. An
+ * admitted request on a hot route is served there (`HotRoutes.ts`), any other by the platform.
  */
 class AdmittingServer extends Server {
   private readonly admission: Admission | undefined
   private readonly refuse: (response: ServerResponse) => void
+  private readonly hot: HotRoutes.HotRoutes["Type"]
 
-  constructor(limits: Connections.ConnectionLimits, admission: AdmissionLimits | undefined) {
+  constructor(limits: Connections.ConnectionLimits, admission: AdmissionLimits | undefined, hot: HotRoutes.HotRoutes["Type"]) {
     super(Connections.nodeOptions(limits))
+    this.hot = hot
     this.admission = admission === undefined || admission.latencyTargetMs === 0 ? undefined : new Admission(admission)
     this.refuse = refusal(admission?.retryAfterSeconds ?? 1)
   }
@@ -193,26 +178,30 @@ class AdmittingServer extends Server {
   override emit(event: string, ...args: Array<unknown>): boolean {
     const admission = this.admission
     const [request, response] = args
-    if (event !== "request" || admission === undefined || !isExchange(request, response)) return super.emit(event, ...args)
+    if (event !== "request" || !(request instanceof IncomingMessage) || !(response instanceof ServerResponse)) {
+      return super.emit(event, ...args)
+    }
+    if (admission === undefined) return this.hot.serve(request, response) || super.emit(event, ...args)
     admission.offer(() => {
       const started = performance.now()
       response.once("close", () => admission.done(performance.now() - started))
-      super.emit("request", request, response)
+      if (!this.hot.serve(request, response)) super.emit("request", request, response)
     }, () => this.refuse(response))
     return true
   }
 }
-
-const isExchange = (request: unknown, response: unknown): response is ServerResponse =>
-  request instanceof IncomingMessage && response instanceof ServerResponse
 
 /**
  * A Node `http` server whose own refusals — requests its parser rejects before any handler sees
  * them (a malformed request line, a framing it does not take, headers too large) — carry the
  * error envelope too, instead of Node's bare `400 Bad Request`.
  */
-const envelopedServer = (limits: Connections.ConnectionLimits, admission: AdmissionLimits | undefined): Server => {
-  const server = new AdmittingServer(limits, admission)
+const envelopedServer = (
+  limits: Connections.ConnectionLimits,
+  admission: AdmissionLimits | undefined,
+  hot: HotRoutes.HotRoutes["Type"]
+): Server => {
+  const server = new AdmittingServer(limits, admission, hot)
   server.maxConnections = limits.maxConnections
   server.on("clientError", (error: Error & { readonly code?: string }, socket: Duplex) => {
     // After a response has gone out on the socket (data after `Connection: close`, a reset)
@@ -244,8 +233,10 @@ const envelopedServer = (limits: Connections.ConnectionLimits, admission: Admiss
 export const layer = (options: ServerOptions) => {
   const limits = Connections.resolve(options.connections ?? {})
   const admission = options.admission === undefined ? undefined : resolveAdmission(options.admission)
-  return routes(options).pipe(
-    HttpServer.withLogAddress,
-    Layer.provideMerge(NodeHttpServer.layer(() => envelopedServer(limits, admission), { host: options.host, port: options.port }))
-  )
+  const hot = options.hotRoutes === false || options.traceRequests === true
+    ? HotRoutes.none
+    : HotRoutes.layer({ maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes, logRequests: options.logRequests !== false })
+  const nodeServer = Layer.unwrapEffect(Effect.map(HotRoutes.HotRoutes, (hotRoutes) =>
+    NodeHttpServer.layer(() => envelopedServer(limits, admission, hotRoutes), { host: options.host, port: options.port })))
+  return routes(options).pipe(HttpServer.withLogAddress, Layer.provideMerge(nodeServer), Layer.provideMerge(hot))
 }
