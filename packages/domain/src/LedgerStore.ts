@@ -155,7 +155,6 @@ export interface StoreTx {
   readonly exclusive: (name: string) => Effect.Effect<void>
 
   readonly accounts: {
-    readonly get: (id: AccountId) => Effect.Effect<Option.Option<Account>>
     readonly insert: (account: Account) => Effect.Effect<void, UniqueViolation>
   }
 
@@ -242,11 +241,10 @@ export interface StoreTx {
 
   readonly spans: {
     readonly get: (id: SpanId) => Effect.Effect<Option.Option<Span>>
-    readonly insert: (spans: ReadonlyArray<Span>) => Effect.Effect<void, UniqueViolation>
     /**
      * New spans and the new state of their (locked) instances, written as one step: ingest's
-     * write. A store sends it as one statement where it can, since a batch's cost on a database
-     * is mostly its round trips.
+     * write (without instances, the spans alone). A store sends it as one statement where it
+     * can, since a batch's cost on a database is mostly its round trips.
      */
     readonly record: (spans: ReadonlyArray<Span>, instances: ReadonlyArray<Instance>) => Effect.Effect<void, UniqueViolation>
     readonly update: (spans: ReadonlyArray<Span>) => Effect.Effect<void>

@@ -331,7 +331,6 @@ const makeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData): 
       ),
 
     accounts: {
-      get: (id) => Effect.sync(() => (id === account ? Option.fromNullable(state.accounts.get(id)) : Option.none())),
       insert: (row) =>
         Effect.suspend(() => {
           if (state.accounts.has(row.id)) return Effect.fail(new UniqueViolation({ constraint: "account_pkey" }))
@@ -511,7 +510,6 @@ const makeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData): 
 
     spans: {
       get: (id) => get(data.spans, id),
-      insert: insertSpans,
       record: (spans, instances) =>
         Effect.zipRight(
           insertSpans(spans),

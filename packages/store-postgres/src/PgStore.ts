@@ -139,7 +139,6 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
       exclusive: (name) => sql`SELECT pg_advisory_xact_lock(${exclusiveSpace}, hashtext(${name}))`.pipe(Effect.asVoid, Effect.orDie),
 
       accounts: {
-        get: (id) => one(sql`SELECT * FROM accounts WHERE account_id = ${id} AND account_id = ${account}`, Rows.account),
         insert: (row) =>
           guarded(sql`INSERT INTO accounts ${
             sql.insert({
@@ -434,13 +433,14 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
 
       spans: {
         get: (id) => one(sql`SELECT ${spanRead} FROM agent_spans WHERE ${byId(id)}`, Rows.spanReader()),
-        insert: (rows) =>
-          Effect.forEach(spanInserts(rows), ([text, params]) => guarded(sql.unsafe(text, params)), { discard: true }),
         record: (rows, instances) => {
           const [instance, ...others] = instances
           for (const row of instances) written.delete(writtenKey(account, row.id))
-          if (rows.length === 0 || instance === undefined) {
+          if (rows.length === 0) {
             return Effect.forEach(instances, (row) => tx(account).instances.update(row), { discard: true })
+          }
+          if (instance === undefined) {
+            return Effect.forEach(spanInserts(rows), ([text, params]) => guarded(sql.unsafe(text, params)), { discard: true })
           }
           // The spans' INSERT and their run's UPDATE in one statement: one round trip fewer
           // per batch, which is most of a batch's cost on a database. A batch too large for one

@@ -4,7 +4,6 @@
  * readers accept what both drivers return: `pg` gives int8 as a string, PGlite as a number.
  */
 import {
-  Account,
   ActivitySchema,
   Agent,
   AgentVersion,
@@ -109,15 +108,6 @@ export const timestampAt = (millis: number): string => {
   const rest = iso.slice(iso.indexOf("-", 1))
   return year > 0 ? `${String(year).padStart(4, "0")}${rest}` : `${String(1 - year).padStart(4, "0")}${rest} BC`
 }
-
-export const account = (row: Row): Account.Account =>
-  new Account.Account({
-    id: accountId(row, "account_id"),
-    name: text(row, "name"),
-    partition: Ids.Partition.make(integer(row, "partition"), true),
-    inserted_at: time(row, "inserted_at"),
-    updated_at: time(row, "updated_at")
-  }, true)
 
 export const environment = (row: Row): Environment.Environment =>
   new Environment.Environment({
