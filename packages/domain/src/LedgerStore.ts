@@ -287,8 +287,9 @@ export class LedgerStore extends Context.Tag("@agentledger/domain/LedgerStore")<
   /**
    * Runs span ingest: a unit of work whose only write is `spans.record`. A store may run it
    * optimistically — `instances.lock` then reads without locking, and `spans.record` writes only
-   * if each instance is still as it was read, the work running again when another writer came
-   * first — because ingest is the hot path and a lock costs round trips. All or nothing either way.
+   * if each instance is still as it was read; when another writer came first it writes nothing,
+   * and the work's outcome is set aside and the work runs again — because ingest is the hot path
+   * and a lock costs round trips. All or nothing either way.
    */
   readonly append: <A, E, R>(account: AccountId, work: (tx: StoreTx) => Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** Runs reads of committed data in the account. */
