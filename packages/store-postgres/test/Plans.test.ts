@@ -1,11 +1,11 @@
 /**
  * No hot path reads a whole table. A database is populated through the real Ledger (three
  * accounts, their agents, runs, thousands of spans, tokens), analyzed, and then each hot query
- * of `src/PgStore.ts` (its SQL text, as the store sends it, with real parameters) is planned by
+ * of the store (its SQL text, as the store sends it, with real parameters) is planned by
  * PostgreSQL with `enable_seqscan = off`. A plan that still holds a `Seq Scan` means no index
  * can serve the query at all; and the index conditions must name the query's own key columns
  * (an index scan filtered on account_id alone would read the whole account), with every index
- * searched by its leading column. Span reads use the store's own column list (`Rows.spanSelect`).
+ * searched by its leading column. Span reads use the store's own column list (`Spans.select`).
  */
 import type { Commands, Ids } from "@agentledger/domain"
 import { PgStore } from "@agentledger/store-postgres"
@@ -14,8 +14,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { DateTime, Effect, Redacted, Schema } from "effect"
 import { beforeAll } from "vitest"
-import { outlineSelect } from "../src/Aggregates.js"
-import { spanSelect } from "../src/Rows.js"
+import { outlineSelect, select as spanSelect } from "../src/tables/Spans.js"
 import { count, ledgerOn, rows, sqlClient, usePostgres } from "./support/postgres.js"
 
 const pg = usePostgres()
@@ -153,7 +152,7 @@ beforeAll(async () => {
   }))
 }, 120_000)
 
-/** A hot query of the store: its SQL (from src/PgStore.ts), its parameters, and the key columns an index must match. */
+/** A hot query of the store: its SQL (from src/operations and src/ingest), its parameters, and the key columns an index must match. */
 interface HotQuery {
   readonly name: string
   readonly sql: string
