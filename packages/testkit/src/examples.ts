@@ -6,7 +6,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Effect, type Layer, Schema } from "effect"
 import { everything, refused, runOf, supportSchema, tenant, type Tenant } from "./harness.js"
 import { canonical } from "./reference.js"
-import { docsProfile } from "./workload.js"
+import { docsProfile } from "./fixtures.js"
 
 type Body = Effect.Effect<void, unknown, Ledger>
 

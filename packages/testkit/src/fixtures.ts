@@ -1,12 +1,20 @@
 /**
- * Fixed inputs shared by the suites: a page request that holds every item, and the activity
- * schema of the docs' support bot.
+ * Fixed inputs shared by the suites: a page request that holds every item, the risk profile of
+ * the docs' example and the activity schema of the docs' support bot.
  */
-import { ActivitySchema } from "@agentledger/domain"
+import { ActivitySchema, type Commands } from "@agentledger/domain"
 import { Schema } from "effect"
 
 /** Everything of a list in one page (the suites keep lists under 100). */
 export const everything = { offset: 0, page_size: 100 } as const
+
+/** The rules of the documented example (docs/domain.md, "Risk scoring"): weights 8 and 4, read multiplier 1.0 (so a span reading both scores 12). */
+export const docsProfile: Commands.CreateRiskProfile = {
+  name: "Customer data",
+  category_weights: { personal_identifiers: { weight: 8, included: true }, contact_information: { weight: 4, included: true } },
+  action_multipliers: { read_data: { multiplier: 1, included: true } },
+  thresholds: { medium: 20, high: 50, critical: 100 }
+}
 
 /** The activity schema of the docs' support bot: three declared types, one that reads customer data. */
 export const supportSchema: ActivitySchema.ActivitySchemaInput = Schema.decodeUnknownSync(ActivitySchema.ActivitySchemaInput)({

@@ -32,7 +32,7 @@ import {
   type VersionSpec,
   versionContentKey
 } from "./specs.js"
-import { runWorkload } from "./workload.js"
+import { runWorkload } from "./workload/index.js"
 
 export interface PropertyOptions {
   /** Multiplies every property's number of runs (on top of `AGENTLEDGER_DEEP`). */
