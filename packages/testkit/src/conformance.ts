@@ -14,7 +14,7 @@ import {
   defaultFibers,
   type Peers
 } from "./concurrency.js"
-import { exampleTests } from "./examples.js"
+import { exampleTests } from "./examples/index.js"
 import { formatReport, type Report } from "./model.js"
 import { propertyTests } from "./properties.js"
 import { readTests } from "./reads.js"

@@ -6,7 +6,7 @@
  */
 export * from "./conformance.js"
 export * from "./core.js"
-export { exampleTests } from "./examples.js"
+export { exampleTests } from "./examples/index.js"
 export { refused, runOf, tenant, type Tenant } from "./harness.js"
 export * from "./properties.js"
 export { readTests } from "./reads.js"
