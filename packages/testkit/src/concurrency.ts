@@ -10,7 +10,7 @@
  */
 import { DataRisk, Ids, Ledger, type LedgerSession } from "@agentledger/domain"
 import { Cause, Context, Effect, Either, Layer, Option, Schema } from "effect"
-import { everything, supportSchema } from "./fixtures.js"
+import { everything, runCommand } from "./fixtures.js"
 import { describeError, type LedgerService, type Report, RunState } from "./model.js"
 import { canonical } from "./reference.js"
 import { renderSchema, renderVersion, type SchemaSpec, type VersionSpec } from "./specs.js"
@@ -118,14 +118,10 @@ export const concurrentFirstRuns = <E>(
       const production = yield* environmentNamed(session, "production")
       const runs = yield* Effect.all(
         Array.from({ length: n }, (_, i) =>
-          of(i).registerRun({
-            agent_id: agent.id,
-            environment_id: production.id,
-            agent_version: renderVersion(raceVersion, { name: `Racer ${i}`, description: null }, i),
-            agent_schema_version: renderSchema(raceSchema, i),
-            update_current_version: true,
-            purpose: "live"
-          })),
+          of(i).registerRun(runCommand(agent.id, production.id, {
+            version: renderVersion(raceVersion, { name: `Racer ${i}`, description: null }, i),
+            schema: renderSchema(raceSchema, i)
+          }))),
         { concurrency: "unbounded" }
       )
       const versions = new Set(runs.map((r) => r.agent_version_id))
@@ -177,14 +173,7 @@ export const concurrentDeploymentCreation = <E>(
           i % 2 === 0
             ? Effect.either(Effect.map(of(i).createDeployment({ agent_id: agent.id, environment_id: staging.id }), (d) => d.deployment.id))
             : Effect.either(Effect.map(
-              of(i).registerRun({
-                agent_id: agent.id,
-                environment_id: staging.id,
-                agent_version: { external_identifier: "1.0.0" },
-                agent_schema_version: supportSchema,
-                update_current_version: true,
-                purpose: "live"
-              }),
+              of(i).registerRun(runCommand(agent.id, staging.id, { version: { external_identifier: "1.0.0" } })),
               (run) => run.agent_deployment_id
             ))),
         { concurrency: "unbounded" }
@@ -226,14 +215,7 @@ export const concurrentIdempotentCalls = <E>(
       const listedAgents = yield* session.listAgents(everything)
       if (listedAgents.pagination.item_count !== 1) ctx.violate("idempotency", `one keyed createAgent made ${listedAgents.pagination.item_count} agents`)
       const runs = yield* all((racer) =>
-        racer.registerRun({
-          agent_id: agent.id,
-          environment_id: production.id,
-          agent_version: {},
-          agent_schema_version: supportSchema,
-          update_current_version: true,
-          purpose: "live"
-        }, { idempotencyKey: "run" })
+        racer.registerRun(runCommand(agent.id, production.id, { version: {} }), { idempotencyKey: "run" })
       )
       check("registerRun", runs)
       const listedRuns = yield* session.listInstances(everything)
@@ -260,14 +242,7 @@ export const concurrentSpans = <E>(
     Effect.gen(function*() {
       const production = yield* environmentNamed(session, "production")
       const agent = yield* session.createAgent({ name: "Racer" })
-      const register = session.registerRun({
-        agent_id: agent.id,
-        environment_id: production.id,
-        agent_version: {},
-        agent_schema_version: supportSchema,
-        update_current_version: true,
-        purpose: "live"
-      })
+      const register = session.registerRun(runCommand(agent.id, production.id, { version: {} }))
       const run = yield* register
       const root = yield* session.recordSpan({ agent_instance_id: run.id, schema_name: "agent", status: "active", payload: {} })
       const spans = yield* Effect.all(
@@ -329,14 +304,7 @@ export const concurrentTenants = <E>(
           const agent = yield* session.createAgent({ name: "Bot" })
           yield* Effect.all(
             Array.from({ length: n }, (_, i) =>
-              of(i).registerRun({
-                agent_id: agent.id,
-                environment_id: production.id,
-                agent_version: {},
-                agent_schema_version: supportSchema,
-                update_current_version: true,
-                purpose: "live"
-              })),
+              of(i).registerRun(runCommand(agent.id, production.id, { version: {} }))),
             { concurrency: "unbounded" }
           )
         })

@@ -5,7 +5,7 @@
 import { type Account, type ActivitySchema, type Environment, type Ids, Ledger, type LedgerSession } from "@agentledger/domain"
 import { expect } from "@effect/vitest"
 import { Effect, Either } from "effect"
-import { everything, supportSchema } from "./fixtures.js"
+import { everything, runCommand, supportSchema } from "./fixtures.js"
 import { describeError, type LedgerService, type Tagged } from "./model.js"
 import { canonical } from "./reference.js"
 
@@ -51,7 +51,7 @@ export const refused = <A, E extends Tagged, R>(effect: Effect.Effect<A, E, R>, 
     return result.left
   })
 
-/** A run of `agent` in `environment` with the support schema. */
+/** A run of `agent` in `environment`: version `version` of the support bot, with the support schema. */
 export const runOf = (
   session: LedgerSession,
   agent: Ids.AgentId,
@@ -59,13 +59,6 @@ export const runOf = (
   version = "1.0.0",
   options: { readonly update_current_version?: boolean; readonly schema?: ActivitySchema.ActivitySchemaInput } = {}
 ): ReturnType<LedgerSession["registerRun"]> =>
-  session.registerRun({
-    agent_id: agent,
-    environment_id: environment,
-    agent_version: { external_identifier: version, name: "Support bot" },
-    agent_schema_version: options.schema ?? supportSchema,
-    update_current_version: options.update_current_version ?? true,
-    purpose: "live"
-  })
+  session.registerRun(runCommand(agent, environment, { version: { external_identifier: version, name: "Support bot" }, ...options }))
 
-export { everything, supportSchema }
+export { everything, runCommand, supportSchema }

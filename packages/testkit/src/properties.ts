@@ -7,7 +7,7 @@ import { type ActivitySchema, DataRisk, type Ids, type Json, type Ledger, type R
 import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Effect, FastCheck as fc, type Layer } from "effect"
 import * as Arbitraries from "./arbitraries.js"
-import { everything, runOf, tenant } from "./harness.js"
+import { everything, runCommand, runOf, tenant } from "./harness.js"
 import { at, formatReport } from "./model.js"
 import {
   canonical,
@@ -159,14 +159,10 @@ export const propertyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, option
           const t = yield* tenant()
           const agent = yield* t.session.createAgent({ name: "Bot" })
           const register = (schemaInput: ActivitySchema.ActivitySchemaInput, versionSpec: VersionSpec, seed: number, name: string | null) =>
-            t.session.registerRun({
-              agent_id: agent.id,
-              environment_id: t.production.id,
-              agent_version: renderVersion(versionSpec, { name, description: null }, seed),
-              agent_schema_version: schemaInput,
-              update_current_version: true,
-              purpose: "live"
-            })
+            t.session.registerRun(runCommand(agent.id, t.production.id, {
+              version: renderVersion(versionSpec, { name, description: null }, seed),
+              schema: schemaInput
+            }))
           const runsOfForms = []
           for (const [seed, name] of forms) runsOfForms.push(yield* register(renderSchema(schema, seed), version, seed, name))
           const versionIds = new Set(runsOfForms.map((r) => r.agent_version_id))
@@ -192,14 +188,11 @@ export const propertyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, option
           expect(moved.agent_version_id).not.toBe(first.agent_version_id)
           // Another agent with the same content has its own records.
           const other = yield* t.session.createAgent({ name: "Other" })
-          const theirs = yield* t.session.registerRun({
-            agent_id: other.id,
-            environment_id: t.production.id,
-            agent_version: renderVersion(version, { name: null, description: null }, 0),
-            agent_schema_version: renderSchema(schema, 0),
-            update_current_version: false,
-            purpose: "live"
-          })
+          const theirs = yield* t.session.registerRun(runCommand(other.id, t.production.id, {
+            version: renderVersion(version, { name: null, description: null }, 0),
+            schema: renderSchema(schema, 0),
+            update_current_version: false
+          }))
           expect(theirs.agent_version_id).not.toBe(first.agent_version_id)
 
           const versions = yield* t.session.listVersions({ ...everything, agent_id: agent.id })
@@ -363,16 +356,7 @@ export const propertyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, option
               same(yield* repeat(() => t.session.createEnvironment({ name: "qa", purpose: "testing" }, key)))
               break
             case "registerRun":
-              same(yield* repeat(() =>
-                t.session.registerRun({
-                  agent_id: agent.id,
-                  environment_id: t.development.id,
-                  agent_version: {},
-                  agent_schema_version: {},
-                  update_current_version: true,
-                  purpose: "live"
-                }, key)
-              ))
+              same(yield* repeat(() => t.session.registerRun(runCommand(agent.id, t.development.id, { version: {}, schema: {} }), key)))
               break
             case "recordSpan":
               same(yield* repeat(() => t.session.recordSpan({ agent_instance_id: run.id, schema_name: "llm", status: "complete", payload: { prompt: "p" } }, key)))

@@ -4,7 +4,7 @@
  */
 import { expect } from "@effect/vitest"
 import { Effect } from "effect"
-import { everything, refused, supportSchema, tenant } from "../harness.js"
+import { everything, refused, runCommand, tenant } from "../harness.js"
 import { canonical } from "../reference.js"
 import { countSpans, type ExampleTest, span } from "./helpers.js"
 
@@ -15,7 +15,7 @@ export const idempotencyExamples = (test: ExampleTest): void => {
     const again = yield* t.session.createAgent({ name: "Bot" }, { idempotencyKey: "agent" })
     expect(canonical(again)).toBe(canonical(agent))
     expect((yield* t.session.listAgents(everything)).items).toHaveLength(1)
-    const body = { agent_id: agent.id, environment_id: t.production.id, agent_version: {}, agent_schema_version: supportSchema, update_current_version: true, purpose: "live" } as const
+    const body = runCommand(agent.id, t.production.id, { version: {} })
     const run = yield* t.session.registerRun(body, { idempotencyKey: "run" })
     yield* t.session.startRun(run.id, {})
     const replayed = yield* t.session.registerRun(body, { idempotencyKey: "run" })

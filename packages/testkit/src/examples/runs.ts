@@ -5,7 +5,7 @@
 import { Ids } from "@agentledger/domain"
 import { expect } from "@effect/vitest"
 import { Effect } from "effect"
-import { everything, refused, runOf, supportSchema, tenant } from "../harness.js"
+import { everything, refused, runCommand, runOf, supportSchema, tenant } from "../harness.js"
 import { canonical } from "../reference.js"
 import { agentWithRun, type ExampleTest, span, unknownId } from "./helpers.js"
 
@@ -114,7 +114,7 @@ export const runExamples = (test: ExampleTest): void => {
     const agent = yield* t.session.createAgent({ name: "Bot" })
     const mine = Ids.InstanceId.make(Ids.encode(Date.now(), Ids.partitionOf(t.account.id), "abcdefghjkmnpqrs"))
     const theirs = Ids.InstanceId.make(Ids.encode(Date.now(), Ids.partitionOf(other.account.id), "abcdefghjkmnpqrs"))
-    const body = { agent_id: agent.id, environment_id: t.production.id, agent_version: {}, agent_schema_version: {}, update_current_version: true, purpose: "live" } as const
+    const body = runCommand(agent.id, t.production.id, { version: {}, schema: {} })
     expect((yield* t.session.registerRun({ ...body, id: mine })).id).toBe(mine)
     yield* refused(t.session.registerRun({ ...body, id: mine }), "Conflict")
     yield* refused(t.session.registerRun({ ...body, id: theirs }), "InvalidInput")
