@@ -3,7 +3,7 @@
  * reinstate follow the agent's state machine; an agent with runs or deployments is not deleted.
  */
 import type { Commands } from "@agentledger/domain"
-import { equal } from "../invariants.js"
+import { equal } from "../invariants/checks.js"
 import { at } from "../model.js"
 import { type Handler, type Handlers, nothing, perform } from "./plan.js"
 

@@ -4,7 +4,7 @@
  * a deployment with runs is not deleted, and its tokens are revoked with it.
  */
 import type { Commands, Ids } from "@agentledger/domain"
-import { equal } from "../invariants.js"
+import { equal } from "../invariants/checks.js"
 import { at, type MAccount, type MAgent, type MDeployment, type RunState } from "../model.js"
 import type { VersionRef } from "../ops.js"
 import { type Handler, type Handlers, nothing, perform, versionsOf } from "./plan.js"

@@ -3,7 +3,7 @@
  * environment in use (by a deployment or an instance) is not deleted.
  */
 import { at } from "../model.js"
-import { equal } from "../invariants.js"
+import { equal } from "../invariants/checks.js"
 import { type Handler, type Handlers, nothing, perform } from "./plan.js"
 
 const validName = (name: string): boolean => name.length > 0 && name.length <= 64

@@ -6,7 +6,7 @@
  */
 import { type Commands, Ids, type Instance, type LedgerSession } from "@agentledger/domain"
 import { Effect, Option } from "effect"
-import { equal } from "../invariants.js"
+import { equal } from "../invariants/checks.js"
 import { at, type MAccount, type MAgent, read, type RunState } from "../model.js"
 import { referenceScore } from "../reference.js"
 import {

@@ -2,7 +2,7 @@
  * Risk profiles: every edit makes a new immutable revision; a deleted profile is not edited
  * again; invalid rules are refused.
  */
-import { equal } from "../invariants.js"
+import { equal } from "../invariants/checks.js"
 import { at } from "../model.js"
 import { referenceRules } from "../reference.js"
 import { type Handler, type Handlers, nothing, perform } from "./plan.js"

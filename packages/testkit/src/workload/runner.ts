@@ -10,7 +10,7 @@
  */
 import { Ledger } from "@agentledger/domain"
 import { Effect, type Layer } from "effect"
-import { sweep } from "../invariants.js"
+import { sweep } from "../invariants/index.js"
 import { type Report, RunState } from "../model.js"
 import type { Op, Workload } from "../ops.js"
 import { runOp } from "./dispatch.js"

@@ -3,7 +3,7 @@
  * active (or cancelled while pending); terminated with a reason unless finished, which ends its
  * open spans too.
  */
-import { equal } from "../invariants.js"
+import { equal } from "../invariants/checks.js"
 import { at, isTerminal } from "../model.js"
 import { type Handler, type Handlers, nothing, perform } from "./plan.js"
 

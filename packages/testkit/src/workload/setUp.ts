@@ -5,7 +5,7 @@
  */
 import { Effect, Option } from "effect"
 import { docsProfile } from "../fixtures.js"
-import { equal } from "../invariants.js"
+import { equal } from "../invariants/checks.js"
 import { attempt, type LedgerService, type MAccount, ok, read, type RunState } from "../model.js"
 import type { Workload } from "../ops.js"
 import { runOp } from "./dispatch.js"

@@ -6,7 +6,7 @@
  */
 import { type Commands, Ids, type Span } from "@agentledger/domain"
 import { DateTime, Effect } from "effect"
-import { equal } from "../invariants.js"
+import { equal } from "../invariants/checks.js"
 import { at, isTerminal, type MAccount, type MInstance, type MSpan, type RunState, spansOf, type Tagged } from "../model.js"
 import type { SpanSpec } from "../ops.js"
 import { higherLevel, referenceConformance, referenceLevel } from "../reference.js"

@@ -5,7 +5,7 @@
  */
 import type { Commands, LedgerSession } from "@agentledger/domain"
 import { DateTime, Effect, Option } from "effect"
-import { equal } from "../invariants.js"
+import { equal } from "../invariants/checks.js"
 import { at, attempt, type MAccount, type MDeployment, ok, type RunState } from "../model.js"
 import { canonical } from "../reference.js"
 import { type Handler, type Handlers, nothing, perform } from "./plan.js"
