@@ -16,7 +16,7 @@ import {
 } from "./concurrency.js"
 import { exampleTests } from "./examples/index.js"
 import { formatReport, type Report } from "./model.js"
-import { propertyTests } from "./properties.js"
+import { propertyTests } from "./properties/index.js"
 import { readTests } from "./reads.js"
 
 export interface ConformanceOptions {

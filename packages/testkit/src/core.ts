@@ -4,7 +4,7 @@
  * `Report`. Import `@agentledger/testkit/core` to use them outside a vitest run.
  */
 export * from "./alternating.js"
-export * as Arbitraries from "./arbitraries.js"
+export * as Arbitraries from "./arbitraries/index.js"
 export * from "./concurrency.js"
 export * from "./fixtures.js"
 export * from "./invariants/index.js"
