@@ -19,7 +19,7 @@ import { Either, ParseResult, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { afterAll, assert, beforeAll, describe, expect, it } from "vitest"
 import { type RunningServer, startServer } from "./support/server.js"
-import { field } from "./support/json.js"
+import { field, type Json } from "./support/json.js"
 
 // =============================================================================================
 // Reference Schemas
@@ -439,8 +439,6 @@ beforeAll(async () => {
   server = await startServer()
 })
 afterAll(() => server.close())
-
-type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
 
 interface Request {
   readonly id?: string
