@@ -1,12 +1,12 @@
 /**
  * Helpers for the example tests (they assert, so they need vitest): a tenant (a new account, its session and its default
- * environments), typed refusals, and a ready-made activity schema.
+ * environments), typed refusals, a run of the support bot, and a report that must hold no violation.
  */
 import { type Account, type ActivitySchema, type Environment, type Ids, Ledger, type LedgerSession } from "@agentledger/domain"
 import { expect } from "@effect/vitest"
 import { Effect, Either } from "effect"
 import { everything, runCommand, supportSchema } from "./fixtures.js"
-import { describeError, type LedgerService, type Tagged } from "./model.js"
+import { describeError, formatReport, type LedgerService, type Report, type Tagged } from "./model.js"
 import { canonical } from "./reference.js"
 
 export interface Tenant {
@@ -41,6 +41,11 @@ export const tenant = (name = "Acme"): Effect.Effect<Tenant, unknown, Ledger> =>
       production: named("production")
     }
   })
+
+/** Asserts that a run broke no invariant; the failure lists every violation. */
+export const expectNoViolations = (report: Report): void => {
+  expect(report.violations, formatReport(report)).toEqual([])
+}
 
 /** Runs `effect`, which must fail with `tag`; gives the error. */
 export const refused = <A, E extends Tagged, R>(effect: Effect.Effect<A, E, R>, tag: E["_tag"]): Effect.Effect<E, never, R> =>

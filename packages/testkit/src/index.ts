@@ -7,7 +7,7 @@
 export * from "./conformance.js"
 export * from "./core.js"
 export { exampleTests } from "./examples/index.js"
-export { refused, runOf, tenant, type Tenant } from "./harness.js"
+export { expectNoViolations, refused, runOf, tenant, type Tenant } from "./harness.js"
 export * from "./properties/index.js"
 export { readTests } from "./reads.js"
 export { type StallMonitor, stallMonitor } from "./stall.js"

@@ -2,10 +2,10 @@
  * The model-based property: random operation sequences in several accounts keep invariants 1–8
  * after every step.
  */
-import { expect, it } from "@effect/vitest"
+import { it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Arbitraries from "../arbitraries/index.js"
-import { formatReport } from "../model.js"
+import { expectNoViolations } from "../harness.js"
 import { runWorkload } from "../workload/index.js"
 import type { PropertyContext } from "./context.js"
 
@@ -16,7 +16,7 @@ export const workloadProperties = <E>({ makeLayer, runs: n, timeout }: PropertyC
     ({ workload }) =>
       Effect.gen(function*() {
         const report = yield* runWorkload(makeLayer, workload)
-        expect(report.violations, formatReport(report)).toEqual([])
+        expectNoViolations(report)
       }),
     { timeout, fastCheck: { numRuns: n(25) } }
   )
