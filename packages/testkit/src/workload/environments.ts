@@ -2,8 +2,8 @@
  * Environments: names trimmed, 1–64 characters, unique per account without regard to case; an
  * environment in use (by a deployment or an instance) is not deleted.
  */
-import { at } from "../model.js"
 import { equal } from "../invariants/checks.js"
+import { at } from "../model.js"
 import { type Handler, type Handlers, nothing, perform } from "./plan.js"
 
 const validName = (name: string): boolean => name.length > 0 && name.length <= 64

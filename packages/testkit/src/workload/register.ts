@@ -68,7 +68,7 @@ const registerRun: Handler<"RegisterRun"> = (ctx, account, op, workload) =>
       errors,
       call: (options) => session.registerRun(input, options),
       update: (instance) => recordRegistration(ctx, account, op, target, chosen, instance),
-      // A deployment token's session is not the account's: its keys are not replayed.
+      // A deployment token may be revoked (with its deployment) before a retry: only account-token calls are replayed.
       retryable: op.via === "account"
     })
   })
@@ -86,11 +86,12 @@ const recordRegistration = (
   ctx: RunState,
   account: MAccount,
   op: RegisterRun,
-  { agent, environmentId, schema, versionSpec }: Target,
+  target: Target,
   chosen: Ids.InstanceId | undefined,
   instance: Instance.Instance
 ): Effect.Effect<void> =>
   Effect.gen(function*() {
+    const { agent, environmentId, schema } = target
     equal(ctx, "instances", "registered instance", {
       id: chosen === undefined ? "(minted)" : instance.id,
       account_id: instance.account_id,
@@ -100,7 +101,7 @@ const recordRegistration = (
       purpose: instance.purpose
     }, { id: chosen ?? "(minted)", account_id: account.id, agent_id: agent.id, environment_id: environmentId, status: "pending", purpose: op.purpose })
 
-    yield* recordFingerprints(ctx, account, op, { agent, environmentId, schema, versionSpec }, instance)
+    yield* recordFingerprints(ctx, account, op, target, instance)
 
     // The deployment: created on the first run with update_current_version, pointer moved.
     let deployment = account.deployments.find((d) => d.agent === agent.id && d.environment === environmentId)
