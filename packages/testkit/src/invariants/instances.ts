@@ -18,17 +18,11 @@ type InstanceRecord = Parameters<typeof stamps>[0] & {
 }
 
 export const checkInstance = (ctx: RunState, account: MAccount, model: MInstance, instance: InstanceRecord): void => {
-  unchanged(ctx, "instances", `stamps of instance ${instance.id}`, stamps(instance))
-  equal(ctx, "instances", `stamps of instance ${instance.id} against the model`, {
-    agent_id: instance.agent_id,
-    agent_version_id: instance.agent_version_id,
-    agent_schema_version_id: instance.agent_schema_version_id,
-    environment_id: instance.environment_id,
-    agent_deployment_id: instance.agent_deployment_id,
-    risk_profile_revision_id: instance.risk_profile_revision_id,
-    purpose: instance.purpose,
-    account_id: instance.account_id
-  }, {
+  const stamped = stamps(instance)
+  unchanged(ctx, "instances", `stamps of instance ${instance.id}`, stamped)
+  // The model knows every stamp but the insertion time (and the id it is found by).
+  const { id: _id, inserted_at: _insertedAt, ...modelled } = stamped
+  equal(ctx, "instances", `stamps of instance ${instance.id} against the model`, modelled, {
     agent_id: model.agent,
     agent_version_id: model.version,
     agent_schema_version_id: model.schemaVersion,
