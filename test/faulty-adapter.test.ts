@@ -19,6 +19,7 @@ import {
   concurrentDeploymentCreation,
   concurrentIdempotentCalls,
   concurrentSpans,
+  expectNoViolations,
   formatReport,
   type Invariant,
   type Op,
@@ -208,7 +209,7 @@ describe("the conformance checks pass on the correct store", () => {
   ], ["spans", spans]] as const) {
     it.live(`fixed workload: ${name}`, () =>
       Effect.map(runWorkload(correct, workload), (report) => {
-        expect(report.violations, formatReport(report)).toEqual([])
+        expectNoViolations(report)
         expect(report.executed).toBe(workload.steps.length)
       }))
   }
@@ -224,7 +225,7 @@ describe("the conformance checks pass on the correct store", () => {
     Effect.gen(function*() {
       for (const scenario of [concurrentDeploymentCreation, concurrentIdempotentCalls, concurrentSpans]) {
         const report = yield* scenario(correct)
-        expect(report.violations, formatReport(report)).toEqual([])
+        expectNoViolations(report)
       }
     }))
 })

@@ -6,7 +6,7 @@
 import { Ids, Ledger, LedgerLive, LedgerStore, type LedgerSession, type StoreTx } from "@agentledger/domain"
 import { MemoryStore } from "@agentledger/store-memory"
 import { PgStore } from "@agentledger/store-postgres"
-import { everything, supportSchema } from "@agentledger/testkit"
+import { everything, runCommand } from "@agentledger/testkit"
 import { type PostgresServer, startPostgres } from "@agentledger/testkit/postgres"
 import { describe, expect, it } from "@effect/vitest"
 import { type Context, Effect, Either, Layer, Redacted } from "effect"
@@ -35,14 +35,7 @@ const aRun = (session: LedgerSession) =>
     const production = (yield* session.listEnvironments(everything)).items.find((environment) => environment.name === "production")
     if (production === undefined) return yield* Effect.dieMessage("no production environment")
     const agent = yield* session.createAgent({ name: "Grouped" })
-    return yield* session.registerRun({
-      agent_id: agent.id,
-      environment_id: production.id,
-      agent_version: {},
-      agent_schema_version: supportSchema,
-      update_current_version: true,
-      purpose: "live"
-    })
+    return yield* session.registerRun(runCommand(agent.id, production.id, { version: {} }))
   })
 
 /** The memory store, counting the span writes that reach it (each one statement on PostgreSQL). */

@@ -5,7 +5,7 @@
  * of versions shows each version's deployments and identifier repeats as before.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { field } from "./support/json.js"
+import { field, textAt } from "./support/json.js"
 import { type RunningServer, startServer } from "./support/server.js"
 
 let server: RunningServer
@@ -23,12 +23,6 @@ const call = async (method: string, path: string, body?: unknown): Promise<{ rea
   return { status: response.status, body: await response.json() }
 }
 
-const text = (value: unknown, ...path: ReadonlyArray<string | number>): string => {
-  const found = field(value, ...path)
-  if (typeof found !== "string") throw new Error(`no string at ${path.join(".")} in ${JSON.stringify(value).slice(0, 400)}`)
-  return found
-}
-
 const list = (value: unknown): ReadonlyArray<unknown> => {
   const found = field(value, "summaries")
   if (!Array.isArray(found)) throw new Error(`no summaries in ${JSON.stringify(value).slice(0, 400)}`)
@@ -38,16 +32,16 @@ const list = (value: unknown): ReadonlyArray<unknown> => {
 const keysOf = (value: unknown): ReadonlyArray<string> => (typeof value === "object" && value !== null ? Object.keys(value) : [])
 
 const run = async () => {
-  const agent = text((await call("POST", "/api/v1/agent", { details: { name: "Bot" } })).body, "details", "id")
+  const agent = textAt((await call("POST", "/api/v1/agent", { details: { name: "Bot" } })).body, "details", "id")
   const environments = list((await call("GET", "/api/v1/environment")).body)
-  const production = text(environments.find((e) => field(e, "name") === "production"), "id")
+  const production = textAt(environments.find((e) => field(e, "name") === "production"), "id")
   const registered = await call("POST", "/api/v1/agent_instance/register", {
     agent_id: agent,
     environment_id: production,
     agent_version: { external_identifier: "1.0.0", name: "Bot" },
     agent_schema_version: { external_identifier: "s-1", span_schemas: { llm: { type: "object", required: ["prompt"] } } }
   })
-  return { agent, production, run: text(registered.body, "details", "id") }
+  return { agent, production, run: textAt(registered.body, "details", "id") }
 }
 
 describe("span outline route", () => {
@@ -59,7 +53,7 @@ describe("span outline route", () => {
         details: { agent_instance_id: id, schema_name: "llm", status: "complete", payload: i === 3 ? {} : { prompt: `p${i}` }, result_payload: { text: "ok" } }
       })
       expect(created.status).toBe(201)
-      spans.push(text(created.body, "details", "id"))
+      spans.push(textAt(created.body, "details", "id"))
     }
     const first = await call("GET", `/api/v1/agent_instance/${id}/spans?pagination[offset]=0&pagination[page_size]=2`)
     expect(first.status).toBe(200)

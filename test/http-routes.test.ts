@@ -4,21 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RunningServer, startServer } from "./support/server.js"
-import { field, isObject } from "./support/json.js"
+import { field, isObject, type Json, textAt } from "./support/json.js"
 
 let server: RunningServer
 beforeAll(async () => {
   server = await startServer()
 })
 afterAll(() => server.close())
-
-type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
-
-const text = (value: unknown, ...path: ReadonlyArray<string | number>): string => {
-  const found = field(value, ...path)
-  if (typeof found !== "string") throw new Error(`no string at ${path.join(".")} in ${JSON.stringify(value).slice(0, 400)}`)
-  return found
-}
 
 const call = async (
   method: string,
@@ -40,7 +32,7 @@ const setup = async () => {
   const environments = await call("GET", "/api/v1/environment")
   const production = field(environments.body, "summaries")
   const environment = Array.isArray(production) ? production.find((e) => field(e, "name") === "production") : undefined
-  return { agent: text(agent.body, "details", "id"), environment: text(environment, "id") }
+  return { agent: textAt(agent.body, "details", "id"), environment: textAt(environment, "id") }
 }
 
 const register = (agent: string, environment: string) => ({
@@ -68,18 +60,18 @@ describe("bulk", () => {
     expect(JSON.stringify(agents.body)).not.toContain("never created")
 
     const replay = await call("POST", "/api/v1/bulk", { items: items.slice(0, 1) })
-    expect(text(replay.body, "outputs", "bulk-register-1", "details", "id")).toBe(text(first.body, "outputs", "bulk-register-1", "details", "id"))
+    expect(textAt(replay.body, "outputs", "bulk-register-1", "details", "id")).toBe(textAt(first.body, "outputs", "bulk-register-1", "details", "id"))
     const runs = await call("GET", `/api/v1/agent_instance?agent_id=${agent}`)
     expect(field(runs.body, "pagination", "item_count")).toBe(1)
 
-    const instance = text(first.body, "outputs", "bulk-register-1", "details", "id")
+    const instance = textAt(first.body, "outputs", "bulk-register-1", "details", "id")
     const spans = await call("POST", "/api/v1/bulk", {
       items: [
         { _type: "agent_instances/start", idempotency_key: "bulk-start-1", agent_instance_id: instance },
         { _type: "agent_spans/create", idempotency_key: "bulk-span-1", details: { agent_instance_id: instance, schema_name: "llm", status: "active", payload: {} } }
       ]
     })
-    const span = text(spans.body, "outputs", "bulk-span-1", "details", "id")
+    const span = textAt(spans.body, "outputs", "bulk-span-1", "details", "id")
     expect(field(spans.body, "outputs", "bulk-span-1", "details", "conformance")).toMatchObject({ payload: "mismatch" })
     const finished = await call("POST", "/api/v1/bulk", {
       items: [
@@ -109,13 +101,13 @@ describe("idempotency", () => {
   it("honours the Idempotency-Key header and the idempotency_key body field", async () => {
     const byHeader = await call("POST", "/api/v1/agent", { details: { name: "Keyed" } }, { "idempotency-key": "agent-by-header" })
     const again = await call("POST", "/api/v1/agent", { details: { name: "Keyed" } }, { "idempotency-key": "agent-by-header" })
-    expect(text(again.body, "details", "id")).toBe(text(byHeader.body, "details", "id"))
+    expect(textAt(again.body, "details", "id")).toBe(textAt(byHeader.body, "details", "id"))
     const differs = await call("POST", "/api/v1/agent", { details: { name: "Other" } }, { "idempotency-key": "agent-by-header" })
     expect(differs).toMatchObject({ status: 409, body: { status: "error", code: "conflict" } })
 
     const byBody = await call("POST", "/api/v1/agent", { details: { name: "Body keyed" }, idempotency_key: "agent-by-body" })
     const bodyAgain = await call("POST", "/api/v1/agent", { details: { name: "Body keyed" }, idempotency_key: "agent-by-body" })
-    expect(text(bodyAgain.body, "details", "id")).toBe(text(byBody.body, "details", "id"))
+    expect(textAt(bodyAgain.body, "details", "id")).toBe(textAt(byBody.body, "details", "id"))
     const tooLong = await call("POST", "/api/v1/agent", { details: { name: "x" } }, { "idempotency-key": "k".repeat(65) })
     expect(tooLong).toMatchObject({ status: 400, body: { code: "validation_errors" } })
   })
@@ -142,7 +134,7 @@ describe("lists", () => {
   it("lists a run's spans with agent_instance_id, a time window and include_summaries", async () => {
     const { agent, environment } = await setup()
     const run = await call("POST", "/api/v1/agent_instance/register", register(agent, environment))
-    const instance = text(run.body, "details", "id")
+    const instance = textAt(run.body, "details", "id")
     const startedAt = "2026-01-01T00:00:00.000Z"
     await call("POST", "/api/v1/agent_spans", { details: { agent_instance_id: instance, schema_name: "llm", status: "complete", payload: { prompt: "a" }, started_at: startedAt, finished_at: startedAt } })
     await call("POST", "/api/v1/agent_spans", { details: { agent_instance_id: instance, schema_name: "llm", status: "active", payload: { prompt: "b" } } })
@@ -159,9 +151,9 @@ describe("operator API", () => {
   it("opens an account with the operator token only", async () => {
     const opened = await call("POST", "/api/v1/admin/account", { details: { name: "Tenant two" } }, {}, server.operatorToken)
     expect(opened).toMatchObject({ status: 201, body: { status: "success", details: { type: "account", name: "Tenant two" } } })
-    const secret = text(opened.body, "token")
+    const secret = textAt(opened.body, "token")
     const ping = await call("GET", "/api/v1/ping", undefined, {}, secret)
-    expect(field(ping.body, "details", "account_id")).toBe(text(opened.body, "details", "id"))
+    expect(field(ping.body, "details", "account_id")).toBe(textAt(opened.body, "details", "id"))
     expect(await call("POST", "/api/v1/admin/account", { details: { name: "x" } })).toMatchObject({ status: 401, body: { code: "unauthorized" } })
     expect(await call("GET", "/api/v1/environment", undefined, {}, server.operatorToken)).toMatchObject({ status: 401 })
   })

@@ -14,11 +14,12 @@
  * error envelope with the documented status and code). The last tests check that coverage against
  * the table itself and that every non-2xx answer of the file was an error envelope.
  */
+import { supportSchemaJson } from "@agentledger/testkit/core"
 import { Either, ParseResult, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { afterAll, assert, beforeAll, describe, expect, it } from "vitest"
 import { type RunningServer, startServer } from "./support/server.js"
-import { field } from "./support/json.js"
+import { field, type Json } from "./support/json.js"
 
 // =============================================================================================
 // Reference Schemas
@@ -439,8 +440,6 @@ beforeAll(async () => {
 })
 afterAll(() => server.close())
 
-type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
-
 interface Request {
   readonly id?: string
   readonly query?: string
@@ -552,28 +551,8 @@ const unknownId = "013xrzp12g3nqk8n0000000000000000"
 
 // --- request bodies
 
-/** The docs' support bot schema (packages/testkit/src/fixtures.ts): `crm:lookup` reads contact data. */
-const supportSchema: Json = {
-  external_identifier: "support-bot-schema-1",
-  span_type_schemas: [
-    { name: "agent", params_schema: { type: "object" } },
-    {
-      name: "crm:lookup",
-      params_schema: { type: "object", properties: { customer_id: { type: "string" } }, required: ["customer_id"] },
-      result_schema: { type: "object", properties: { email: { type: "string" } }, required: ["email"] },
-      data_risk: {
-        action_profile: { read_data: "allowed" },
-        result_data_categories: { personal_identifiers: "included", contact_information: "included" }
-      }
-    },
-    {
-      name: "payments:charge",
-      params_schema: { type: "object", properties: { amount: { type: "number" } }, required: ["amount"] },
-      data_risk: { action_profile: { read_data: "allowed" }, params_data_categories: { financial_information: "included" } }
-    },
-    { name: "llm", params_schema: { type: "object", required: ["prompt"] } }
-  ]
-}
+/** The docs' support bot schema, as a client sends it: `crm:lookup` reads contact data. */
+const supportSchema: Json = supportSchemaJson
 
 /** The docs' example profile: identifiers weigh 8, contact data 4, read data ×1; financial data is not agreed. */
 const profileRules = (thresholds: { readonly medium: number; readonly high: number; readonly critical: number }) => ({

@@ -9,31 +9,13 @@ import { Ids, type Ledger, type LedgerSession, type Paged } from "@agentledger/d
 import { Effect, Schema } from "effect"
 import * as http from "node:http"
 import * as net from "node:net"
+import { field as at, isObject as isRecord, type Json, textAt } from "./json.js"
 
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-export type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
-
-export const isRecord = (value: unknown): value is { readonly [key: string]: unknown } =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
-/** The value at a path of objects and arrays, or undefined. */
-export const at = (value: unknown, ...path: ReadonlyArray<string | number>): unknown => {
-  let current = value
-  for (const key of path) {
-    if (typeof key === "number") current = Array.isArray(current) ? current[key] : undefined
-    else current = isRecord(current) ? current[key] : undefined
-  }
-  return current
-}
-
-/** The string at a path; throws (with the value) when there is none. */
-export const textAt = (value: unknown, ...path: ReadonlyArray<string | number>): string => {
-  const found = at(value, ...path)
-  if (typeof found !== "string") throw new Error(`no string at ${path.join(".")} in ${JSON.stringify(value)?.slice(0, 600)}`)
-  return found
-}
+/** JSON, shared with the other HTTP tests. */
+export { at, isRecord, type Json, textAt }
 
 const parseJson = (text: string): { readonly json: true; readonly value: unknown } | { readonly json: false } => {
   try {

@@ -9,12 +9,12 @@ import { createConfig, createCore, type CoreRuntime } from "@prefactor/core"
 import { Schema } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { isObject } from "./json.js"
+import { isObject, type Json } from "./json.js"
 
 // ---------------------------------------------------------------------------------------------
 // JSON over HTTP
 
-export type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
+export type { Json }
 
 export interface Answer {
   readonly status: number

@@ -6,6 +6,7 @@
  */
 import type { LedgerStore } from "@agentledger/domain"
 import type { Layer } from "effect"
+import { field as at, textAt } from "./json.js"
 import { type RunningServer, startServer } from "./server.js"
 
 export interface Answer {
@@ -46,23 +47,8 @@ export const call = async (
   return { status: response.status, text: answer, body }
 }
 
-const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> => typeof value === "object" && value !== null && !Array.isArray(value)
-
-/** The value at a path of keys (own keys only, so `__proto__` is looked up as a key). */
-export const at = (value: unknown, ...path: ReadonlyArray<string | number>): unknown => {
-  let current = value
-  for (const key of path) {
-    if (typeof key === "number") current = Array.isArray(current) ? current[key] : undefined
-    else current = isRecord(current) && Object.hasOwn(current, key) ? current[key] : undefined
-  }
-  return current
-}
-
-export const textAt = (value: unknown, ...path: ReadonlyArray<string | number>): string => {
-  const found = at(value, ...path)
-  if (typeof found !== "string") throw new Error(`no string at ${path.join(".")} in ${JSON.stringify(value)?.slice(0, 500)}`)
-  return found
-}
+/** JSON reading: own keys only, so `__proto__` is looked up as a key. */
+export { at, textAt }
 
 export interface Tenant {
   readonly server: RunningServer

@@ -14,7 +14,7 @@ import {
   perturbAt,
   runs,
   seededRandom,
-  shuffled,
+  shuffle,
   shuffleKeys
 } from "./arbitraries.js"
 import { referenceJcs, sha256 } from "./fixtures.js"
@@ -143,12 +143,12 @@ const buildInput = (spec: Spec, placements: ReadonlyArray<Placement>, seed: numb
   const input: Record<string, Json.Json> = {}
   if (spec.external !== undefined) input["external_identifier"] = spec.external
   const map = (key: string, entries: ReadonlyArray<readonly [string, Json.Json]>) => {
-    if (entries.length > 0) input[key] = Object.fromEntries(shuffled(entries, random))
+    if (entries.length > 0) input[key] = Object.fromEntries(shuffle(entries, random))
     else if (random() < 0.3) input[key] = random() < 0.5 ? null : {}
   }
   map("span_schemas", params)
   map("span_result_schemas", results)
-  if (list.length > 0) input["span_type_schemas"] = shuffled(list, random)
+  if (list.length > 0) input["span_type_schemas"] = shuffle(list, random)
   else if (random() < 0.3) input["span_type_schemas"] = random() < 0.5 ? null : []
   return input
 }
@@ -474,12 +474,12 @@ const versionSpec: fc.Arbitrary<VersionSpec> = fc.record({
 const runtimeInput = (spec: VersionSpec, random: () => number): AgentVersion.RuntimeEnvironmentInput => {
   const input: Record<string, ReadonlyArray<string> | string | null> = {}
   const entries: Array<readonly [string, ReadonlyArray<string> | string | null | undefined]> = [
-    ["prefactor_sdk", spec.prefactor_sdk === undefined || spec.prefactor_sdk === null ? spec.prefactor_sdk : shuffled(spec.prefactor_sdk, random)],
-    ["agent_sdk", spec.agent_sdk === undefined || spec.agent_sdk === null ? spec.agent_sdk : shuffled(spec.agent_sdk, random)],
+    ["prefactor_sdk", spec.prefactor_sdk === undefined || spec.prefactor_sdk === null ? spec.prefactor_sdk : shuffle(spec.prefactor_sdk, random)],
+    ["agent_sdk", spec.agent_sdk === undefined || spec.agent_sdk === null ? spec.agent_sdk : shuffle(spec.agent_sdk, random)],
     ["runtime", spec.runtime],
     ["os", spec.os]
   ]
-  for (const [key, value] of shuffled(entries, random)) {
+  for (const [key, value] of shuffle(entries, random)) {
     // An omitted field and an explicit null are the same content.
     if (value !== undefined) input[key] = value
     else if (random() < 0.5) input[key] = null

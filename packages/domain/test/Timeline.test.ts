@@ -6,7 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
 import { Ids, Span, Timeline } from "@agentledger/domain"
-import { runs, seededRandom, shuffled } from "./arbitraries.js"
+import { runs, seededRandom, shuffle } from "./arbitraries.js"
 import { at, idOf, makeInstance } from "./fixtures.js"
 
 const instance = makeInstance({ status: "active", risk: null })
@@ -77,7 +77,7 @@ describe("Timeline", () => {
     "every span appears once, under its parent, siblings by start then creation order, whatever the input order",
     [forest, fc.integer()],
     ([spans, seed]) => {
-      const input = shuffled(spans, seededRandom(seed))
+      const input = shuffle(spans, seededRandom(seed))
       const tree = Timeline.timeline(input)
       const flat = Timeline.flatten(tree)
       expect(flat.map(({ depth, span }) => [span.id, depth] as const)).toEqual(reference(spans))

@@ -52,40 +52,8 @@ export const isJsonArray = (value: Json.Json): value is ReadonlyArray<Json.Json>
 // Seeded shuffling (key order, list order)
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded generator in [0, 1), independent of the one in `Ids`. */
-export const seededRandom = (seed: number): (() => number) => {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-export const shuffled = <T>(items: ReadonlyArray<T>, random: () => number): Array<T> => {
-  const out = [...items]
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1))
-    const a = out[i]
-    const b = out[j]
-    if (a !== undefined && b !== undefined) {
-      out[i] = b
-      out[j] = a
-    }
-  }
-  return out
-}
-
-/** The same JSON value with the keys of every object, at every depth, in a random order. */
-export const shuffleKeys = (value: Json.Json, random: () => number): Json.Json => {
-  if (isJsonArray(value)) return value.map((item) => shuffleKeys(item, random))
-  if (Json.isJsonObject(value)) {
-    return Object.fromEntries(shuffled(Object.entries(value), random).map(([k, v]) => [k, shuffleKeys(v, random)]))
-  }
-  return value
-}
+/** The testkit's seeded generator (independent of the one in `Ids`) and its shuffles. */
+export { seededRandom, shuffle, shuffleKeys } from "@agentledger/testkit/random"
 
 /** Key order of every object, depth first: what a shuffle changes and canonical JSON ignores. */
 export const keyOrder = (value: Json.Json): Array<string> => {

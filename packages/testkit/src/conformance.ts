@@ -2,7 +2,7 @@
  * `ledgerConformance`: the whole suite, registered as vitest tests against a `Ledger` adapter.
  */
 import type { Ledger } from "@agentledger/domain"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
 import {
   concurrentAccountCreations,
@@ -14,9 +14,10 @@ import {
   defaultFibers,
   type Peers
 } from "./concurrency.js"
-import { exampleTests } from "./examples.js"
-import { formatReport, type Report } from "./model.js"
-import { propertyTests } from "./properties.js"
+import { exampleTests } from "./examples/index.js"
+import { expectNoViolations } from "./harness.js"
+import type { Report } from "./model.js"
+import { propertyTests } from "./properties/index.js"
 import { readTests } from "./reads.js"
 
 export interface ConformanceOptions {
@@ -71,7 +72,7 @@ export const concurrencyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, opt
   ) =>
     it.live(name, () =>
       Effect.map(run(makeLayer, fibers, peers), (report) => {
-        expect(report.violations, formatReport(report)).toEqual([])
+        expectNoViolations(report)
       }))
   describe("concurrency", () => {
     test("racing first runs with one content create one version, one schema version and one deployment", concurrentFirstRuns)

@@ -1,12 +1,12 @@
 /**
  * Helpers for the example tests (they assert, so they need vitest): a tenant (a new account, its session and its default
- * environments), typed refusals, and a ready-made activity schema.
+ * environments), typed refusals, a run of the support bot, and a report that must hold no violation.
  */
 import { type Account, type ActivitySchema, type Environment, type Ids, Ledger, type LedgerSession } from "@agentledger/domain"
 import { expect } from "@effect/vitest"
 import { Effect, Either } from "effect"
-import { everything, supportSchema } from "./fixtures.js"
-import { describeError, type LedgerService, type Tagged } from "./model.js"
+import { everything, runCommand, supportSchema } from "./fixtures.js"
+import { describeError, formatReport, type LedgerService, type Report, type Tagged } from "./model.js"
 import { canonical } from "./reference.js"
 
 export interface Tenant {
@@ -42,6 +42,11 @@ export const tenant = (name = "Acme"): Effect.Effect<Tenant, unknown, Ledger> =>
     }
   })
 
+/** Asserts that a run broke no invariant; the failure lists every violation. */
+export const expectNoViolations = (report: Report): void => {
+  expect(report.violations, formatReport(report)).toEqual([])
+}
+
 /** Runs `effect`, which must fail with `tag`; gives the error. */
 export const refused = <A, E extends Tagged, R>(effect: Effect.Effect<A, E, R>, tag: E["_tag"]): Effect.Effect<E, never, R> =>
   Effect.gen(function*() {
@@ -51,7 +56,7 @@ export const refused = <A, E extends Tagged, R>(effect: Effect.Effect<A, E, R>, 
     return result.left
   })
 
-/** A run of `agent` in `environment` with the support schema. */
+/** A run of `agent` in `environment`: version `version` of the support bot, with the support schema. */
 export const runOf = (
   session: LedgerSession,
   agent: Ids.AgentId,
@@ -59,13 +64,6 @@ export const runOf = (
   version = "1.0.0",
   options: { readonly update_current_version?: boolean; readonly schema?: ActivitySchema.ActivitySchemaInput } = {}
 ): ReturnType<LedgerSession["registerRun"]> =>
-  session.registerRun({
-    agent_id: agent,
-    environment_id: environment,
-    agent_version: { external_identifier: version, name: "Support bot" },
-    agent_schema_version: options.schema ?? supportSchema,
-    update_current_version: options.update_current_version ?? true,
-    purpose: "live"
-  })
+  session.registerRun(runCommand(agent, environment, { version: { external_identifier: version, name: "Support bot" }, ...options }))
 
-export { everything, supportSchema }
+export { everything, runCommand, supportSchema }

@@ -6,8 +6,8 @@
  */
 export * from "./conformance.js"
 export * from "./core.js"
-export { exampleTests } from "./examples.js"
-export { refused, runOf, tenant, type Tenant } from "./harness.js"
-export * from "./properties.js"
+export { exampleTests } from "./examples/index.js"
+export { expectNoViolations, refused, runOf, tenant, type Tenant } from "./harness.js"
+export * from "./properties/index.js"
 export { readTests } from "./reads.js"
 export { type StallMonitor, stallMonitor } from "./stall.js"

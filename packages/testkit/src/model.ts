@@ -5,6 +5,7 @@
  */
 import type { Ids, Ledger, LedgerSession, Status } from "@agentledger/domain"
 import { Cause, type Context, Effect, Exit, Option } from "effect"
+import { seededRandom } from "./random.js"
 import type { DeclaredTypes, Level, ReferenceRules } from "./reference.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -209,11 +210,12 @@ export class RunState {
   operation = "set-up"
   /** Epoch milliseconds when the workload started: client timestamps are offsets from it. */
   readonly base: number
-  private state: number
+  /** Deterministic randomness for client-chosen ids. */
+  readonly random: () => number
 
   constructor(readonly ledger: LedgerService, seed: number) {
     this.base = Date.now()
-    this.state = seed >>> 0
+    this.random = seededRandom(seed)
   }
 
   violate(invariant: Invariant, message: string): void {
@@ -222,15 +224,6 @@ export class RunState {
 
   count(outcome: string): void {
     this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1
-  }
-
-  /** Deterministic randomness for client-chosen ids. */
-  random(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0
-    let t = this.state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 

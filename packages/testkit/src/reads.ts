@@ -8,7 +8,7 @@ import { type Agent, type AgentVersion, type Deployment, Ids, type Instance, typ
 import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Effect, type Layer } from "effect"
 import { everything, refused, runOf, tenant, type Tenant } from "./harness.js"
-import { docsProfile } from "./workload.js"
+import { docsProfile } from "./fixtures.js"
 
 type Body = Effect.Effect<void, unknown, Ledger>
 

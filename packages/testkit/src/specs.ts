@@ -6,6 +6,7 @@
  * change of content must not (docs/domain.md, "Agent version"; invariant 3).
  */
 import type { ActivitySchema, AgentVersion, DataRisk, Json } from "@agentledger/domain"
+import { seededRandom, shuffle, shuffleKeys } from "./random.js"
 import { canonical, type DeclaredTypes } from "./reference.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -103,41 +104,7 @@ export const schemaContentKey = (spec: SchemaSpec): string =>
 export const declaredTypes = (spec: SchemaSpec): DeclaredTypes =>
   new Map(spec.types.map((type) => [type.name, { params: type.params, result: type.result }]))
 
-/** mulberry32: a small seeded generator in [0, 1). */
-export const seededRandom = (seed: number): (() => number) => {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-export const shuffle = <T>(items: ReadonlyArray<T>, random: () => number): Array<T> => {
-  const out = [...items]
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1))
-    const a = out[i]
-    const b = out[j]
-    if (a !== undefined && b !== undefined) {
-      out[i] = b
-      out[j] = a
-    }
-  }
-  return out
-}
-
-/** The same JSON value with the keys of every object in a random order. */
-export const shuffleKeys = (value: Json.Json, random: () => number): Json.Json => {
-  if (Array.isArray(value)) return value.map((item: Json.Json) => shuffleKeys(item, random))
-  if (typeof value === "object" && value !== null) {
-    const entries: Array<[string, Json.Json]> = Object.entries(value)
-    return Object.fromEntries(shuffle(entries, random).map(([key, item]) => [key, shuffleKeys(item, random)]))
-  }
-  return value
-}
+export { seededRandom, shuffle, shuffleKeys }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 

@@ -5,7 +5,7 @@
  */
 import { Ids, LedgerLive } from "@agentledger/domain"
 import { MemoryStore } from "@agentledger/store-memory"
-import { Arbitraries, formatReport, runWorkload } from "@agentledger/testkit"
+import { Arbitraries, expectNoViolations, runWorkload } from "@agentledger/testkit"
 import { expect, it } from "@effect/vitest"
 import { Effect, FastCheck as fc, Layer } from "effect"
 
@@ -18,7 +18,7 @@ it.live("a sample of workloads reaches every operation, its successes and its re
     let steps = 0
     for (const workload of fc.sample(Arbitraries.workload(), { numRuns: 25, seed: 4242 })) {
       const report = yield* runWorkload(makeLayer, workload)
-      expect(report.violations, formatReport(report)).toEqual([])
+      expectNoViolations(report)
       executed += report.executed
       steps += report.steps
       for (const [outcome, count] of Object.entries(report.outcomes)) outcomes[outcome] = (outcomes[outcome] ?? 0) + count

@@ -1,0 +1,42 @@
+/**
+ * Property tests: the model-based workload property (every invariant after every step, over
+ * random operation sequences in several accounts) and focused properties for fingerprints,
+ * conformance, risk, idempotency, the timeline and pagination; one module per invariant.
+ */
+import type { Ledger } from "@agentledger/domain"
+import { describe } from "@effect/vitest"
+import { Effect, type Layer } from "effect"
+import { runs } from "../runs.js"
+import { conformanceProperties } from "./conformance.js"
+import type { PropertyContext } from "./context.js"
+import { fingerprintProperties } from "./fingerprints.js"
+import { idempotencyProperties } from "./idempotency.js"
+import { listProperties } from "./lists.js"
+import { riskProperties } from "./risk.js"
+import { timelineProperties } from "./timeline.js"
+import { workloadProperties } from "./workload.js"
+
+export { changeSchema, changeVersion } from "./perturbations.js"
+
+export interface PropertyOptions {
+  /** Multiplies every property's number of runs (on top of `AGENTLEDGER_DEEP`). */
+  readonly runsFactor?: number
+  /** Per-property timeout in milliseconds. */
+  readonly timeout?: number
+}
+
+export const propertyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, options: PropertyOptions = {}): void => {
+  const context: PropertyContext<E> = {
+    makeLayer,
+    runs: (base) => Math.max(1, Math.round(runs(base) * (options.runsFactor ?? 1))),
+    timeout: options.timeout ?? 300_000,
+    fresh: (effect) => effect.pipe(Effect.provide(makeLayer()))
+  }
+  describe("model-based", () => workloadProperties(context))
+  describe("invariant 3: fingerprints", () => fingerprintProperties(context))
+  describe("invariant 6: conformance", () => conformanceProperties(context))
+  describe("invariant 7: risk", () => riskProperties(context))
+  describe("invariant 8: idempotency", () => idempotencyProperties(context))
+  describe("invariant 5: the timeline", () => timelineProperties(context))
+  describe("lists", () => listProperties(context))
+}
