@@ -1,5 +1,5 @@
 /**
- * The main job in a process of its own (`packages/http/main/serve.ts` under tsx), as a user
+ * The main job in a process of its own (`apps/server/src/main.ts` under tsx), as a user
  * starts it: its output captured, its address read from its log.
  */
 import { type ChildProcess, spawn } from "node:child_process"
@@ -44,7 +44,7 @@ export const run = (args: ReadonlyArray<string>, env: Readonly<Record<string, st
 
 /** `serve` on a free port with `flags`. */
 export const serve = (flags: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}, options: RunOptions = {}): Run =>
-  run(["packages/http/main/serve.ts", "--port", "0", ...flags], env, options)
+  run(["apps/server/src/main.ts", "--port", "0", ...flags], env, options)
 
 /** The address a served process listens on, once it says so (within a minute). */
 export const listening = async (served: Run): Promise<string> => {
