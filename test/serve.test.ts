@@ -9,6 +9,7 @@ import { request } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
+import { sourceExecArgv } from "./support/sources.js"
 
 const token = `pf_${"t".repeat(43)}`
 const dataDir = mkdtempSync(join(tmpdir(), "agentledger-serve-"))
@@ -23,7 +24,7 @@ interface Served {
 
 const serve = (args: ReadonlyArray<string>): Promise<Served> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts", "--port", "0", ...args], {
+    const child = spawn(process.execPath, [...sourceExecArgv, "apps/server/src/main.ts", "--port", "0", ...args], {
       cwd: join(import.meta.dirname, ".."),
       env: { ...process.env, AGENTLEDGER_BOOTSTRAP_TOKEN: token, DATABASE_URL: "" },
       stdio: ["ignore", "pipe", "pipe"]

@@ -30,6 +30,7 @@ import { cpus, loadavg, tmpdir } from "node:os"
 import { join, relative, resolve } from "node:path"
 import * as Stats from "../../apps/server/src/Stats.js"
 import { deployAgent, type Json } from "../support/sdk.js"
+import { sourceExecArgv } from "../support/sources.js"
 import { formatInt, formatMarkdownTable, printTable, type Verdict } from "./harness.js"
 import { type Sample, soakSvg } from "./soakChart.js"
 import { type Window, startLoad } from "./soakLoad.js"
@@ -49,7 +50,7 @@ const numberFrom = (name: string, fallback: number): number => {
 
 /** `serve` in a process of its own; its stderr scanned for stats lines, its request log dropped. */
 const startServer = (flags: ReadonlyArray<string>, env: Readonly<Record<string, string>>) => {
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts", "--port", "0", ...flags], {
+  const child = spawn(process.execPath, [...sourceExecArgv, "apps/server/src/main.ts", "--port", "0", ...flags], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: "", AGENTLEDGER_BOOTSTRAP_TOKEN: token, AGENTLEDGER_STATS_INTERVAL_MS: String(windowMs), ...env },
     stdio: ["ignore", "pipe", "pipe"]

@@ -1,10 +1,11 @@
 /**
- * The main job in a process of its own (`apps/server/src/main.ts` under tsx), as a user
+ * The main job in a process of its own (`apps/server/src/main.ts` from the sources), as a user
  * starts it: its output captured, its address read from its log.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { closeSync, openSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import { sourceExecArgv } from "./sources.js"
 
 export interface Run {
   readonly child: ChildProcess
@@ -24,11 +25,11 @@ export interface RunOptions {
   readonly logFile?: string
 }
 
-/** A TypeScript entry of this repository (`args[0]`) under tsx, from the repository's root. */
+/** A TypeScript entry of this repository (`args[0]`) from the sources (`sourceExecArgv`), from the repository's root. */
 export const run = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}, options: RunOptions = {}): Run => {
   const { logFile } = options
   const log = logFile === undefined ? undefined : openSync(logFile, "w")
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+  const child = spawn(process.execPath, [...sourceExecArgv, ...args], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: "", ...env },
     stdio: log === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", log, log]
