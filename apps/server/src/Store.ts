@@ -4,8 +4,8 @@
  */
 import { Ledger, type LedgerStore } from "@agentledger/domain"
 import { MemoryStore } from "@agentledger/store-memory"
-import { PgStore } from "@agentledger/store-postgres"
-import { Config, Effect, type Layer } from "effect"
+import type { PgStore } from "@agentledger/store-postgres"
+import { Config, Effect, Layer } from "effect"
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import type { StoreSetting } from "./Settings.js"
@@ -16,6 +16,14 @@ export interface Store {
   readonly description: string
 }
 
+/**
+ * The PostgreSQL adapter, loaded only when the settings name it: its drivers (pg, PGlite,
+ * @effect/sql) are a good part of the code a start would otherwise parse, and `--memory` uses
+ * none of it.
+ */
+const postgres = (layer: (store: typeof PgStore) => Layer.Layer<LedgerStore>): Layer.Layer<LedgerStore> =>
+  Layer.unwrapEffect(Effect.map(Effect.promise(() => import("@agentledger/store-postgres")), (loaded) => layer(loaded.PgStore)))
+
 /** The store the settings name; `pool` is the connections to PostgreSQL, when it is PostgreSQL. */
 export const choose = (setting: StoreSetting, pool: number): Store => {
   switch (setting.kind) {
@@ -23,7 +31,7 @@ export const choose = (setting: StoreSetting, pool: number): Store => {
       return { layer: MemoryStore.layer, description: "in-memory store (nothing survives a restart)" }
     case "postgres":
       return {
-        layer: PgStore.layerPgConfig({ url: Config.redacted("DATABASE_URL"), maxConnections: Config.succeed(pool) }),
+        layer: postgres((PgStore) => PgStore.layerPgConfig({ url: Config.redacted("DATABASE_URL"), maxConnections: Config.succeed(pool) })),
         description: "PostgreSQL at DATABASE_URL"
       }
     case "pglite": {
@@ -32,8 +40,8 @@ export const choose = (setting: StoreSetting, pool: number): Store => {
       const pglite = { dataDir: join(dataDir, "pglite") }
       // In a worker thread PostgreSQL's work overlaps with serving requests (docs/decisions.md).
       return setting.inThread
-        ? { layer: PgStore.layerPglite(pglite), description: `embedded PGlite in ${dataDir}, in the serving thread` }
-        : { layer: PgStore.layerPgliteWorker(pglite), description: `embedded PGlite in ${dataDir}, in a worker thread` }
+        ? { layer: postgres((PgStore) => PgStore.layerPglite(pglite)), description: `embedded PGlite in ${dataDir}, in the serving thread` }
+        : { layer: postgres((PgStore) => PgStore.layerPgliteWorker(pglite)), description: `embedded PGlite in ${dataDir}, in a worker thread` }
     }
   }
 }

@@ -9,7 +9,7 @@
 import { WorkerChecker } from "@agentledger/checker-worker"
 import { Ids, LedgerLive } from "@agentledger/domain"
 import { Server } from "@agentledger/http"
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Duration, Effect, Layer, Logger, Option, Redacted } from "effect"
 import cluster from "node:cluster"
 import * as Backstop from "./Backstop.js"
