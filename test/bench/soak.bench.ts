@@ -1,6 +1,6 @@
 /**
  * Soak (issue 13's steady state): the real server as a user starts it — `serve` in its own
- * process (`apps/server/src/main.ts` under tsx), on the embedded default (PGlite in a fresh
+ * process (`apps/server/src/main.ts`, from the sources), on the embedded default (PGlite in a fresh
  * data directory), or on a PostgreSQL server this bench starts (`AGENTLEDGER_BENCH_SOAK_STORE=postgres`,
  * durable, given as `DATABASE_URL`) — under a long, steady load from another process
  * (`soakLoad.ts`):
