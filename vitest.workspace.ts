@@ -2,8 +2,13 @@
 // vitest 3.2 reads this file with a deprecation notice; see docs/decisions.md for the move to
 // `test.projects` in vitest.config.ts when the stack moves to vitest 4.
 import { defineWorkspace } from "vitest/config"
+import { sourceCondition } from "./vitest.config.js"
+
+// Each project resolves the workspace's packages to their TypeScript sources, not their builds.
+const sources = { resolve: { conditions: [sourceCondition] }, ssr: { resolve: { conditions: [sourceCondition] } } }
 
 const project = (name: string, root: string) => ({
+  ...sources,
   test: { name, root, include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 }
 })
 
@@ -13,5 +18,5 @@ export default defineWorkspace([
   project("testkit", "packages/testkit"),
   project("store-postgres", "packages/store-postgres"),
   project("checker-worker", "packages/checker-worker"),
-  { test: { name: "integration", root: "test", include: ["**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } }
+  { ...sources, test: { name: "integration", root: "test", include: ["**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } }
 ])

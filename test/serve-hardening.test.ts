@@ -15,7 +15,7 @@ const run = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> 
   runProcess(args, { AGENTLEDGER_BOOTSTRAP_TOKEN: token, AGENTLEDGER_OPERATOR_TOKEN: operator, ...env })
 
 const serve = (flags: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}) =>
-  run(["packages/http/main/serve.ts", "--port", "0", "--memory", ...flags], env)
+  run(["apps/server/src/main.ts", "--port", "0", "--memory", ...flags], env)
 
 /** Raw bytes on a fresh connection; resolves when the server closes it or after `ms`. */
 const raw = (url: string, bytes: string | Buffer, ms = 1_000): Promise<void> =>
@@ -57,7 +57,7 @@ describe("serve refuses settings that leave it open", () => {
 
 describe("the process backstop", () => {
   it("logs a lost promise rejection with its cause and keeps the process alive", async () => {
-    const script = "import * as Backstop from './packages/http/src/Backstop.ts'; Backstop.install(); " +
+    const script = "import * as Backstop from './apps/server/src/Backstop.ts'; Backstop.install(); " +
       "void Promise.reject(new Error('lost on purpose')); setTimeout(() => { process.stdout.write('still alive'); process.exit(0) }, 300)"
     const child = run(["--input-type=module", "-e", script])
     expect(await child.exited).toBe(0)

@@ -3,8 +3,8 @@
  * default; when set, `serve` writes RSS and event-loop delay on stderr at that interval, in a
  * shape `Stats.parse` reads back (the soak bench depends on it); a busy loop shows as delay.
  */
-import { Stats } from "@agentledger/http"
 import { describe, expect, it } from "vitest"
+import * as Stats from "../apps/server/src/Stats.js"
 import { listening, serve } from "./support/serveProcess.js"
 
 const token = `pf_${"s".repeat(43)}`

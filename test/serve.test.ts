@@ -1,5 +1,5 @@
 /**
- * The main job as a user runs it: `packages/http/main/serve.ts` in its own process. It bootstraps
+ * The main job as a user runs it: `apps/server/src/main.ts` in its own process. It bootstraps
  * with a preset token, serves, keeps its PGlite data across a restart, and on SIGTERM finishes the
  * request in flight, refuses new connections and exits 0.
  */
@@ -9,6 +9,7 @@ import { request } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
+import { sourceExecArgv } from "./support/sources.js"
 
 const token = `pf_${"t".repeat(43)}`
 const dataDir = mkdtempSync(join(tmpdir(), "agentledger-serve-"))
@@ -23,7 +24,7 @@ interface Served {
 
 const serve = (args: ReadonlyArray<string>): Promise<Served> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "packages/http/main/serve.ts", "--port", "0", ...args], {
+    const child = spawn(process.execPath, [...sourceExecArgv, "apps/server/src/main.ts", "--port", "0", ...args], {
       cwd: join(import.meta.dirname, ".."),
       env: { ...process.env, AGENTLEDGER_BOOTSTRAP_TOKEN: token, DATABASE_URL: "" },
       stdio: ["ignore", "pipe", "pipe"]

@@ -26,6 +26,7 @@ import { setPriority } from "node:os"
 import { fileURLToPath } from "node:url"
 import { call, textAt } from "../support/badInput.js"
 import { type RunningServer, startServer } from "../support/server.js"
+import { sourceExecArgv } from "../support/sources.js"
 import { formatInt, formatRatio, printTable, type Verdict } from "./harness.js"
 
 const role = "AGENTLEDGER_BENCH_HOSTILE_ROLE"
@@ -120,7 +121,7 @@ if (process.env[role] === "1") {
  */
 const inChild = (job: Job): Promise<{ readonly latencies: ReadonlyArray<number>; readonly count: number; readonly errors: number }> =>
   new Promise((resolve, reject) => {
-    const child: ChildProcess = fork(fileURLToPath(import.meta.url), [], { execArgv: ["--import", "tsx"], env: { ...process.env, [role]: "1" } })
+    const child: ChildProcess = fork(fileURLToPath(import.meta.url), [], { execArgv: [...sourceExecArgv], env: { ...process.env, [role]: "1" } })
     if (job.kind === "hostile" && child.pid !== undefined) setPriority(child.pid, 10)
     child.once("message", (result: { readonly latencies: ReadonlyArray<number>; readonly count: number; readonly errors: number }) => resolve(result))
     child.once("error", reject)

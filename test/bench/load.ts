@@ -14,6 +14,7 @@ import { type ChildProcess, fork } from "node:child_process"
 import * as http from "node:http"
 import { fileURLToPath } from "node:url"
 import { type Json, call, deployAgent, Details, expectAnswer } from "../support/sdk.js"
+import { sourceExecArgv } from "../support/sources.js"
 
 // ---------------------------------------------------------------------------------------------
 // What travels between the bench and its load process
@@ -243,7 +244,7 @@ if (process.env[loadRole] === "1") {
  */
 export const forkLoadProcess = async (moduleUrl: string, role: string): Promise<ChildProcess> => {
   const child: ChildProcess = fork(fileURLToPath(moduleUrl), [], {
-    execArgv: ["--import", "tsx"],
+    execArgv: [...sourceExecArgv],
     env: { ...process.env, [role]: "1" },
     serialization: "advanced",
     stdio: ["ignore", "inherit", "inherit", "ipc"]

@@ -31,7 +31,8 @@ const modules: ReadonlyArray<BenchModule> = [
   { name: "timeline", run: () => import("./timeline.bench.js").then((m) => m.runTimelineBench()) },
   { name: "soak", run: () => import("./soak.bench.js").then((m) => m.runSoakBench()), onlyWhenNamed: true },
   { name: "embedded", run: () => import("./embedded.bench.js").then((m) => m.runEmbeddedBench()) },
-  { name: "scale", run: () => import("./scale.bench.js").then((m) => m.runScaleBench()) }
+  { name: "scale", run: () => import("./scale.bench.js").then((m) => m.runScaleBench()) },
+  { name: "startup", run: () => import("./startup.bench.js").then((m) => m.runStartupBench()) }
 ]
 
 const args = process.argv.slice(2)

@@ -1,10 +1,10 @@
 /**
  * Scaling out (issue 13): span creates per second of `serve --workers 1` against
- * `serve --workers 2`, both real processes started as a user starts them (`node --import tsx
- * packages/http/main/serve.ts`), on one PostgreSQL server this bench starts (durability on, as
- * in http.bench; `AGENTLEDGER_BENCH_DURABLE=0` turns it off), each cluster in a database of its
- * own. Every worker's pool holds 4 connections (`--db-pool-size 4`), so two workers may use 8;
- * each process logs every request, as `serve` does, to a file.
+ * `serve --workers 2`, both real processes started as a user starts them, from the sources
+ * (`apps/server/src/main.ts`, `test/support/sources.ts`), on one PostgreSQL server this bench
+ * starts (durability on, as in http.bench; `AGENTLEDGER_BENCH_DURABLE=0` turns it off), each
+ * cluster in a database of its own. Every worker's pool holds 4 connections (`--db-pool-size
+ * 4`), so two workers may use 8; each process logs every request, as `serve` does, to a file.
  *
  * Besides the rates: how the primary dealt the connections out (spans answered per worker, from
  * the workers' logs), the CPU each configuration spent per span (its processes, and PostgreSQL's,

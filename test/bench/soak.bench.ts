@@ -1,6 +1,6 @@
 /**
  * Soak (issue 13's steady state): the real server as a user starts it — `serve` in its own
- * process (`packages/http/main/serve.ts` under tsx), on the embedded default (PGlite in a fresh
+ * process (`apps/server/src/main.ts`, from the sources), on the embedded default (PGlite in a fresh
  * data directory), or on a PostgreSQL server this bench starts (`AGENTLEDGER_BENCH_SOAK_STORE=postgres`,
  * durable, given as `DATABASE_URL`) — under a long, steady load from another process
  * (`soakLoad.ts`):
@@ -23,13 +23,14 @@
  * `docs/soak.svg` (`docs/soak-postgres.svg` on PostgreSQL; `AGENTLEDGER_BENCH_SOAK_SVG` sets
  * another path) and printed as a markdown table for docs/benchmarks.md.
  */
-import { Stats } from "@agentledger/http"
 import { startPostgres } from "@agentledger/testkit/postgres"
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, tmpdir } from "node:os"
 import { join, relative, resolve } from "node:path"
+import * as Stats from "../../apps/server/src/Stats.js"
 import { deployAgent, type Json } from "../support/sdk.js"
+import { sourceExecArgv } from "../support/sources.js"
 import { formatInt, formatMarkdownTable, printTable, type Verdict } from "./harness.js"
 import { type Sample, soakSvg } from "./soakChart.js"
 import { type Window, startLoad } from "./soakLoad.js"
@@ -49,7 +50,7 @@ const numberFrom = (name: string, fallback: number): number => {
 
 /** `serve` in a process of its own; its stderr scanned for stats lines, its request log dropped. */
 const startServer = (flags: ReadonlyArray<string>, env: Readonly<Record<string, string>>) => {
-  const child = spawn(process.execPath, ["--import", "tsx", "packages/http/main/serve.ts", "--port", "0", ...flags], {
+  const child = spawn(process.execPath, [...sourceExecArgv, "apps/server/src/main.ts", "--port", "0", ...flags], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: "", AGENTLEDGER_BOOTSTRAP_TOKEN: token, AGENTLEDGER_STATS_INTERVAL_MS: String(windowMs), ...env },
     stdio: ["ignore", "pipe", "pipe"]

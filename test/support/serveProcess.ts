@@ -1,10 +1,11 @@
 /**
- * The main job in a process of its own (`packages/http/main/serve.ts` under tsx), as a user
- * starts it: its output captured, its address read from its log.
+ * The main job in a process of its own (`apps/server/src/main.ts` from the sources, or the app's
+ * build), as a user starts it: its output captured, its address read from its log.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { closeSync, openSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import { sourceExecArgv } from "./sources.js"
 
 export interface Run {
   readonly child: ChildProcess
@@ -24,11 +25,11 @@ export interface RunOptions {
   readonly logFile?: string
 }
 
-/** A TypeScript entry of this repository (`args[0]`) under tsx, from the repository's root. */
-export const run = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}, options: RunOptions = {}): Run => {
+/** `node` with `nodeArgs`, from the repository's root. */
+const start = (nodeArgs: ReadonlyArray<string>, env: Readonly<Record<string, string>>, options: RunOptions): Run => {
   const { logFile } = options
   const log = logFile === undefined ? undefined : openSync(logFile, "w")
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: root,
     env: { ...process.env, DATABASE_URL: "", ...env },
     stdio: log === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", log, log]
@@ -42,9 +43,17 @@ export const run = (args: ReadonlyArray<string>, env: Readonly<Record<string, st
   return { child, stdout: () => (logFile === undefined ? stdout : readFileSync(logFile, "utf8")), stderr: () => stderr, exited }
 }
 
+/** A TypeScript entry of this repository (`args[0]`) from the sources (`sourceExecArgv`), from the repository's root. */
+export const run = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}, options: RunOptions = {}): Run =>
+  start([...sourceExecArgv, ...args], env, options)
+
 /** `serve` on a free port with `flags`. */
 export const serve = (flags: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}, options: RunOptions = {}): Run =>
-  run(["packages/http/main/serve.ts", "--port", "0", ...flags], env, options)
+  run(["apps/server/src/main.ts", "--port", "0", ...flags], env, options)
+
+/** `serve` as `npm start` runs it — the app's build, so build it first (`npm run build`) — on a free port with `flags`. */
+export const serveBuilt = (flags: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}, options: RunOptions = {}): Run =>
+  start(["apps/server/dist/main.js", "--port", "0", ...flags], env, options)
 
 /** The address a served process listens on, once it says so (within a minute). */
 export const listening = async (served: Run): Promise<string> => {

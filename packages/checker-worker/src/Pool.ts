@@ -43,7 +43,9 @@ interface Thread {
   ready: boolean
 }
 
-const entry = new URL("./worker.mjs", import.meta.url)
+// A build runs its compiled `worker.js`; the sources' thread needs tsx first, which `worker.mjs`
+// registers (a thread does not inherit its parent's loader hooks).
+const entry = new URL(import.meta.url.endsWith(".ts") ? "./worker.mjs" : "./worker.js", import.meta.url)
 
 /** Threads that may fail to start in a row before the pool stops trying. */
 const bootAttempts = 3

@@ -1,5 +1,6 @@
-// The entry of a checker thread. The package ships TypeScript source, and a thread does not
-// inherit its parent's loader hooks: register tsx for this thread, then load the worker.
+// The entry of a checker thread run from the sources (a build runs its compiled worker.js
+// instead). A thread does not inherit its parent's loader hooks: register tsx for this thread,
+// then load the worker.
 const { register } = await import("tsx/esm/api")
 register()
 await import(new URL("./worker.ts", import.meta.url).href)

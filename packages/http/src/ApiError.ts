@@ -5,7 +5,7 @@
  * Messages and field errors are bounded (`Bounded.ts`): they may echo what a client sent.
  */
 import { Conflict, InvalidAction, InvalidInput, NotFound, NotPermitted, Unauthenticated } from "@agentledger/domain"
-import { HttpApiSchema } from "@effect/platform"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import { Schema } from "effect"
 import * as Bounded from "./Bounded.js"
 

@@ -20,7 +20,10 @@ import {
   Unauthenticated,
   type Usage
 } from "@agentledger/domain"
-import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpApiClient from "@effect/platform/HttpApiClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Effect, Layer } from "effect"
 import { LedgerApi, type PageQuery } from "./Api.js"
 import type { DomainError } from "./ApiError.js"

@@ -7,7 +7,11 @@
  * services, whose account sessions are cached per token), so the rule stays in one place; the
  * route's check that follows is a cache hit.
  */
-import { HttpApi, HttpApiBuilder, HttpApiSecurity, type HttpRouter, type HttpServerRequest } from "@effect/platform"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
+import type * as HttpRouter from "@effect/platform/HttpRouter"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Effect, Option } from "effect"
 import { Authentication, LedgerApi, OperatorAuthentication } from "./Api.js"
 

@@ -4,7 +4,7 @@
  * envelope. No rule of the product is decided here.
  */
 import { Commands, Ledger, type LedgerSession, Page, type Paged, Unauthenticated } from "@agentledger/domain"
-import { HttpApiBuilder } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { Effect, Either, Layer, Option, Redacted } from "effect"
 import type { DomainError } from "./ApiError.js"
 import { Authentication, CurrentSession, LedgerApi, OperatorAuthentication, type PageQuery } from "./Api.js"

@@ -5,7 +5,8 @@
  * (`HotRoutes.ts`) write these same values, so a client cannot tell which of the two answered.
  */
 import { Json } from "@agentledger/domain"
-import { HttpApiSchema, HttpServerResponse } from "@effect/platform"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import { Either, Schema } from "effect"
 import {

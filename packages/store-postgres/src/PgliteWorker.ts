@@ -68,8 +68,9 @@ const Reply = Schema.Union(
 const decodeReply = Schema.decodeUnknownEither(Reply)
 
 /**
- * The thread's script. From the sources it sits beside this module; tsc copies no `.mjs` file, so
- * from a build (`dist/src/PgliteWorker.js`) it is the sources' copy, two folders up.
+ * The thread's script, beside this module: in the sources, and in a build (tsc emits the `.mjs`
+ * beside the compiled module, `allowJs`). A build that lacks it (`dist/src/PgliteWorker.js`)
+ * takes the sources' copy, two folders up.
  */
 export const workerScript = (from: string = import.meta.url): URL => {
   const beside = new URL("./pglite-worker.mjs", from)

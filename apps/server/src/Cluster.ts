@@ -1,6 +1,6 @@
 /**
  * `serve --workers N`: N server processes on one port (`node:cluster`). The primary forks the
- * workers, which run `serve.ts` again and listen on the same address: the primary holds the
+ * workers, which run `main.ts` again and listen on the same address: the primary holds the
  * socket and hands each new connection to the next worker in turn (Node's round-robin policy,
  * its default on Linux). The primary serves nothing itself; it
  *

@@ -1,0 +1,197 @@
+/**
+ * The server's settings. Each is a flag or an environment variable — the flag wins — named alike:
+ * `--checker-threads` is `AGENTLEDGER_CHECKER_THREADS`. `read` only reads and checks them: it
+ * answers the settings, the help text, or why they are refused, and `main.ts` acts on that (print
+ * and exit 0, print and exit 2, or serve). Every setting is described in docs/http.md.
+ */
+import { WorkerChecker } from "@agentledger/checker-worker"
+import { TokenCache } from "@agentledger/domain"
+import { Admission, Connections, OperatorToken, Server } from "@agentledger/http"
+import { Duration } from "effect"
+import { resolve } from "node:path"
+import { parseArgs, type ParseArgsConfig } from "node:util"
+
+/** Where the records live. */
+export type StoreSetting =
+  | { readonly kind: "memory" }
+  | { readonly kind: "postgres" }
+  | { readonly kind: "pglite"; readonly dataDir: string; readonly inThread: boolean }
+
+export interface Settings {
+  readonly host: string
+  readonly port: number
+  readonly maxBodyBytes: number
+  readonly connections: Connections.ConnectionLimits
+  readonly checker: Partial<WorkerChecker.Options>
+  /** How long an idempotency key replays its first answer, in seconds (default 24 hours). */
+  readonly idempotencyTtlSeconds: number
+  /** How long a looked-up API token is reused: how soon a token changed by another process is refused here. */
+  readonly tokenCacheTtlMs: number
+  readonly admission: Admission.AdmissionLimits
+  /** Every how many milliseconds a stats line goes to stderr; 0 (the default) writes none. */
+  readonly statsIntervalMs: number
+  /** AGENTLEDGER_OPERATOR_TOKEN: enables the operator API. */
+  readonly operatorSecret: string | undefined
+  /** AGENTLEDGER_BOOTSTRAP_TOKEN: the first account's token, for scripted use. */
+  readonly bootstrapSecret: string | undefined
+  readonly store: StoreSetting
+  /** Server processes on the one port (`Cluster.ts`). */
+  readonly workers: number
+  /** Connections each process keeps to PostgreSQL. */
+  readonly poolSize: number
+}
+
+export type Reading =
+  | { readonly _tag: "Help"; readonly text: string }
+  | { readonly _tag: "Refused"; readonly message: string }
+  | { readonly _tag: "Read"; readonly settings: Settings }
+
+const options = {
+  host: { type: "string" },
+  port: { type: "string" },
+  "data-dir": { type: "string" },
+  memory: { type: "boolean", default: false },
+  "pglite-in-thread": { type: "boolean", default: false },
+  "max-body-bytes": { type: "string" },
+  "headers-timeout-ms": { type: "string" },
+  "request-timeout-ms": { type: "string" },
+  "idle-timeout-ms": { type: "string" },
+  "max-connections": { type: "string" },
+  "checker-threads": { type: "string" },
+  "check-timeout-ms": { type: "string" },
+  "compile-timeout-ms": { type: "string" },
+  "checker-memory-mb": { type: "string" },
+  "idempotency-ttl-s": { type: "string" },
+  "token-cache-ttl-ms": { type: "string" },
+  "latency-target-ms": { type: "string" },
+  "queue-timeout-ms": { type: "string" },
+  "max-in-flight": { type: "string" },
+  "retry-after-s": { type: "string" },
+  "stats-interval-ms": { type: "string" },
+  workers: { type: "string" },
+  "db-pool-size": { type: "string" },
+  help: { type: "boolean", default: false }
+} as const satisfies ParseArgsConfig["options"]
+
+type ValueFlag = { readonly [K in keyof typeof options]: (typeof options)[K]["type"] extends "string" ? K : never }[keyof typeof options]
+
+export const usage = `agentledger serve [--host 127.0.0.1] [--port 4318] [--data-dir ./.agentledger [--pglite-in-thread] | --memory] [--max-body-bytes 5242880]
+                 [--headers-timeout-ms 10000] [--request-timeout-ms 30000] [--idle-timeout-ms 5000] [--max-connections 1024]
+                 [--checker-threads N] [--check-timeout-ms 250] [--compile-timeout-ms 2000] [--checker-memory-mb 128]
+                 [--idempotency-ttl-s 86400] [--token-cache-ttl-ms 1000]
+                 [--latency-target-ms 25 (0: no admission control)] [--queue-timeout-ms 15] [--max-in-flight 256] [--retry-after-s 1]
+                 [--stats-interval-ms 0]
+                 [--workers 1] [--db-pool-size 10]
+  --workers N       N server processes on the one port (N > 1 needs DATABASE_URL: PGlite and --memory are one process's)
+  --db-pool-size N  connections each process keeps to PostgreSQL (the server's max_connections bounds workers × N)
+Environment: AGENTLEDGER_HOST, AGENTLEDGER_PORT, AGENTLEDGER_DATA_DIR, AGENTLEDGER_MAX_BODY_BYTES, DATABASE_URL,
+             AGENTLEDGER_HEADERS_TIMEOUT_MS, AGENTLEDGER_REQUEST_TIMEOUT_MS, AGENTLEDGER_IDLE_TIMEOUT_MS,
+             AGENTLEDGER_MAX_CONNECTIONS, AGENTLEDGER_CHECKER_THREADS, AGENTLEDGER_CHECK_TIMEOUT_MS,
+             AGENTLEDGER_COMPILE_TIMEOUT_MS, AGENTLEDGER_CHECKER_MEMORY_MB, AGENTLEDGER_IDEMPOTENCY_TTL_S,
+             AGENTLEDGER_TOKEN_CACHE_TTL_MS, AGENTLEDGER_LATENCY_TARGET_MS, AGENTLEDGER_QUEUE_TIMEOUT_MS,
+             AGENTLEDGER_MAX_IN_FLIGHT, AGENTLEDGER_RETRY_AFTER_S,
+             AGENTLEDGER_STATS_INTERVAL_MS,
+             AGENTLEDGER_WORKERS, AGENTLEDGER_DB_POOL_SIZE,
+             AGENTLEDGER_BOOTSTRAP_TOKEN, AGENTLEDGER_OPERATOR_TOKEN (32+ characters)
+`
+
+/** A flag's environment variable: `--db-pool-size` is `AGENTLEDGER_DB_POOL_SIZE`. */
+const variableOf = (flag: string): string => `AGENTLEDGER_${flag.toUpperCase().replaceAll("-", "_")}`
+
+const refused = (message: string): Reading => ({ _tag: "Refused", message })
+
+/** Reads the settings from the command line's arguments (after the script) and the environment. */
+export const read = (args: ReadonlyArray<string>, environment: Readonly<Record<string, string | undefined>>): Reading => {
+  let flags: ReturnType<typeof parseArgs<{ options: typeof options; strict: true }>>["values"]
+  try {
+    flags = parseArgs({ args: [...args], options, strict: true }).values
+  } catch (error) {
+    return refused(error instanceof Error ? error.message : String(error))
+  }
+  if (flags.help) return { _tag: "Help", text: usage }
+
+  // An empty variable counts as unset, as a shell's `VAR= npm start` means.
+  const env = (name: string): string | undefined => {
+    const value = environment[name]
+    return value === undefined || value === "" ? undefined : value
+  }
+  const problems: Array<string> = []
+  const integer = (flag: ValueFlag, fallback: number): number => {
+    const text = flags[flag] ?? env(variableOf(flag))
+    if (text === undefined) return fallback
+    const value = Number(text)
+    if (Number.isInteger(value) && value >= 0) return value
+    problems.push(`--${flag} must be a whole number, not ${JSON.stringify(text)}`)
+    return fallback
+  }
+
+  const port = integer("port", 4318)
+  const maxBodyBytes = integer("max-body-bytes", Server.defaultMaxBodyBytes)
+  const connections: Connections.ConnectionLimits = {
+    headersTimeoutMs: integer("headers-timeout-ms", Connections.defaults.headersTimeoutMs),
+    requestTimeoutMs: integer("request-timeout-ms", Connections.defaults.requestTimeoutMs),
+    idleTimeoutMs: integer("idle-timeout-ms", Connections.defaults.idleTimeoutMs),
+    maxConnections: integer("max-connections", Connections.defaults.maxConnections)
+  }
+  const checker: Partial<WorkerChecker.Options> = {
+    threads: integer("checker-threads", WorkerChecker.defaults.threads),
+    checkTimeoutMs: integer("check-timeout-ms", WorkerChecker.defaults.checkTimeoutMs),
+    compileTimeoutMs: integer("compile-timeout-ms", WorkerChecker.defaults.compileTimeoutMs),
+    memoryMb: integer("checker-memory-mb", WorkerChecker.defaults.memoryMb)
+  }
+  const idempotencyTtlSeconds = integer("idempotency-ttl-s", 24 * 60 * 60)
+  const tokenCacheTtlMs = integer("token-cache-ttl-ms", Duration.toMillis(TokenCache.defaultTtl))
+  const admission = Admission.resolve({
+    latencyTargetMs: integer("latency-target-ms", Admission.defaults.latencyTargetMs),
+    queueTimeoutMs: integer("queue-timeout-ms", Admission.defaults.queueTimeoutMs),
+    maxInFlight: integer("max-in-flight", Admission.defaults.maxInFlight),
+    retryAfterSeconds: integer("retry-after-s", Admission.defaults.retryAfterSeconds)
+  })
+  const statsIntervalMs = integer("stats-interval-ms", 0)
+  const workers = integer("workers", 1)
+  const poolSize = integer("db-pool-size", 10)
+  const operatorSecret = env("AGENTLEDGER_OPERATOR_TOKEN")
+  const databaseUrl = env("DATABASE_URL")
+
+  const problem = problems[0] ??
+    Connections.problem(connections) ??
+    Admission.problem(admission) ??
+    WorkerChecker.problem(checker) ??
+    (idempotencyTtlSeconds < 1 ? "--idempotency-ttl-s must be at least 1 second" : undefined) ??
+    (operatorSecret === undefined ? undefined : OperatorToken.weakness(operatorSecret)) ??
+    (workers < 1 ? "--workers must be at least 1" : undefined) ??
+    (poolSize < 1 ? "--db-pool-size must be at least 1" : undefined) ??
+    // Each worker would open its own store: PGlite's data directory is one process's database,
+    // and --memory would give every worker records of its own.
+    (workers > 1 && (flags.memory || databaseUrl === undefined)
+      ? `--workers ${workers} needs PostgreSQL (DATABASE_URL): ${
+        flags.memory ? "--memory keeps each process's records apart" : "the embedded PGlite store is one process's database"
+      }`
+      : undefined)
+  if (problem !== undefined) return refused(problem)
+
+  const store: StoreSetting = flags.memory
+    ? { kind: "memory" }
+    : databaseUrl !== undefined
+    ? { kind: "postgres" }
+    : { kind: "pglite", dataDir: resolve(flags["data-dir"] ?? env("AGENTLEDGER_DATA_DIR") ?? ".agentledger"), inThread: flags["pglite-in-thread"] }
+  return {
+    _tag: "Read",
+    settings: {
+      host: flags.host ?? env("AGENTLEDGER_HOST") ?? "127.0.0.1",
+      port,
+      maxBodyBytes,
+      connections,
+      checker,
+      idempotencyTtlSeconds,
+      tokenCacheTtlMs,
+      admission,
+      statsIntervalMs,
+      operatorSecret,
+      bootstrapSecret: env("AGENTLEDGER_BOOTSTRAP_TOKEN"),
+      store,
+      workers,
+      poolSize
+    }
+  }
+}

@@ -1,0 +1,15 @@
+// The settings of the whole run; the projects are in vitest.workspace.ts.
+import { defineConfig } from "vitest/config"
+
+/**
+ * The export condition under which every @agentledger package resolves to its TypeScript sources
+ * rather than its build in dist/ (docs/decisions.md, "Packages"). vitest passes the root's
+ * conditions to the processes that run the tests (`--conditions`), so what Node itself loads
+ * there — a checker thread's modules — comes from the sources too.
+ */
+export const sourceCondition = "@agentledger/source"
+
+export default defineConfig({
+  resolve: { conditions: [sourceCondition] },
+  ssr: { resolve: { conditions: [sourceCondition] } }
+})
