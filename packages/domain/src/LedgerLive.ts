@@ -12,7 +12,6 @@ import * as AgentVersionModule from "./AgentVersion.js"
 import * as ApiTokenModule from "./ApiToken.js"
 import type * as Commands from "./Commands.js"
 import { maxIdempotencyKeyLength, type MutationOptions, validateSpanBatch } from "./Commands.js"
-import { CompiledSchemaCache } from "./Conformance.js"
 import * as DeploymentModule from "./Deployment.js"
 import { fingerprintOf } from "./Digest.js"
 import * as EnvironmentModule from "./Environment.js"
@@ -24,32 +23,33 @@ import * as InstanceModule from "./Instance.js"
 import { findUnstorable, unstorableReason } from "./Json.js"
 import {
   CreatedAccount,
-  CreatedToken,
-  DeploymentDetails,
   Ledger,
   type LedgerSession,
   OpenedAccount,
   type Paged,
   type Principal,
   RecordedSpans,
-  RiskProfileDetails
 } from "./Ledger.js"
 import { type ListQuery, type Listed, LedgerStore, sortFields, type StoreTx, type UniqueViolation } from "./LedgerStore.js"
 import { Lru } from "./Lru.js"
-import { TokenCache } from "./TokenCache.js"
-import { maxPageSize, paginate, parseSorting, validatePage } from "./Page.js"
+import { paginate, parseSorting, validatePage } from "./Page.js"
 import * as Risk from "./Risk.js"
 import * as RiskProfileModule from "./RiskProfile.js"
 import * as SchemaVersionModule from "./SchemaVersion.js"
 import * as OutsideWork from "./OutsideWork.js"
-import { SchemaChecker } from "./SchemaChecker.js"
 import * as SpanModule from "./Span.js"
 import { defaultOutlineSorting, outlineSortFields } from "./SpanOutline.js"
 import { noCounts } from "./Status.js"
 import * as Timeline from "./Timeline.js"
-import * as Usage from "./Usage.js"
+import * as Agents from "./usecases/Agents.js"
+import * as Deployments from "./usecases/Deployments.js"
+import * as Environments from "./usecases/Environments.js"
+import * as Session from "./usecases/Session.js"
+import * as RiskProfiles from "./usecases/RiskProfiles.js"
+import * as Shared from "./usecases/Shared.js"
+import * as Tokens from "./usecases/Tokens.js"
+import * as Versions from "./usecases/Versions.js"
 
-type Agent = AgentModule.Agent
 type Instance = InstanceModule.Instance
 type Span = SpanModule.Span
 
@@ -61,22 +61,6 @@ const found = <A>(entity: string, id: string) => (option: Option.Option<A>): Eff
 
 const conflictOn = (message: string) => (_: UniqueViolation) => new Conflict({ message })
 
-/** Queries that want the total, or every row, of a list. */
-const justCount = { offset: 0, limit: 0, sort: { field: "id", direction: "asc" } } as const
-const everything = { offset: 0, limit: Number.MAX_SAFE_INTEGER, sort: { field: "id", direction: "asc" } } as const
-
-/**
- * `work` over `records` a page at a time, answers in order: a usage call with more records than a
- * page still costs a constant number of statements per page, and no statement grows past a
- * page's parameters.
- */
-const inPages = <A, B, E>(records: ReadonlyArray<A>, work: (page: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<B>, E>) =>
-  records.length <= maxPageSize
-    ? work(records)
-    : Effect.map(
-      Effect.forEach(Array.from({ length: Math.ceil(records.length / maxPageSize) }, (_, i) => records.slice(i * maxPageSize, (i + 1) * maxPageSize)), work),
-      (pages) => pages.flat()
-    )
 
 /**
  * The most span creates one grouped commit takes: enough to turn a burst into a few statements,
@@ -95,9 +79,6 @@ interface SpanFinish {
  * about to do (open the store's first account, or the account of an operator's key).
  */
 class Preempted extends Schema.TaggedError<Preempted>()("Preempted", {}) {}
-
-/** Records the caches hold are immutable, so a bound is all they need. */
-const cacheSize = 1024
 
 /** Settings of the local ledger. */
 export interface Options {
@@ -132,38 +113,13 @@ const checkKey = (key: string): Effect.Effect<void, InvalidInput> => {
 }
 
 export const makeWith = (options: Options) => Effect.gen(function*() {
-  const ttl = options.idempotencyTtl ?? Idempotency.defaultTtl
-  const store = yield* LedgerStore
-  const entropy = yield* Ids.IdEntropy
-  const compiled = new CompiledSchemaCache(cacheSize)
-  const outside = OutsideWork.make(yield* SchemaChecker, compiled)
-  const contexts = new Lru<string, SpanModule.RunContext>(cacheSize)
-  /**
-   * Who owns the spans this process recorded, by account and span id: a child's parent and a
-   * finish's run are found without reading the span. Ownership never changes, so another
-   * process's writes cannot make an entry wrong; a span this process never saw is read.
-   */
-  const spanOwners = new Lru<string, SpanModule.SpanOwner>(cacheSize * 16)
-
-  const now = DateTime.now
-
-  const newId = <A>(kind: Ids.IdSchema<A>, account: Ids.AccountId, at: DateTime.Utc): A =>
-    Ids.mintAt(kind, Ids.partitionOf(account), DateTime.toEpochMillis(at), entropy)
-
-  /** A client may choose an id, if it is a PFID of its account's partition. */
-  const pickId = <A>(
-    kind: Ids.IdSchema<A>,
-    account: Ids.AccountId,
-    at: DateTime.Utc,
-    chosen: string | null | undefined
-  ): Either.Either<A, InvalidInput> => {
-    if (chosen === null || chosen === undefined) return Either.right(newId(kind, account, at))
-    return Ids.isInPartition(chosen, Ids.partitionOf(account))
-      ? Either.right(kind.make(chosen, true))
-      : Either.left(InvalidInput.field("id", "must be a PFID in the account's partition"))
-  }
-  const chooseId = <A>(kind: Ids.IdSchema<A>, account: Ids.AccountId, at: DateTime.Utc, chosen: string | null | undefined) =>
-    fromEither(pickId(kind, account, at, chosen))
+  const shared = yield* Shared.make({
+    idempotencyTtl: options.idempotencyTtl ?? Idempotency.defaultTtl,
+    tokenCacheTtl: options.tokenCacheTtl
+  })
+  const { chooseId, entropy, newId, now, outside, pickId, spanOwners, store, tokens } = shared
+  const ttl = shared.idempotencyTtl
+  const contexts = shared.runContexts
 
   /** The run context of an instance: its compiled schema and scoring table, prepared once. */
   const runContext = (tx: StoreTx, instance: Instance, answers: OutsideWork.Answers): Effect.Effect<SpanModule.RunContext, OutsideWork.Pending> => {
@@ -312,11 +268,9 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
   }
 
   const sessions = new Lru<string, LedgerSession>(1024)
-  const tokens = new TokenCache(options.tokenCacheTtl)
-  /** After a unit of work that changed tokens has committed. */
-  const tokensChanged = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.tap(effect, () => tokens.clear())
 
   const session = (principal: Principal): LedgerSession => {
+    const caller = Session.make(shared, principal)
     const account = principal.account_id
     const transact = <A, E>(work: (tx: StoreTx) => Effect.Effect<A, E>) => store.transact(account, work)
     const read = <A, E>(work: (tx: StoreTx) => Effect.Effect<A, E>) => store.read(account, work)
@@ -382,22 +336,8 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
       )))
     }
 
-    const withNameUnique = (tx: StoreTx, name: string, except: Ids.EnvironmentId | null) =>
-      tx.environments.byNameKey(EnvironmentModule.environmentNameKey(name)).pipe(
-        Effect.flatMap((existing) =>
-          Option.isSome(existing) && existing.value.id !== except
-            ? Effect.fail(new Conflict({ message: `an environment named "${existing.value.name}" exists` }))
-            : Effect.void
-        )
-      )
-
     const loadEnvironment = (tx: StoreTx, id: Ids.EnvironmentId) => tx.environments.get(id).pipe(Effect.flatMap(found("environment", id)))
-    const loadToken = (tx: StoreTx, id: Ids.ApiTokenId) => tx.tokens.get(id).pipe(Effect.flatMap(found("api_token", id)))
-    const loadAgent = (tx: StoreTx, id: Ids.AgentId) => tx.agents.get(id).pipe(Effect.flatMap(found("agent", id)))
     const lockAgent = (tx: StoreTx, id: Ids.AgentId) => tx.agents.lock(id).pipe(Effect.flatMap(found("agent", id)))
-    const loadVersion = (tx: StoreTx, id: Ids.AgentVersionId) => tx.versions.get(id).pipe(Effect.flatMap(found("agent_version", id)))
-    const loadDeployment = (tx: StoreTx, id: Ids.DeploymentId) => tx.deployments.get(id).pipe(Effect.flatMap(found("agent_deployment", id)))
-    const loadProfile = (tx: StoreTx, id: Ids.RiskProfileId) => tx.riskProfiles.get(id).pipe(Effect.flatMap(found("risk_profile", id)))
     const loadRevision = (tx: StoreTx, id: Ids.RiskProfileRevisionId) =>
       tx.riskProfiles.getRevision(id).pipe(Effect.flatMap(found("risk_profile_revision", id)))
     const lockInstance = (tx: StoreTx, id: Ids.InstanceId) =>
@@ -420,56 +360,7 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
       }
     }
 
-    /** A profile an agent may be given: one of the account's, not deleted. */
-    const assignable = (tx: StoreTx, id: Ids.RiskProfileId) =>
-      loadProfile(tx, id).pipe(Effect.flatMap((profile) =>
-        profile.deleted_at === null ? Effect.void : Effect.fail(InvalidInput.field("risk_profile_id", "names a deleted risk profile"))
-      ))
-
-    const profileDetails = (tx: StoreTx, profile: RiskProfileModule.RiskProfile) =>
-      loadRevision(tx, profile.current_revision_id).pipe(
-        Effect.orDie,
-        Effect.map((revision) => RiskProfileDetails.make({ profile, revision }))
-      )
-
-    const deploymentDetails = (tx: StoreTx, deployment: DeploymentModule.Deployment) =>
-      tx.deployments.history(deployment.id).pipe(Effect.map((history) => DeploymentDetails.make({ deployment, history })))
-
-    /** Moves a deployment's pointer and records the move. */
-    const move = (tx: StoreTx, moved: DeploymentModule.PointerMove) =>
-      Effect.gen(function*() {
-        if (Option.isNone(moved.entry)) return moved.deployment
-        yield* tx.deployments.update(moved.deployment)
-        yield* tx.deployments.appendHistory(moved.entry.value)
-        return moved.deployment
-      })
-
-    const tokenTransition = (
-      operation: string,
-      decide: (token: ApiTokenModule.ApiToken, at: DateTime.Utc) => Either.Either<ApiTokenModule.ApiToken, InvalidAction>
-    ) =>
-    (id: Ids.ApiTokenId, options?: MutationOptions) =>
-      accountScope.pipe(Effect.zipRight(tokensChanged(mutate(operation, { id }, ApiTokenModule.ApiTokenView, options, (tx) =>
-        Effect.gen(function*() {
-          const token = yield* loadToken(tx, id)
-          const next = yield* fromEither(decide(token, yield* now))
-          yield* tx.tokens.update(next)
-          return ApiTokenModule.viewOf(next)
-        })))))
-
-    const agentTransition = (
-      operation: string,
-      decide: (agent: Agent, at: DateTime.Utc) => Either.Either<Agent, InvalidAction>
-    ) =>
-    (id: Ids.AgentId, options?: MutationOptions) =>
-      accountScope.pipe(Effect.zipRight(mutate(operation, { id }, AgentModule.Agent, options, (tx) =>
-        Effect.gen(function*() {
-          const at = yield* now
-          const agent = yield* lockAgent(tx, id)
-          const next = yield* fromEither(decide(agent, at))
-          yield* tx.agents.update(next)
-          return AgentModule.withEffectiveStatus(next, at)
-        }))))
+    const move = Deployments.move
 
     /**
      * Records spans on locked instances: one unit of work, decisions folded in order. Within a
@@ -594,210 +485,11 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
     return {
       principal,
 
-      createEnvironment: (input, options) =>
-        accountScope.pipe(Effect.zipRight(mutate("environment.create", input, EnvironmentModule.Environment, options, (tx) =>
-          Effect.gen(function*() {
-            const name = yield* fromEither(EnvironmentModule.validateEnvironmentName(input.name))
-            const at = yield* now
-            yield* withNameUnique(tx, name, null)
-            const environment = new EnvironmentModule.Environment({
-              id: yield* chooseId(Ids.EnvironmentId, account, at, input.id),
-              account_id: account,
-              name,
-              purpose: input.purpose,
-              description: input.description ?? null,
-              inserted_at: at,
-              updated_at: at
-            }, true)
-            yield* tx.environments.insert(environment).pipe(Effect.mapError(conflictOn("that environment exists")))
-            return environment
-          })))),
+      ...Environments.make(caller),
 
-      getEnvironment: (id) => accountScope.pipe(Effect.zipRight(read((tx) => loadEnvironment(tx, id)))),
+      ...Tokens.make(caller),
 
-      listEnvironments: (request) =>
-        accountScope.pipe(Effect.zipRight(read((tx) => list(request, sortFields.environment, "name", tx.environments.list)))),
-
-      updateEnvironment: (id, input, options) =>
-        accountScope.pipe(Effect.zipRight(mutate("environment.update", { id, input }, EnvironmentModule.Environment, options, (tx) =>
-          Effect.gen(function*() {
-            const environment = yield* loadEnvironment(tx, id)
-            const name = input.name === undefined
-              ? environment.name
-              : yield* fromEither(EnvironmentModule.validateEnvironmentName(input.name))
-            yield* withNameUnique(tx, name, id)
-            const next = new EnvironmentModule.Environment({
-              ...environment,
-              name,
-              purpose: input.purpose ?? environment.purpose,
-              description: input.description === undefined ? environment.description : input.description,
-              updated_at: yield* now
-            }, true)
-            yield* tx.environments.update(next).pipe(Effect.mapError(conflictOn("that environment name is taken")))
-            return next
-          })))),
-
-      deleteEnvironment: (id, options) =>
-        accountScope.pipe(Effect.zipRight(mutate("environment.delete", { id }, EnvironmentModule.Environment, options, (tx) =>
-          Effect.gen(function*() {
-            const environment = yield* loadEnvironment(tx, id)
-            yield* fromEither(EnvironmentModule.checkDeletable(environment, yield* tx.environments.usage(id)))
-            yield* tx.environments.remove(id)
-            return environment
-          })))),
-
-      createToken: (input, options) =>
-        accountScope.pipe(Effect.zipRight(
-          mutate("api_token.create", input, CreatedToken, options, (tx) =>
-            Effect.gen(function*() {
-              const at = yield* now
-              let target: DeploymentModule.Deployment | null = null
-              if (input.token_scope === "agent_deployment") {
-                if (input.agent_deployment_id === undefined || input.agent_deployment_id === null) {
-                  return yield* InvalidInput.field("agent_deployment_id", "is required for an agent_deployment token")
-                }
-                target = yield* loadDeployment(tx, input.agent_deployment_id)
-              } else if (input.agent_deployment_id !== undefined && input.agent_deployment_id !== null) {
-                return yield* InvalidInput.field("agent_deployment_id", "names a deployment only for an agent_deployment token")
-              }
-              if (input.expires_at !== undefined && input.expires_at !== null && DateTime.lessThanOrEqualTo(input.expires_at, at)) {
-                return yield* InvalidInput.field("expires_at", "must be in the future")
-              }
-              const secret = yield* fromEither(ApiTokenModule.formatSecret(entropy.bytes(ApiTokenModule.secretBytes)))
-              const token = new ApiTokenModule.ApiToken({
-                id: newId(Ids.ApiTokenId, account, at),
-                account_id: account,
-                token_scope: input.token_scope,
-                agent_deployment_id: target?.id ?? null,
-                agent_id: target?.agent_id ?? null,
-                environment_id: target?.environment_id ?? null,
-                status: "active",
-                secret_hash: ApiTokenModule.hashSecret(secret),
-                expires_at: input.expires_at ?? null,
-                last_used_at: null,
-                inserted_at: at,
-                updated_at: at
-              }, true)
-              yield* tx.tokens.insert(token).pipe(Effect.mapError(conflictOn("token collision; try again")))
-              return { token: ApiTokenModule.viewOf(token), secret }
-            })
-          , (created) => ({ ...created, secret: null }))
-        )),
-
-      getToken: (id) => accountScope.pipe(Effect.zipRight(read((tx) => loadToken(tx, id))), Effect.map(ApiTokenModule.viewOf)),
-      listTokens: (request) =>
-        accountScope.pipe(
-          Effect.zipRight(read((tx) => list(request, sortFields.api_token, "-id", (query) => tx.tokens.list({}, query)))),
-          Effect.map((page) => ({ ...page, items: page.items.map(ApiTokenModule.viewOf) }))
-        ),
-      suspendToken: tokenTransition("api_token.suspend", ApiTokenModule.suspend),
-      activateToken: tokenTransition("api_token.activate", ApiTokenModule.activate),
-      revokeToken: tokenTransition("api_token.revoke", ApiTokenModule.revoke),
-      expireToken: tokenTransition("api_token.expire", ApiTokenModule.expire),
-      deleteToken: (id, options) =>
-        accountScope.pipe(Effect.zipRight(tokensChanged(mutate("api_token.delete", { id }, ApiTokenModule.ApiTokenView, options, (tx) =>
-          Effect.gen(function*() {
-            const token = yield* loadToken(tx, id)
-            yield* fromEither(ApiTokenModule.checkDeletable(token))
-            yield* tx.tokens.remove(id)
-            return ApiTokenModule.viewOf(token)
-          }))))),
-
-      createAgent: (input, options) =>
-        accountScope.pipe(Effect.zipRight(mutate("agent.create", input, AgentModule.Agent, options, (tx) =>
-          Effect.gen(function*() {
-            const at = yield* now
-            const name = yield* fromEither(AgentModule.validateAgentName(input.name))
-            const externalIdentifier = input.external_identifier ?? null
-            if (externalIdentifier !== null) {
-              yield* fromEither(AgentModule.validateExternalIdentifier(externalIdentifier))
-              const taken = yield* tx.agents.byExternalIdentifier(externalIdentifier)
-              if (Option.isSome(taken)) return yield* new Conflict({ message: `an agent with external_identifier "${externalIdentifier}" exists` })
-            }
-            const profile = input.risk_profile_id ?? null
-            if (profile !== null) yield* assignable(tx, profile)
-            const agent = new AgentModule.Agent({
-              id: yield* chooseId(Ids.AgentId, account, at, input.id),
-              account_id: account,
-              name,
-              description: input.description ?? null,
-              external_identifier: externalIdentifier,
-              status: "pending",
-              risk_profile_id: profile,
-              last_run_at: null,
-              inserted_at: at,
-              updated_at: at
-            }, true)
-            yield* tx.agents.insert(agent).pipe(Effect.mapError(conflictOn("that agent exists")))
-            return agent
-          })))),
-
-      getAgent: (id) =>
-        accountScope.pipe(Effect.zipRight(read((tx) => loadAgent(tx, id))), Effect.zipWith(now, AgentModule.withEffectiveStatus)),
-
-      findAgentByExternalIdentifier: (externalIdentifier) =>
-        accountScope.pipe(
-          // No agent holds text a store cannot keep: such an identifier is simply not found.
-          Effect.zipRight(unstorableReason(externalIdentifier) === null ? Effect.void : Effect.fail(new NotFound({ entity: "agent", id: externalIdentifier }))),
-          Effect.zipRight(read((tx) => tx.agents.byExternalIdentifier(externalIdentifier))),
-          Effect.flatMap(found("agent", externalIdentifier)),
-          Effect.zipWith(now, AgentModule.withEffectiveStatus)
-        ),
-
-      listAgents: (request) =>
-        accountScope.pipe(
-          Effect.zipRight(read((tx) =>
-            list(request, sortFields.agent, "-id", (query) => tx.agents.list({ risk_profile_id: request.risk_profile_id }, query))
-          )),
-          Effect.zipWith(now, (page, at) => ({ ...page, items: page.items.map((agent) => AgentModule.withEffectiveStatus(agent, at)) }))
-        ),
-
-      updateAgent: (id, input, options) =>
-        accountScope.pipe(Effect.zipRight(mutate("agent.update", { id, input }, AgentModule.Agent, options, (tx) =>
-          Effect.gen(function*() {
-            const at = yield* now
-            const agent = yield* lockAgent(tx, id)
-            if (agent.status === "retired") {
-              return yield* new InvalidAction({ entity: "agent", id, action: "update", status: agent.status })
-            }
-            const name = input.name === undefined ? agent.name : yield* fromEither(AgentModule.validateAgentName(input.name))
-            if (input.risk_profile_id !== undefined && input.risk_profile_id !== null) yield* assignable(tx, input.risk_profile_id)
-            const next = new AgentModule.Agent({
-              ...agent,
-              name,
-              description: input.description === undefined ? agent.description : input.description,
-              risk_profile_id: input.risk_profile_id === undefined ? agent.risk_profile_id : input.risk_profile_id,
-              updated_at: at
-            }, true)
-            yield* tx.agents.update(next)
-            return AgentModule.withEffectiveStatus(next, at)
-          })))),
-
-      retireAgent: agentTransition("agent.retire", AgentModule.retire),
-      reinstateAgent: agentTransition("agent.reinstate", AgentModule.reinstate),
-
-      deleteAgent: (id, options) =>
-        accountScope.pipe(Effect.zipRight(mutate("agent.delete", { id }, AgentModule.Agent, options, (tx) =>
-          Effect.gen(function*() {
-            const agent = yield* lockAgent(tx, id)
-            const instances = yield* tx.agents.instanceCount(id)
-            const deployments = (yield* tx.deployments.list({ agent_id: id }, justCount)).total
-            yield* fromEither(AgentModule.checkDeletable(agent, { instances, deployments }))
-            yield* tx.agents.remove(id)
-            return agent
-          })))),
-
-      agentUsage: (records) =>
-        accountScope.pipe(Effect.zipRight(read((tx) =>
-          inPages(records, (agents) => {
-            const ids = agents.map((agent) => agent.id)
-            // Two aggregates for the whole page, at once: one round trip on a database.
-            return Effect.map(
-              Effect.all([tx.agents.instanceTallies(ids), tx.agents.deploymentTallies(ids)], { concurrency: 2 }),
-              ([runs, deployments]) => Usage.agentUsages(agents, runs, deployments)
-            )
-          })
-        ))),
+      ...Agents.make(caller),
 
       registerRun: (input, options) =>
         outside.settle((answers) => mutate("agent_instance.register", input, InstanceModule.Instance, options, (tx) =>
@@ -1038,229 +730,11 @@ export const makeWith = (options: Options) => Effect.gen(function*() {
           })
         ),
 
-      getVersion: (id) => accountScope.pipe(Effect.zipRight(read((tx) => loadVersion(tx, id)))),
+      ...Versions.make(caller),
 
-      listVersions: (request) =>
-        accountScope.pipe(Effect.zipRight(read((tx) =>
-          loadAgent(tx, request.agent_id).pipe(
-            Effect.zipRight(list(request, sortFields.agent_version, "-sequence", (query) => tx.versions.list(request.agent_id, query)))
-          )
-        ))),
+      ...Deployments.make(caller),
 
-      getSchemaVersion: (id) =>
-        accountScope.pipe(Effect.zipRight(read((tx) => tx.schemaVersions.get(id).pipe(Effect.flatMap(found("agent_schema_version", id)))))),
-
-      listSchemaVersions: (request) =>
-        accountScope.pipe(Effect.zipRight(read((tx) =>
-          loadAgent(tx, request.agent_id).pipe(
-            Effect.zipRight(
-              list(request, sortFields.agent_schema_version, "-sequence", (query) => tx.schemaVersions.list(request.agent_id, query))
-            )
-          )
-        ))),
-
-      versionUsage: (records) =>
-        accountScope.pipe(Effect.zipRight(read((tx) =>
-          inPages(records, (versions) => Effect.map(
-            Effect.all([
-              tx.deployments.pointingAt(versions.map((version) => version.id)),
-              tx.versions.identifierTallies(Usage.identifiersOf(versions))
-            ], { concurrency: 2 }),
-            ([deployments, identifiers]) => Usage.versionUsages(versions, deployments, identifiers)
-          ))
-        ))),
-
-      schemaVersionUsage: (records) =>
-        accountScope.pipe(Effect.zipRight(read((tx) =>
-          inPages(records, (schemaVersions) => Effect.map(
-            Effect.all([
-              tx.deployments.pointingAtSchemas(schemaVersions.map((version) => version.id)),
-              tx.schemaVersions.identifierTallies(Usage.identifiersOf(schemaVersions))
-            ], { concurrency: 2 }),
-            ([deployments, identifiers]) => Usage.schemaVersionUsages(schemaVersions, deployments, identifiers)
-          ))
-        ))),
-
-      getVersionRisk: (id) =>
-        accountScope.pipe(Effect.zipRight(read((tx) =>
-          Effect.gen(function*() {
-            const version = yield* loadVersion(tx, id)
-            const agent = yield* loadAgent(tx, version.agent_id)
-            if (agent.risk_profile_id === null) return null
-            const profile = yield* loadProfile(tx, agent.risk_profile_id).pipe(Effect.orDie)
-            const revisionId = Option.getOrNull(RiskProfileModule.activeRevision(profile))
-            if (revisionId === null) return null
-            const revision = yield* loadRevision(tx, revisionId).pipe(Effect.orDie)
-            const schemaVersion = yield* tx.schemaVersions.get(version.agent_schema_version_id).pipe(
-              Effect.flatMap(found("agent_schema_version", version.agent_schema_version_id)),
-              Effect.orDie
-            )
-            const schema = SchemaVersionModule.activitySchemaOf(schemaVersion)
-            return {
-              profile_revision_id: revision.id,
-              theoretical: Risk.theoreticalRisk(schema, revision.rules),
-              violations: Risk.agreedRiskViolations(schema, revision.rules)
-            }
-          })
-        ))),
-
-      createDeployment: (input, options) =>
-        accountScope.pipe(Effect.zipRight(mutate("agent_deployment.create", input, DeploymentDetails, options, (tx) =>
-          Effect.gen(function*() {
-            const at = yield* now
-            yield* lockAgent(tx, input.agent_id)
-            yield* loadEnvironment(tx, input.environment_id)
-            yield* fromEither(DeploymentModule.checkUnique(yield* tx.deployments.for(input.agent_id, input.environment_id)))
-            const deployment = new DeploymentModule.Deployment({
-              id: yield* chooseId(Ids.DeploymentId, account, at, input.id),
-              account_id: account,
-              agent_id: input.agent_id,
-              environment_id: input.environment_id,
-              current_version_id: null,
-              inserted_at: at,
-              updated_at: at
-            }, true)
-            yield* tx.deployments.insert(deployment).pipe(Effect.mapError(conflictOn("that deployment exists")))
-            const target = input.current_version_id ?? null
-            const placed = target === null
-              ? deployment
-              : yield* move(tx, yield* fromEither(DeploymentModule.movePointer(deployment, yield* loadVersion(tx, target), "api", at)))
-            return yield* deploymentDetails(tx, placed)
-          })))),
-
-      getDeployment: (id) =>
-        accountScope.pipe(Effect.zipRight(read((tx) => loadDeployment(tx, id).pipe(Effect.flatMap((d) => deploymentDetails(tx, d)))))),
-
-      listDeployments: (request) =>
-        accountScope.pipe(Effect.zipRight(read((tx) =>
-          list(request, sortFields.agent_deployment, "-id", (query) =>
-            tx.deployments.list({ agent_id: request.agent_id, environment_id: request.environment_id }, query))
-        ))),
-
-      updateDeployment: (id, input, options) =>
-        accountScope.pipe(Effect.zipRight(mutate("agent_deployment.update", { id, input }, DeploymentDetails, options, (tx) =>
-          Effect.gen(function*() {
-            const at = yield* now
-            const deployment = yield* loadDeployment(tx, id)
-            yield* lockAgent(tx, deployment.agent_id)
-            const current = yield* loadDeployment(tx, id)
-            const target = input.current_version_id === null ? null : yield* loadVersion(tx, input.current_version_id)
-            const moved = yield* move(tx, yield* fromEither(DeploymentModule.movePointer(current, target, "api", at)))
-            return yield* deploymentDetails(tx, moved)
-          })))),
-
-      rollbackDeployment: (id, input, options) =>
-        accountScope.pipe(Effect.zipRight(mutate("agent_deployment.rollback", { id, input }, DeploymentDetails, options, (tx) =>
-          Effect.gen(function*() {
-            const at = yield* now
-            const deployment = yield* loadDeployment(tx, id)
-            yield* lockAgent(tx, deployment.agent_id)
-            const current = yield* loadDeployment(tx, id)
-            const currentVersion = current.current_version_id === null ? null : yield* loadVersion(tx, current.current_version_id)
-            const target = yield* loadVersion(tx, input.version_id)
-            const moved = yield* move(tx, yield* fromEither(DeploymentModule.rollback(current, currentVersion, target, at)))
-            return yield* deploymentDetails(tx, moved)
-          })))),
-
-      deleteDeployment: (id, options) =>
-        accountScope.pipe(Effect.zipRight(tokensChanged(mutate("agent_deployment.delete", { id }, DeploymentModule.Deployment, options, (tx) =>
-          Effect.gen(function*() {
-            const deployment = yield* loadDeployment(tx, id)
-            yield* fromEither(DeploymentModule.checkDeletable(deployment, (yield* tx.instances.list({ agent_deployment_id: id }, justCount)).total))
-            // Its tokens stop working with it: they are revoked, not left pointing at nothing.
-            const at = yield* now
-            const tokens = yield* tx.tokens.list({ agent_deployment_id: id }, everything)
-            for (const token of tokens.items) {
-              const revoked = ApiTokenModule.revoke(token, at)
-              if (Either.isRight(revoked)) yield* tx.tokens.update(revoked.right)
-            }
-            yield* tx.deployments.remove(id)
-            return deployment
-          }))))),
-
-      createRiskProfile: (input, options) =>
-        accountScope.pipe(Effect.zipRight(mutate("risk_profile.create", input, RiskProfileDetails, options, (tx) =>
-          Effect.gen(function*() {
-            const at = yield* now
-            const name = yield* fromEither(RiskProfileModule.validateProfileName(input.name))
-            const rules = yield* fromEither(RiskProfileModule.validateRules(input))
-            const id = newId(Ids.RiskProfileId, account, at)
-            const revision = new RiskProfileModule.RiskProfileRevision({
-              id: newId(Ids.RiskProfileRevisionId, account, at),
-              account_id: account,
-              risk_profile_id: id,
-              revision: 1,
-              rules,
-              inserted_at: at
-            }, true)
-            const profile = new RiskProfileModule.RiskProfile({
-              id,
-              account_id: account,
-              name,
-              description: input.description ?? null,
-              current_revision_id: revision.id,
-              revision: 1,
-              deleted_at: null,
-              inserted_at: at,
-              updated_at: at
-            }, true)
-            yield* tx.riskProfiles.insert(profile).pipe(Effect.mapError(conflictOn("that risk profile exists")))
-            yield* tx.riskProfiles.insertRevision(revision).pipe(Effect.mapError(conflictOn("that revision exists")))
-            return { profile, revision }
-          })))),
-
-      getRiskProfile: (id) =>
-        accountScope.pipe(Effect.zipRight(read((tx) => loadProfile(tx, id).pipe(Effect.flatMap((p) => profileDetails(tx, p)))))),
-
-      listRiskProfiles: (request) =>
-        accountScope.pipe(Effect.zipRight(read((tx) => list(request, sortFields.risk_profile, "name", tx.riskProfiles.list)))),
-
-      listRiskProfileRevisions: (id) =>
-        accountScope.pipe(Effect.zipRight(read((tx) => loadProfile(tx, id).pipe(Effect.zipRight(tx.riskProfiles.revisions(id)))))),
-
-      updateRiskProfile: (id, input, options) =>
-        accountScope.pipe(Effect.zipRight(mutate("risk_profile.update", { id, input }, RiskProfileDetails, options, (tx) =>
-          Effect.gen(function*() {
-            const at = yield* now
-            const profile = yield* loadProfile(tx, id)
-            if (profile.deleted_at !== null) {
-              return yield* new InvalidAction({ entity: "risk_profile", id, action: "edit", status: "deleted" })
-            }
-            const name = input.name === undefined ? profile.name : yield* fromEither(RiskProfileModule.validateProfileName(input.name))
-            const rules = yield* fromEither(RiskProfileModule.validateRules(input))
-            const revision = new RiskProfileModule.RiskProfileRevision({
-              id: newId(Ids.RiskProfileRevisionId, account, at),
-              account_id: account,
-              risk_profile_id: id,
-              revision: profile.revision + 1,
-              rules,
-              inserted_at: at
-            }, true)
-            const next = new RiskProfileModule.RiskProfile({
-              ...profile,
-              name,
-              description: input.description === undefined ? profile.description : input.description,
-              current_revision_id: revision.id,
-              revision: revision.revision,
-              updated_at: at
-            }, true)
-            yield* tx.riskProfiles.insertRevision(revision).pipe(Effect.mapError(conflictOn("that revision exists")))
-            yield* tx.riskProfiles.update(next)
-            return { profile: next, revision }
-          })))),
-
-      deleteRiskProfile: (id, options) =>
-        accountScope.pipe(Effect.zipRight(mutate("risk_profile.delete", { id }, RiskProfileDetails, options, (tx) =>
-          Effect.gen(function*() {
-            const at = yield* now
-            const profile = yield* loadProfile(tx, id)
-            if (profile.deleted_at !== null) {
-              return yield* new InvalidAction({ entity: "risk_profile", id, action: "delete", status: "deleted" })
-            }
-            const next = new RiskProfileModule.RiskProfile({ ...profile, deleted_at: at, updated_at: at }, true)
-            yield* tx.riskProfiles.update(next)
-            return yield* profileDetails(tx, next)
-          }))))
+      ...RiskProfiles.make(caller)
     }
   }
 
