@@ -91,7 +91,8 @@ export interface Changes {
 }
 
 /**
- * The agent after an edit; a retired one is refused (`InvalidAction`, `isEditable`). The caller checks that a profile it names may be assigned (`RiskProfile.checkAssignable`).
+ * The agent after an edit; a retired one is refused (`InvalidAction`, `isEditable`). The caller
+ * checks that a profile it names may be assigned (`RiskProfile.checkAssignable`).
  */
 export const update = (agent: Agent, changes: Changes, now: DateTime.Utc): Either.Either<Agent, InvalidAction | InvalidInput> => {
   if (!isEditable(agent)) return refuse(agent, "update")

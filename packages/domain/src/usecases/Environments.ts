@@ -21,7 +21,10 @@ type EnvironmentUseCases = Pick<
 
 /** Fails when another environment holds the name's key. */
 const checkNameFree = (tx: StoreTx, name: string, except: Ids.EnvironmentId | null) =>
-  Effect.flatMap(tx.environments.byNameKey(Environment.environmentNameKey(name)), (existing) => fromEither(Environment.checkNameFree(existing, except)))
+  Effect.flatMap(
+    tx.environments.byNameKey(Environment.environmentNameKey(name)),
+    (existing) => fromEither(Environment.checkNameFree(existing, except))
+  )
 
 export const make = ({ account, load, shared, work }: Session): EnvironmentUseCases => ({
   createEnvironment: useCase("Ledger.createEnvironment", (input, options) =>

@@ -6,14 +6,14 @@
  * `Effect.fn` captures a stack (`new Error()`) on every call and wraps the body in `withSpan`;
  * `withSpan` makes a span on every run (`unsafeMakeSpan` in `internal/core-effect.ts`), asking
  * the fiber's tracer — with none installed, the default `nativeTracer` of `internal/tracer.ts`,
- * whose `NativeSpan` draws 48 random hex characters and a map that nobody reads. Measured with no
- * tracer installed, that is 9–20 µs per call, where a whole span create takes about 20 µs; even
- * `Effect.withTracerEnabled(false)` still builds a no-op span, at about the same cost.
+ * whose `NativeSpan` draws 48 random hex characters and a map that nobody reads. With no tracer
+ * installed that measured 9–25 µs a call, where a whole span create on the in-memory store is
+ * 20–40 µs; `Effect.withTracerEnabled(false)` still builds a no-op span, at 9–14 µs.
  *
  * So `traced` opens its span only when the fiber's tracer is not that default one and tracing is
  * enabled: when an embedding service installs a tracer (`Layer.setTracer`, an OpenTelemetry
  * layer), `Ledger.recordSpan` appears in its traces under the caller's span; otherwise the cost
- * is two fiber-ref reads.
+ * is two fiber-ref reads (0.1–0.4 µs a call, measured alike).
  */
 import { Context, DefaultServices, Effect, FiberRef, Tracer } from "effect"
 import { dual } from "effect/Function"

@@ -40,7 +40,11 @@ export const make = ({ load, work }: Session): VersionUseCases => {
   const usages = <Id, R extends Versioned<Id>, D>(
     records: ReadonlyArray<R>,
     sources: (tx: StoreTx) => UsageSources<Id, D>,
-    decide: (page: ReadonlyArray<R>, deployments: ReadonlyArray<D>, identifiers: ReadonlyArray<Usage.IdentifierTally>) => ReadonlyArray<Usage.VersionUsage>
+    decide: (
+      page: ReadonlyArray<R>,
+      deployments: ReadonlyArray<D>,
+      identifiers: ReadonlyArray<Usage.IdentifierTally>
+    ) => ReadonlyArray<Usage.VersionUsage>
   ) =>
     work.read((tx) => {
       const { deployments, identifierTallies } = sources(tx)
