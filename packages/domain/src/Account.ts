@@ -2,7 +2,7 @@
  * The account: the tenant and the outer boundary. Every record carries `account_id`, every read
  * and write is scoped by it, and every id minted for its records carries its partition.
  */
-import { Either, Schema } from "effect"
+import { type DateTime, Either, Schema } from "effect"
 import { InvalidInput } from "./Errors.js"
 import { AccountId, Partition } from "./Ids.js"
 
@@ -13,6 +13,12 @@ export class Account extends Schema.Class<Account>("Account")({
   inserted_at: Schema.DateTimeUtc,
   updated_at: Schema.DateTimeUtc
 }) {}
+
+/** A new account, from a validated name and a drawn partition (its id carries the partition). */
+export const create = (
+  fields: { readonly id: AccountId; readonly name: string; readonly partition: Partition },
+  now: DateTime.Utc
+): Account => new Account({ id: fields.id, name: fields.name, partition: fields.partition, inserted_at: now, updated_at: now }, true)
 
 /** Account names: 1–128 characters after trimming. */
 export const validateAccountName = (name: string): Either.Either<string, InvalidInput> => {

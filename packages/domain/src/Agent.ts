@@ -4,7 +4,7 @@
  * `retired`, where new runs are refused; `reinstate` goes back. An agent is deleted only while
  * it has no instances; otherwise it is retired and its audit trail stays.
  */
-import { DateTime, Either, Schema } from "effect"
+import { DateTime, Either, Option, Schema } from "effect"
 import { Conflict, InvalidAction, InvalidInput } from "./Errors.js"
 import { AccountId, AgentId, RiskProfileId } from "./Ids.js"
 
@@ -55,6 +55,64 @@ export const validateExternalIdentifier = (value: string): Either.Either<string,
 const refuse = (agent: Agent, action: string) =>
   Either.left(new InvalidAction({ entity: "agent", id: agent.id, action, status: agent.status }))
 
+/** A new agent, from a validated name: `pending` until its first run. */
+export const create = (
+  fields: {
+    readonly id: AgentId
+    readonly account_id: AccountId
+    readonly name: string
+    readonly description?: string | null | undefined
+    readonly external_identifier: string | null
+    readonly risk_profile_id: RiskProfileId | null
+  },
+  now: DateTime.Utc
+): Agent =>
+  new Agent({
+    id: fields.id,
+    account_id: fields.account_id,
+    name: fields.name,
+    description: fields.description ?? null,
+    external_identifier: fields.external_identifier,
+    status: "pending",
+    risk_profile_id: fields.risk_profile_id,
+    last_run_at: null,
+    inserted_at: now,
+    updated_at: now
+  }, true)
+
+/** A retired agent is not edited: it is reinstated first. */
+export const isEditable = (agent: Agent): boolean => agent.status !== "retired"
+
+/** What an edit may change; an omitted field stays, null clears a description or a profile. */
+export interface Changes {
+  readonly name?: string | undefined
+  readonly description?: string | null | undefined
+  readonly risk_profile_id?: RiskProfileId | null | undefined
+}
+
+/**
+ * The agent after an edit; a retired one is refused (`InvalidAction`, `isEditable`). The caller
+ * checks that a profile it names may be assigned (`RiskProfile.checkAssignable`).
+ */
+export const update = (agent: Agent, changes: Changes, now: DateTime.Utc): Either.Either<Agent, InvalidAction | InvalidInput> => {
+  if (!isEditable(agent)) return refuse(agent, "update")
+  const name = changes.name === undefined ? Either.right(agent.name) : validateAgentName(changes.name)
+  return Either.map(name, (name) =>
+    new Agent({
+      ...agent,
+      name,
+      description: changes.description === undefined ? agent.description : changes.description,
+      risk_profile_id: changes.risk_profile_id === undefined ? agent.risk_profile_id : changes.risk_profile_id,
+      updated_at: now
+    }, true))
+}
+
+/** An external identifier names one agent of the account: free when no agent holds it (`taken`). */
+export const checkExternalIdentifierFree = (taken: Option.Option<Agent>, externalIdentifier: string): Either.Either<void, Conflict> =>
+  Option.isSome(taken)
+    ? Either.left(new Conflict({ message: `an agent with external_identifier "${externalIdentifier}" exists` }))
+    : Either.void
+
 export const retire = (agent: Agent, now: DateTime.Utc): Either.Either<Agent, InvalidAction> =>
   agent.status === "retired" ? refuse(agent, "retire") : Either.right(new Agent({ ...agent, status: "retired", updated_at: now }, true))
 
@@ -91,7 +149,7 @@ export type AvailableActions = typeof AvailableActions.Type
 
 /** What a reader may do now, as the platform's `available_actions`. */
 export const availableActions = (agent: Agent, usage: { readonly instances: number; readonly deployments: number }): AvailableActions => ({
-  update: agent.status !== "retired",
+  update: isEditable(agent),
   retire: agent.status !== "retired",
   reinstate: agent.status === "retired",
   delete: Either.isRight(checkDeletable(agent, usage))

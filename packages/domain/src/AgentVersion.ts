@@ -5,7 +5,7 @@
  * runtime environment (sorted)}; `name` and `description` are display fields kept from the
  * first run and are not part of it. Versions are immutable.
  */
-import { Schema } from "effect"
+import { type DateTime, Schema } from "effect"
 import { fingerprintOf } from "./Digest.js"
 import { AccountId, AgentId, AgentVersionId, SchemaVersionId } from "./Ids.js"
 
@@ -73,6 +73,38 @@ export class AgentVersion extends Schema.Class<AgentVersion>("AgentVersion")({
   inserted_at: Schema.DateTimeUtc,
   updated_at: Schema.DateTimeUtc
 }) {}
+
+/**
+ * The next version of an agent: `sequence` follows the agent's last one; the display fields
+ * come from the first run that reports this content.
+ */
+export const create = (
+  fields: {
+    readonly id: AgentVersionId
+    readonly account_id: AccountId
+    readonly agent_id: AgentId
+    readonly sequence: number
+    readonly metadata: VersionMetadataInput
+    readonly agent_schema_version_id: SchemaVersionId
+    readonly runtime_environment: RuntimeEnvironment
+    readonly fingerprint: string
+  },
+  now: DateTime.Utc
+): AgentVersion =>
+  new AgentVersion({
+    id: fields.id,
+    account_id: fields.account_id,
+    agent_id: fields.agent_id,
+    sequence: fields.sequence,
+    external_identifier: fields.metadata.external_identifier ?? null,
+    name: fields.metadata.name ?? null,
+    description: fields.metadata.description ?? null,
+    agent_schema_version_id: fields.agent_schema_version_id,
+    runtime_environment: fields.runtime_environment,
+    fingerprint: fields.fingerprint,
+    inserted_at: now,
+    updated_at: now
+  }, true)
 
 /**
  * How many versions of the agent share this one's `external_identifier` (itself included): more

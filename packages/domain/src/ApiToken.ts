@@ -7,7 +7,7 @@
  */
 import { DateTime, Either, Encoding, Option, Schema } from "effect"
 import { sha256Hex } from "./Digest.js"
-import { InvalidAction, InvalidInput, Unauthenticated } from "./Errors.js"
+import { InvalidAction, InvalidInput, NotPermitted, Unauthenticated } from "./Errors.js"
 import { AccountId, AgentId, ApiTokenId, DeploymentId, EnvironmentId } from "./Ids.js"
 
 export const TokenScope = Schema.Literal("account", "agent_deployment")
@@ -60,6 +60,116 @@ export const validateSecret = (secret: string): Either.Either<string, InvalidInp
   secret.startsWith(secretPrefix) && secret.length >= secretPrefix.length + 32 && /^[A-Za-z0-9_-]+$/.test(secret)
     ? Either.right(secret)
     : Either.left(InvalidInput.field("token", "must start with pf_ and carry at least 32 characters of [A-Za-z0-9_-]"))
+
+/** The one deployment an `agent_deployment` token reaches: where its runs are recorded. */
+export interface TokenTarget {
+  readonly id: DeploymentId
+  readonly agent_id: AgentId
+  readonly environment_id: EnvironmentId
+}
+
+/**
+ * A new active token, holding only the hash of `secret`. An `agent_deployment` token copies its
+ * agent and environment from its deployment (`target`); an `account` token has none.
+ */
+export const issue = (
+  fields: {
+    readonly id: ApiTokenId
+    readonly account_id: AccountId
+    readonly token_scope: TokenScope
+    readonly target: TokenTarget | null
+    readonly secret: string
+    readonly expires_at?: DateTime.Utc | null | undefined
+  },
+  now: DateTime.Utc
+): ApiToken =>
+  new ApiToken({
+    id: fields.id,
+    account_id: fields.account_id,
+    token_scope: fields.token_scope,
+    agent_deployment_id: fields.target?.id ?? null,
+    agent_id: fields.target?.agent_id ?? null,
+    environment_id: fields.target?.environment_id ?? null,
+    status: "active",
+    secret_hash: hashSecret(fields.secret),
+    expires_at: fields.expires_at ?? null,
+    last_used_at: null,
+    inserted_at: now,
+    updated_at: now
+  }, true)
+
+/**
+ * The deployment a new token names: an `agent_deployment` token must name one, an `account`
+ * token none (null).
+ */
+export const requestedDeployment = (
+  scope: TokenScope,
+  deployment: DeploymentId | null | undefined
+): Either.Either<DeploymentId | null, InvalidInput> => {
+  const named = deployment ?? null
+  if (scope === "agent_deployment") {
+    return named === null
+      ? Either.left(InvalidInput.field("agent_deployment_id", "is required for an agent_deployment token"))
+      : Either.right(named)
+  }
+  return named === null
+    ? Either.right(null)
+    : Either.left(InvalidInput.field("agent_deployment_id", "names a deployment only for an agent_deployment token"))
+}
+
+/** A new token's expiry, when it has one, lies in the future. */
+export const checkExpiry = (expiresAt: DateTime.Utc | null | undefined, now: DateTime.Utc): Either.Either<void, InvalidInput> =>
+  expiresAt !== undefined && expiresAt !== null && DateTime.lessThanOrEqualTo(expiresAt, now)
+    ? Either.left(InvalidInput.field("expires_at", "must be in the future"))
+    : Either.void
+
+/** What a caller's token reaches: its scope, and the agent and environment of a deployment token. */
+export interface Reach {
+  readonly token_scope: TokenScope
+  readonly agent_id: AgentId | null
+  readonly environment_id: EnvironmentId | null
+}
+
+/** Whether a token reaches the whole account: the use cases past ingest need one that does. */
+export const reachesAccount = (reach: Pick<Reach, "token_scope">): boolean => reach.token_scope === "account"
+
+/** Whether a token sees a record of an agent: a deployment token sees its own agent's only. */
+export const reaches = (reach: Pick<Reach, "agent_id">, record: { readonly agent_id: AgentId }): boolean =>
+  reach.agent_id === null || record.agent_id === reach.agent_id
+
+/** The agent and environment a run registers for. */
+export interface RunTarget {
+  readonly agent_id: AgentId
+  readonly environment_id: EnvironmentId
+}
+
+/**
+ * Where a run registers: a deployment token registers for its own agent and environment (a
+ * request may omit them, or name those same ones); an account token must name both.
+ */
+export const runTarget = (
+  reach: Reach,
+  requested: { readonly agent_id?: AgentId | null | undefined; readonly environment_id?: EnvironmentId | null | undefined }
+): Either.Either<RunTarget, InvalidInput | NotPermitted> => {
+  const agent = requested.agent_id ?? null
+  const environment = requested.environment_id ?? null
+  if (reach.token_scope === "agent_deployment" && reach.agent_id !== null && reach.environment_id !== null) {
+    if (agent !== null && agent !== reach.agent_id) {
+      return Either.left(new NotPermitted({ message: "this deployment token reports for another agent" }))
+    }
+    if (environment !== null && environment !== reach.environment_id) {
+      return Either.left(new NotPermitted({ message: "this deployment token reports for another environment" }))
+    }
+    return Either.right({ agent_id: reach.agent_id, environment_id: reach.environment_id })
+  }
+  if (agent === null) {
+    return Either.left(InvalidInput.field("agent_id", "is required with an account token (or use an agent_deployment token)"))
+  }
+  if (environment === null) {
+    return Either.left(InvalidInput.field("environment_id", "is required with an account token (or use an agent_deployment token)"))
+  }
+  return Either.right({ agent_id: agent, environment_id: environment })
+}
 
 const transition = (
   token: ApiToken,

@@ -18,6 +18,21 @@ export class Deployment extends Schema.Class<Deployment>("Deployment")({
   updated_at: Schema.DateTimeUtc
 }) {}
 
+/** A new deployment of an agent in an environment, pointing at no version yet. */
+export const create = (
+  fields: { readonly id: DeploymentId; readonly account_id: AccountId; readonly agent_id: AgentId; readonly environment_id: EnvironmentId },
+  now: DateTime.Utc
+): Deployment =>
+  new Deployment({
+    id: fields.id,
+    account_id: fields.account_id,
+    agent_id: fields.agent_id,
+    environment_id: fields.environment_id,
+    current_version_id: null,
+    inserted_at: now,
+    updated_at: now
+  }, true)
+
 export const DeploymentCause = Schema.Literal("run", "api", "rollback")
 export type DeploymentCause = typeof DeploymentCause.Type
 

@@ -3,7 +3,7 @@
  * characters after trimming and unique per account without regard to case; deleting one that
  * deployments or instances refer to is refused, so history is never orphaned.
  */
-import { Either, Schema } from "effect"
+import { type DateTime, Either, Option, Schema } from "effect"
 import { Conflict, InvalidInput } from "./Errors.js"
 import { AccountId, EnvironmentId } from "./Ids.js"
 
@@ -32,6 +32,56 @@ export const validateEnvironmentName = (name: string): Either.Either<string, Inv
 
 /** The key under which names are unique: trimmed and lower-cased. */
 export const environmentNameKey = (name: string): string => name.trim().toLowerCase()
+
+/** A new environment, from a validated name. */
+export const create = (
+  fields: {
+    readonly id: EnvironmentId
+    readonly account_id: AccountId
+    readonly name: string
+    readonly purpose: EnvironmentPurpose
+    readonly description?: string | null | undefined
+  },
+  now: DateTime.Utc
+): Environment =>
+  new Environment({
+    id: fields.id,
+    account_id: fields.account_id,
+    name: fields.name,
+    purpose: fields.purpose,
+    description: fields.description ?? null,
+    inserted_at: now,
+    updated_at: now
+  }, true)
+
+/** What an edit may change; an omitted field stays, a null description clears it. */
+export interface Changes {
+  readonly name?: string | undefined
+  readonly purpose?: EnvironmentPurpose | undefined
+  readonly description?: string | null | undefined
+}
+
+/** The environment after an edit, its new name validated as on create. */
+export const update = (environment: Environment, changes: Changes, now: DateTime.Utc): Either.Either<Environment, InvalidInput> => {
+  const name = changes.name === undefined ? Either.right(environment.name) : validateEnvironmentName(changes.name)
+  return Either.map(name, (name) =>
+    new Environment({
+      ...environment,
+      name,
+      purpose: changes.purpose ?? environment.purpose,
+      description: changes.description === undefined ? environment.description : changes.description,
+      updated_at: now
+    }, true))
+}
+
+/**
+ * A name is free when no environment holds its key (`existing`, looked up by
+ * `environmentNameKey`), or the one holding it is the environment being renamed (`except`).
+ */
+export const checkNameFree = (existing: Option.Option<Environment>, except: EnvironmentId | null): Either.Either<void, Conflict> =>
+  Option.isSome(existing) && existing.value.id !== except
+    ? Either.left(new Conflict({ message: `an environment named "${existing.value.name}" exists` }))
+    : Either.void
 
 /** The environments every new account starts with. */
 export const defaultEnvironments: ReadonlyArray<{ readonly name: string; readonly purpose: EnvironmentPurpose }> = [

@@ -8,7 +8,8 @@
  * so a test that provides `IdEntropy.deterministic` and a `TestClock` gets the same ids on
  * every run.
  */
-import { Clock, Context, Effect, Layer, Schema } from "effect"
+import { Clock, Context, Effect, Either, Layer, Schema } from "effect"
+import { InvalidInput } from "./Errors.js"
 
 /** The PFID alphabet: Crockford base32, lowercase, without i, l, o, u. */
 export const alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -85,6 +86,12 @@ export const timeOf = (id: string): number => decodeFixed(id.slice(0, 10))
 /** Whether an id belongs to the given partition, i.e. to the account that owns it. */
 export const isInPartition = (id: string, partition: Partition): boolean =>
   pfidPattern.test(id) && partitionOf(id) === partition
+
+/** An id a client chose for a new record: accepted if it is a PFID of the account's partition. */
+export const validateChosen = <A>(kind: IdSchema<A>, partition: Partition, chosen: string): Either.Either<A, InvalidInput> =>
+  isInPartition(chosen, partition)
+    ? Either.right(kind.make(chosen, true))
+    : Either.left(InvalidInput.field("id", "must be a PFID in the account's partition"))
 
 /** The source of the 80 random bits of every minted id, and of the bytes of every secret. */
 export interface Entropy {

@@ -17,8 +17,8 @@ import {
   RiskProfileRevisionId,
   SchemaVersionId
 } from "./Ids.js"
-import { InstanceRisk } from "./Risk.js"
-import { type FinishStatus, isTerminal, Status, StatusCounts } from "./Status.js"
+import { initialRisk, InstanceRisk } from "./Risk.js"
+import { type FinishStatus, isTerminal, noCounts, Status, StatusCounts } from "./Status.js"
 
 export const InstancePurpose = Schema.Literal("live", "smoke_test", "eval")
 export type InstancePurpose = typeof InstancePurpose.Type
@@ -52,6 +52,44 @@ export const Instance = Schema.Struct({
   updated_at: Schema.DateTimeUtc
 }).annotations({ identifier: "Instance" })
 export type Instance = typeof Instance.Type
+
+/**
+ * A run as it registers: `pending`, no spans, and stamped with what it runs — scored from zero
+ * with the profile revision in force, or not scored when there is none.
+ */
+export const register = (
+  stamps: {
+    readonly id: InstanceId
+    readonly account_id: AccountId
+    readonly agent_id: AgentId
+    readonly agent_version_id: AgentVersionId
+    readonly agent_schema_version_id: SchemaVersionId
+    readonly environment_id: EnvironmentId
+    readonly agent_deployment_id: DeploymentId | null
+    readonly purpose: InstancePurpose
+    readonly risk_profile_revision_id: RiskProfileRevisionId | null
+  },
+  now: DateTime.Utc
+): Instance => ({
+  id: stamps.id,
+  account_id: stamps.account_id,
+  agent_id: stamps.agent_id,
+  agent_version_id: stamps.agent_version_id,
+  agent_schema_version_id: stamps.agent_schema_version_id,
+  environment_id: stamps.environment_id,
+  agent_deployment_id: stamps.agent_deployment_id,
+  status: "pending",
+  purpose: stamps.purpose,
+  started_at: null,
+  finished_at: null,
+  termination_reason: null,
+  span_counts: noCounts,
+  conformance_counts: { conforms: 0, flagged: 0 },
+  risk_profile_revision_id: stamps.risk_profile_revision_id,
+  risk: stamps.risk_profile_revision_id === null ? null : initialRisk,
+  inserted_at: now,
+  updated_at: now
+})
 
 /** The fields fixed at register, which no later call may change. */
 export const stampsOf = (instance: Instance) => ({

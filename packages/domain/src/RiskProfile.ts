@@ -7,9 +7,9 @@
  * Inside the domain every decimal is an integer count of hundredths, so scoring is exact and
  * identical in every adapter.
  */
-import { Either, Option, Schema } from "effect"
+import { type DateTime, Either, Option, Schema } from "effect"
 import { type Action, actions, type Category, categories } from "./DataRisk.js"
-import { InvalidInput } from "./Errors.js"
+import { InvalidAction, InvalidInput } from "./Errors.js"
 import { AccountId, RiskProfileId, RiskProfileRevisionId } from "./Ids.js"
 
 /** An exact decimal as an integer number of hundredths (1.25 is 125). */
@@ -151,3 +151,97 @@ export const validateProfileName = (name: string): Either.Either<string, Invalid
 /** A deleted profile scores no new instance; its revisions stay for the audit trail. */
 export const activeRevision = (profile: RiskProfile): Option.Option<RiskProfileRevisionId> =>
   profile.deleted_at === null ? Option.some(profile.current_revision_id) : Option.none()
+
+/** A profile with its revision in force, as create and edit answer. */
+export interface Revised {
+  readonly profile: RiskProfile
+  readonly revision: RiskProfileRevision
+}
+
+const revisionOf = (
+  profile: RiskProfileId,
+  fields: { readonly id: RiskProfileRevisionId; readonly account_id: AccountId; readonly revision: number; readonly rules: RiskRules },
+  now: DateTime.Utc
+): RiskProfileRevision =>
+  new RiskProfileRevision({
+    id: fields.id,
+    account_id: fields.account_id,
+    risk_profile_id: profile,
+    revision: fields.revision,
+    rules: fields.rules,
+    inserted_at: now
+  }, true)
+
+/** A new profile and its revision 1, from a validated name and rules. */
+export const create = (
+  fields: {
+    readonly id: RiskProfileId
+    readonly revision_id: RiskProfileRevisionId
+    readonly account_id: AccountId
+    readonly name: string
+    readonly description?: string | null | undefined
+    readonly rules: RiskRules
+  },
+  now: DateTime.Utc
+): Revised => {
+  const revision = revisionOf(fields.id, { id: fields.revision_id, account_id: fields.account_id, revision: 1, rules: fields.rules }, now)
+  const profile = new RiskProfile({
+    id: fields.id,
+    account_id: fields.account_id,
+    name: fields.name,
+    description: fields.description ?? null,
+    current_revision_id: revision.id,
+    revision: 1,
+    deleted_at: null,
+    inserted_at: now,
+    updated_at: now
+  }, true)
+  return { profile, revision }
+}
+
+/** A deleted profile is neither edited nor deleted again: it stays as the audit trail left it. */
+export const checkChangeable = (profile: RiskProfile, action: "edit" | "delete"): Either.Either<void, InvalidAction> =>
+  profile.deleted_at === null
+    ? Either.void
+    : Either.left(new InvalidAction({ entity: "risk_profile", id: profile.id, action, status: "deleted" }))
+
+/**
+ * An edit: the next revision holds the whole new rule set and becomes current; an omitted name
+ * or description stays (a null description clears it). Name and rules come validated.
+ */
+export const revise = (
+  profile: RiskProfile,
+  fields: {
+    readonly revision_id: RiskProfileRevisionId
+    readonly name?: string | undefined
+    readonly description?: string | null | undefined
+    readonly rules: RiskRules
+  },
+  now: DateTime.Utc
+): Either.Either<Revised, InvalidAction> =>
+  Either.map(checkChangeable(profile, "edit"), () => {
+    const revision = revisionOf(
+      profile.id,
+      { id: fields.revision_id, account_id: profile.account_id, revision: profile.revision + 1, rules: fields.rules },
+      now
+    )
+    return {
+      profile: new RiskProfile({
+        ...profile,
+        name: fields.name ?? profile.name,
+        description: fields.description === undefined ? profile.description : fields.description,
+        current_revision_id: revision.id,
+        revision: revision.revision,
+        updated_at: now
+      }, true),
+      revision
+    }
+  })
+
+/** Deletes a profile: it scores no new instance from now on; its revisions and past scores stay. */
+export const remove = (profile: RiskProfile, now: DateTime.Utc): Either.Either<RiskProfile, InvalidAction> =>
+  Either.map(checkChangeable(profile, "delete"), () => new RiskProfile({ ...profile, deleted_at: now, updated_at: now }, true))
+
+/** A profile an agent may be given: not deleted (that it is the account's, a load has shown). */
+export const checkAssignable = (profile: RiskProfile): Either.Either<void, InvalidInput> =>
+  profile.deleted_at === null ? Either.void : Either.left(InvalidInput.field("risk_profile_id", "names a deleted risk profile"))

@@ -4,7 +4,7 @@
  * version; every definition in it is checked once, when it is created (`valid | invalid` with
  * the compiler's message). Schema versions are immutable.
  */
-import { Schema } from "effect"
+import { type DateTime, Schema } from "effect"
 import { SpanTypeDefinitions } from "./ActivitySchema.js"
 import type { ActivitySchema } from "./ActivitySchema.js"
 import { DefinitionChecks } from "./Conformance.js"
@@ -29,3 +29,29 @@ export const activitySchemaOf = (version: SchemaVersion): ActivitySchema => ({
   external_identifier: version.external_identifier,
   span_type_schemas: version.span_type_schemas
 })
+
+/** The next schema version of an agent: `sequence` follows the agent's last one. */
+export const create = (
+  fields: {
+    readonly id: SchemaVersionId
+    readonly account_id: AccountId
+    readonly agent_id: AgentId
+    readonly sequence: number
+    readonly schema: ActivitySchema
+    readonly definition_checks: DefinitionChecks
+    readonly fingerprint: string
+  },
+  now: DateTime.Utc
+): SchemaVersion =>
+  new SchemaVersion({
+    id: fields.id,
+    account_id: fields.account_id,
+    agent_id: fields.agent_id,
+    sequence: fields.sequence,
+    external_identifier: fields.schema.external_identifier,
+    span_type_schemas: fields.schema.span_type_schemas,
+    definition_checks: fields.definition_checks,
+    fingerprint: fields.fingerprint,
+    inserted_at: now,
+    updated_at: now
+  }, true)

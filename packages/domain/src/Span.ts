@@ -12,7 +12,7 @@ import { DateTime, Either, Schema } from "effect"
 import type { SpanTypeDefinitions } from "./ActivitySchema.js"
 import { checkSpan, checkType, type CompiledActivitySchema, type CompiledType, isFlagged, type Offloaded, SpanConformance } from "./Conformance.js"
 import { Timestamp } from "./Timestamp.js"
-import { InvalidAction, InvalidInput } from "./Errors.js"
+import { Conflict, InvalidAction, InvalidInput } from "./Errors.js"
 import { AccountId, AgentId, InstanceId, SpanId } from "./Ids.js"
 import { admitSpan, type ConformanceCounts, type Instance } from "./Instance.js"
 import { JsonObject } from "./Json.js"
@@ -150,6 +150,16 @@ export const validateSpanInput = (input: SpanInput): Either.Either<SpanInput, In
   }
   return Either.right(input)
 }
+
+/** The run a new span is recorded on: a span is recorded only on a registered run. */
+export const runOf = (input: { readonly agent_instance_id: InstanceId | null }): Either.Either<InstanceId, InvalidInput> =>
+  input.agent_instance_id === null
+    ? Either.left(InvalidInput.field("agent_instance_id", "is required (the run was not registered)"))
+    : Either.right(input.agent_instance_id)
+
+/** Every span of a batch is new: an id the batch already holds (`batch`) is recorded once, not twice. */
+export const checkNewInBatch = (batch: ReadonlyMap<string, unknown>, id: SpanId): Either.Either<SpanId, Conflict> =>
+  batch.has(id) ? Either.left(new Conflict({ message: `span ${id} appears twice in the batch` })) : Either.right(id)
 
 export interface Recorded {
   readonly span: Span

@@ -3,8 +3,8 @@
  * (new runs refused), `reinstate → back`; delete only without instances.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Arbitrary, DateTime, Either, FastCheck as fc, Schema } from "effect"
-import { Agent, Ids } from "@agentledger/domain"
+import { Arbitrary, DateTime, Either, FastCheck as fc, Option, Schema } from "effect"
+import { Agent, Conflict, Ids } from "@agentledger/domain"
 import { runs } from "./arbitraries.js"
 import { at, idOf } from "./fixtures.js"
 
@@ -122,4 +122,54 @@ describe("Agent lifecycle", () => {
     },
     { fastCheck: { numRuns: runs(200) } }
   )
+})
+
+describe("agent records", () => {
+  const profile = idOf(Ids.RiskProfileId, 9)
+
+  it("a new agent is pending, has not run, and was inserted and updated now", () => {
+    const agent = Agent.create(
+      { id: idOf(Ids.AgentId, 1), account_id: idOf(Ids.AccountId, 0), name: "bot", external_identifier: "ext-1", risk_profile_id: profile },
+      at(5)
+    )
+    expect(agent).toMatchObject({ name: "bot", description: null, external_identifier: "ext-1", status: "pending", risk_profile_id: profile, last_run_at: null })
+    expect([agent.inserted_at, agent.updated_at]).toEqual([at(5), at(5)])
+  })
+
+  it.prop(
+    "an edit is refused exactly for a retired agent, and changes only what it names",
+    [agentArb, fc.option(fc.constantFrom("renamed", "  padded  ", "   "), { nil: undefined })],
+    ([agent, name]) => {
+      const result = Agent.update(agent, { name, description: "new", risk_profile_id: profile }, at(7))
+      if (agent.status === "retired") {
+        expect(Either.isLeft(result) && result.left).toMatchObject({ _tag: "InvalidAction", action: "update", status: "retired" })
+        return
+      }
+      if (name !== undefined && name.trim().length === 0) {
+        expect(Either.isLeft(result) && result.left._tag).toBe("InvalidInput")
+        return
+      }
+      const next = Either.getOrThrow(result)
+      expect(next.name).toBe(name === undefined ? agent.name : name.trim())
+      expect([next.description, next.risk_profile_id, next.updated_at]).toEqual(["new", profile, at(7)])
+      expect([next.id, next.status, next.external_identifier, next.last_run_at, next.inserted_at])
+        .toEqual([agent.id, agent.status, agent.external_identifier, agent.last_run_at, agent.inserted_at])
+    },
+    { fastCheck: { numRuns: runs(200) } }
+  )
+
+  it("an omitted field stays; null clears the description and the profile", () => {
+    const agent = new Agent.Agent({ ...makeAgent("active"), description: "old", risk_profile_id: profile })
+    expect(Either.getOrThrow(Agent.update(agent, {}, at(3)))).toMatchObject({ name: agent.name, description: "old", risk_profile_id: profile })
+    expect(Either.getOrThrow(Agent.update(agent, { description: null, risk_profile_id: null }, at(3))))
+      .toMatchObject({ description: null, risk_profile_id: null })
+    expect(Agent.isEditable(agent)).toBe(true)
+    expect(Agent.isEditable(makeAgent("retired"))).toBe(false)
+  })
+
+  it("an external identifier is free unless an agent holds it", () => {
+    expect(Either.isRight(Agent.checkExternalIdentifierFree(Option.none(), "ext-1"))).toBe(true)
+    const taken = Agent.checkExternalIdentifierFree(Option.some(makeAgent("active")), "ext-1")
+    expect(Either.isLeft(taken) && taken.left).toEqual(new Conflict({ message: `an agent with external_identifier "ext-1" exists` }))
+  })
 })

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Arbitrary, DateTime, Either, Encoding, FastCheck as fc, Option, Schema } from "effect"
-import { ApiToken, Ids } from "@agentledger/domain"
+import { ApiToken, Ids, NotPermitted } from "@agentledger/domain"
 import { runs } from "./arbitraries.js"
 import { at, idOf, sha256 } from "./fixtures.js"
 
@@ -140,5 +140,102 @@ describe("API token secrets", () => {
     for (const bad of [`pf_${"a".repeat(31)}`, `xx_${"a".repeat(40)}`, `pf_${"a".repeat(31)}!`, `pf_${"a".repeat(30)} b`]) {
       expect(Either.isLeft(ApiToken.validateSecret(bad))).toBe(true)
     }
+  })
+})
+
+describe("issuing a token", () => {
+  const account = idOf(Ids.AccountId, 0)
+  const target: ApiToken.TokenTarget = {
+    id: idOf(Ids.DeploymentId, 5),
+    agent_id: idOf(Ids.AgentId, 6),
+    environment_id: idOf(Ids.EnvironmentId, 7)
+  }
+
+  it("a new token is active, keeps only the secret's hash, and copies its deployment's agent and environment", () => {
+    const token = ApiToken.issue(
+      { id: idOf(Ids.ApiTokenId, 1), account_id: account, token_scope: "agent_deployment", target, secret: "pf_secret", expires_at: at(50) },
+      at(10)
+    )
+    expect(token).toMatchObject({
+      token_scope: "agent_deployment",
+      agent_deployment_id: target.id,
+      agent_id: target.agent_id,
+      environment_id: target.environment_id,
+      status: "active",
+      secret_hash: sha256("pf_secret"),
+      last_used_at: null
+    })
+    expect([token.expires_at, token.inserted_at, token.updated_at]).toEqual([at(50), at(10), at(10)])
+    const account_token = ApiToken.issue({ id: idOf(Ids.ApiTokenId, 2), account_id: account, token_scope: "account", target: null, secret: "pf_other" }, at(10))
+    expect([account_token.agent_deployment_id, account_token.agent_id, account_token.environment_id, account_token.expires_at])
+      .toEqual([null, null, null, null])
+  })
+
+  it("a deployment token names its deployment; an account token names none", () => {
+    expect(ApiToken.requestedDeployment("agent_deployment", target.id)).toEqual(Either.right(target.id))
+    expect(ApiToken.requestedDeployment("account", undefined)).toEqual(Either.right(null))
+    expect(ApiToken.requestedDeployment("account", null)).toEqual(Either.right(null))
+    for (const missing of [undefined, null]) {
+      const result = ApiToken.requestedDeployment("agent_deployment", missing)
+      expect(Either.isLeft(result) && result.left.errors).toEqual({ agent_deployment_id: ["is required for an agent_deployment token"] })
+    }
+    const stray = ApiToken.requestedDeployment("account", target.id)
+    expect(Either.isLeft(stray) && stray.left.errors).toEqual({
+      agent_deployment_id: ["names a deployment only for an agent_deployment token"]
+    })
+  })
+
+  it.prop(
+    "an expiry is accepted exactly when there is none or it lies after now",
+    [fc.option(fc.integer({ min: -5, max: 5 }), { nil: null }), fc.integer({ min: -5, max: 5 })],
+    ([expires, now]) => {
+      const result = ApiToken.checkExpiry(expires === null ? null : at(expires), at(now))
+      expect(Either.isRight(result)).toBe(expires === null || expires > now)
+      if (Either.isLeft(result)) expect(result.left.errors).toEqual({ expires_at: ["must be in the future"] })
+    },
+    { fastCheck: { numRuns: runs(100) } }
+  )
+})
+
+describe("what a token reaches", () => {
+  const agent = idOf(Ids.AgentId, 6)
+  const environment = idOf(Ids.EnvironmentId, 7)
+  const deploymentToken: ApiToken.Reach = { token_scope: "agent_deployment", agent_id: agent, environment_id: environment }
+  const accountToken: ApiToken.Reach = { token_scope: "account", agent_id: null, environment_id: null }
+  const otherAgent = idOf(Ids.AgentId, 8)
+  const otherEnvironment = idOf(Ids.EnvironmentId, 9)
+
+  it("only an account token reaches the account; a deployment token sees its own agent's records only", () => {
+    expect(ApiToken.reachesAccount(accountToken)).toBe(true)
+    expect(ApiToken.reachesAccount(deploymentToken)).toBe(false)
+    expect(ApiToken.reaches(accountToken, { agent_id: otherAgent })).toBe(true)
+    expect(ApiToken.reaches(deploymentToken, { agent_id: agent })).toBe(true)
+    expect(ApiToken.reaches(deploymentToken, { agent_id: otherAgent })).toBe(false)
+  })
+
+  it("a deployment token registers runs for its own agent and environment, named or not", () => {
+    const own = Either.right({ agent_id: agent, environment_id: environment })
+    expect(ApiToken.runTarget(deploymentToken, {})).toEqual(own)
+    expect(ApiToken.runTarget(deploymentToken, { agent_id: null, environment_id: null })).toEqual(own)
+    expect(ApiToken.runTarget(deploymentToken, { agent_id: agent, environment_id: environment })).toEqual(own)
+    const elsewhere = ApiToken.runTarget(deploymentToken, { agent_id: otherAgent })
+    expect(Either.isLeft(elsewhere) && elsewhere.left).toEqual(new NotPermitted({ message: "this deployment token reports for another agent" }))
+    const otherStage = ApiToken.runTarget(deploymentToken, { environment_id: otherEnvironment })
+    expect(Either.isLeft(otherStage) && otherStage.left).toEqual(new NotPermitted({ message: "this deployment token reports for another environment" }))
+  })
+
+  it("an account token must name both the agent and the environment", () => {
+    expect(ApiToken.runTarget(accountToken, { agent_id: otherAgent, environment_id: otherEnvironment }))
+      .toEqual(Either.right({ agent_id: otherAgent, environment_id: otherEnvironment }))
+    const noAgent = ApiToken.runTarget(accountToken, { environment_id: otherEnvironment })
+    expect(Either.isLeft(noAgent) && noAgent.left).toMatchObject({
+      _tag: "InvalidInput",
+      errors: { agent_id: ["is required with an account token (or use an agent_deployment token)"] }
+    })
+    const noEnvironment = ApiToken.runTarget(accountToken, { agent_id: otherAgent, environment_id: null })
+    expect(Either.isLeft(noEnvironment) && noEnvironment.left).toMatchObject({
+      _tag: "InvalidInput",
+      errors: { environment_id: ["is required with an account token (or use an agent_deployment token)"] }
+    })
   })
 })

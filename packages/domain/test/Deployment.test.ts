@@ -134,3 +134,13 @@ describe("Deployment pointer and history", () => {
     expect(Either.isLeft(foreign) && foreign.left._tag).toBe("InvalidInput")
   })
 })
+
+describe("Deployment.create", () => {
+  it("a new deployment points at no version and has no history", () => {
+    const created = Deployment.create(
+      { id: idOf(Ids.DeploymentId, 1), account_id: idOf(Ids.AccountId, 0), agent_id: agentA, environment_id: idOf(Ids.EnvironmentId, 1) },
+      at(0)
+    )
+    expect(created).toEqual(makeDeployment())
+  })
+})

@@ -3,8 +3,8 @@
  * unique per account without regard to case; one in use is never deleted.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Either, FastCheck as fc, Schema } from "effect"
-import { Environment, Ids } from "@agentledger/domain"
+import { Either, FastCheck as fc, Option, Schema } from "effect"
+import { Conflict, Environment, Ids } from "@agentledger/domain"
 import { runs } from "./arbitraries.js"
 import { at, idOf } from "./fixtures.js"
 
@@ -79,5 +79,46 @@ describe("environments", () => {
     ])
     expect(Environment.EnvironmentPurpose.literals).toEqual(["development", "staging", "testing", "production"])
     expect(Either.isLeft(Schema.decodeUnknownEither(Environment.EnvironmentPurpose)("prod"))).toBe(true)
+  })
+})
+
+describe("environment records", () => {
+  const account = idOf(Ids.AccountId, 0)
+  const production = Environment.create(
+    { id: idOf(Ids.EnvironmentId, 1), account_id: account, name: "production", purpose: "production" },
+    at(0)
+  )
+
+  it("a new environment has no description unless given, and was inserted and updated now", () => {
+    expect(production.description).toBeNull()
+    expect(production.inserted_at).toEqual(at(0))
+    expect(production.updated_at).toEqual(at(0))
+    const described = Environment.create(
+      { id: idOf(Ids.EnvironmentId, 2), account_id: account, name: "qa", purpose: "testing", description: "manual" },
+      at(5)
+    )
+    expect([described.name, described.purpose, described.description]).toEqual(["qa", "testing", "manual"])
+  })
+
+  it("an edit changes what it names, keeps what it omits, and validates a new name", () => {
+    const renamed = Either.getOrThrow(Environment.update(production, { name: "  live  " }, at(10)))
+    expect([renamed.name, renamed.purpose, renamed.description]).toEqual(["live", "production", null])
+    expect(renamed.inserted_at).toEqual(at(0))
+    expect(renamed.updated_at).toEqual(at(10))
+    const described = Either.getOrThrow(Environment.update(renamed, { purpose: "staging", description: "pre-release" }, at(20)))
+    expect([described.name, described.purpose, described.description]).toEqual(["live", "staging", "pre-release"])
+    const cleared = Either.getOrThrow(Environment.update(described, { description: null }, at(30)))
+    expect(cleared.description).toBeNull()
+    const refused = Environment.update(production, { name: "   " }, at(10))
+    expect(Either.isLeft(refused) && refused.left._tag).toBe("InvalidInput")
+  })
+
+  it("a name is free unless another environment holds its key; renaming to one's own name is fine", () => {
+    const other = Environment.create({ id: idOf(Ids.EnvironmentId, 3), account_id: account, name: "Staging", purpose: "staging" }, at(0))
+    expect(Either.isRight(Environment.checkNameFree(Option.none(), null))).toBe(true)
+    expect(Either.isRight(Environment.checkNameFree(Option.some(production), production.id))).toBe(true)
+    const taken = Environment.checkNameFree(Option.some(other), production.id)
+    expect(Either.isLeft(taken) && taken.left).toEqual(new Conflict({ message: `an environment named "Staging" exists` }))
+    expect(Either.isLeft(Environment.checkNameFree(Option.some(other), null))).toBe(true)
   })
 })

@@ -113,3 +113,19 @@ describe("id schemas", () => {
     expect(decode(id).readUInt32BE(6)).toBe(p)
   }, { fastCheck: { numRuns: runs(300) } })
 })
+
+describe("ids a client chooses", () => {
+  it.prop(
+    "accepted exactly when a PFID of the account's partition",
+    [time, partition, partition],
+    ([t, own, other]) => {
+      const mine = Ids.encode(t, own, "0".repeat(16))
+      expect(Ids.validateChosen(Ids.AgentId, own, mine)).toEqual(Either.right(mine))
+      const theirs = Ids.validateChosen(Ids.AgentId, own, Ids.encode(t, other, "0".repeat(16)))
+      expect(Either.isRight(theirs)).toBe(own === other)
+      const malformed = Ids.validateChosen(Ids.AgentId, own, `${mine.slice(0, 31)}u`)
+      expect(Either.isLeft(malformed) && malformed.left.errors).toEqual({ id: ["must be a PFID in the account's partition"] })
+    },
+    { fastCheck: { numRuns: runs(100) } }
+  )
+})

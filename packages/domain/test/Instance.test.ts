@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Arbitrary, DateTime, Either, FastCheck as fc, Schema } from "effect"
-import { Instance, Status } from "@agentledger/domain"
+import { Ids, Instance, Risk, Status } from "@agentledger/domain"
 import { finishStatus, runs } from "./arbitraries.js"
-import { at, makeInstance } from "./fixtures.js"
+import { at, idOf, makeInstance } from "./fixtures.js"
 
 type Action =
   | { readonly kind: "start" }
@@ -169,5 +169,32 @@ describe("Instance state machine", () => {
       "purpose",
       "risk_profile_revision_id"
     ])
+  })
+})
+
+describe("registering a run", () => {
+  const stamps = {
+    id: idOf(Ids.InstanceId, 1),
+    account_id: idOf(Ids.AccountId, 0),
+    agent_id: idOf(Ids.AgentId, 2),
+    agent_version_id: idOf(Ids.AgentVersionId, 3),
+    agent_schema_version_id: idOf(Ids.SchemaVersionId, 4),
+    environment_id: idOf(Ids.EnvironmentId, 5),
+    agent_deployment_id: null,
+    purpose: "eval" as const,
+    risk_profile_revision_id: null
+  }
+
+  it("a run registers pending, with no spans, carrying its stamps", () => {
+    const run = Instance.register(stamps, at(9))
+    expect(Instance.stampsOf(run)).toEqual({ ...stamps, inserted_at: at(9) })
+    expect(run).toMatchObject({ status: "pending", started_at: null, finished_at: null, termination_reason: null, span_counts: Status.noCounts })
+    expect([run.conformance_counts, run.risk, run.updated_at]).toEqual([{ conforms: 0, flagged: 0 }, null, at(9)])
+  })
+
+  it("a run with a profile revision is scored from zero; one without is not scored", () => {
+    const scored = Instance.register({ ...stamps, risk_profile_revision_id: idOf(Ids.RiskProfileRevisionId, 6) }, at(9))
+    expect(scored.risk).toEqual(Risk.initialRisk)
+    expect(Schema.is(Instance.Instance)(scored)).toBe(true)
   })
 })

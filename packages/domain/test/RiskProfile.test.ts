@@ -5,9 +5,10 @@
  * against an independent predicate on inputs biased to straddle every boundary.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Either, FastCheck as fc, Schema } from "effect"
-import { DataRisk, RiskProfile } from "@agentledger/domain"
+import { Either, FastCheck as fc, Option, Schema } from "effect"
+import { DataRisk, Ids, InvalidAction, RiskProfile } from "@agentledger/domain"
 import { decimal, runs, validRulesInput } from "./arbitraries.js"
+import { at, idOf } from "./fixtures.js"
 
 // ---------------------------------------------------------------------------------------------
 // The independent predicate
@@ -231,4 +232,51 @@ describe("RiskProfile.validateProfileName", () => {
     },
     { fastCheck: { numRuns: runs(200) } }
   )
+})
+
+describe("risk profile records", () => {
+  const account = idOf(Ids.AccountId, 0)
+  const rules = Either.getOrThrow(RiskProfile.validateRules({ category_weights: {}, action_multipliers: {}, thresholds: { medium: 10, high: 20, critical: 30 } }))
+  const stricter = Either.getOrThrow(RiskProfile.validateRules({ category_weights: {}, action_multipliers: {}, thresholds: { medium: 1, high: 2, critical: 3 } }))
+  const created = RiskProfile.create(
+    { id: idOf(Ids.RiskProfileId, 1), revision_id: idOf(Ids.RiskProfileRevisionId, 2), account_id: account, name: "default", rules },
+    at(0)
+  )
+
+  it("a new profile starts at revision 1, which is current and holds its rules", () => {
+    expect(created.profile).toMatchObject({ name: "default", description: null, revision: 1, current_revision_id: created.revision.id, deleted_at: null })
+    expect(created.revision).toMatchObject({ risk_profile_id: created.profile.id, account_id: account, revision: 1, rules })
+    expect([created.profile.inserted_at, created.revision.inserted_at]).toEqual([at(0), at(0)])
+  })
+
+  it("an edit makes the next revision current; omitted fields stay, a null description clears", () => {
+    const described = new RiskProfile.RiskProfile({ ...created.profile, description: "kept" })
+    const edited = Either.getOrThrow(RiskProfile.revise(described, { revision_id: idOf(Ids.RiskProfileRevisionId, 3), rules: stricter }, at(10)))
+    expect(edited.revision).toMatchObject({ id: idOf(Ids.RiskProfileRevisionId, 3), risk_profile_id: described.id, revision: 2, rules: stricter })
+    expect(edited.profile).toMatchObject({ name: "default", description: "kept", revision: 2, current_revision_id: edited.revision.id })
+    expect([edited.profile.inserted_at, edited.profile.updated_at]).toEqual([at(0), at(10)])
+    const renamed = Either.getOrThrow(
+      RiskProfile.revise(edited.profile, { revision_id: idOf(Ids.RiskProfileRevisionId, 4), name: "strict", description: null, rules }, at(20))
+    )
+    expect(renamed.profile).toMatchObject({ name: "strict", description: null, revision: 3 })
+  })
+
+  it("a deleted profile is neither edited nor deleted again, and is not assignable", () => {
+    const deleted = Either.getOrThrow(RiskProfile.remove(created.profile, at(30)))
+    expect([deleted.deleted_at, deleted.updated_at, deleted.revision]).toEqual([at(30), at(30), 1])
+    expect(Option.isNone(RiskProfile.activeRevision(deleted))).toBe(true)
+    for (const action of ["edit", "delete"] as const) {
+      const refused = RiskProfile.checkChangeable(deleted, action)
+      expect(Either.isLeft(refused) && refused.left)
+        .toEqual(new InvalidAction({ entity: "risk_profile", id: deleted.id, action, status: "deleted" }))
+      expect(Either.isRight(RiskProfile.checkChangeable(created.profile, action))).toBe(true)
+    }
+    const edit = RiskProfile.revise(deleted, { revision_id: idOf(Ids.RiskProfileRevisionId, 5), rules }, at(40))
+    expect(Either.isLeft(edit) && edit.left.action).toBe("edit")
+    const again = RiskProfile.remove(deleted, at(40))
+    expect(Either.isLeft(again) && again.left.action).toBe("delete")
+    expect(Either.isRight(RiskProfile.checkAssignable(created.profile))).toBe(true)
+    const assigned = RiskProfile.checkAssignable(deleted)
+    expect(Either.isLeft(assigned) && assigned.left.errors).toEqual({ risk_profile_id: ["names a deleted risk profile"] })
+  })
 })

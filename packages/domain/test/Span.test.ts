@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Either, FastCheck as fc, Schema } from "effect"
-import { Conformance, Ids, Instance, Span, Status } from "@agentledger/domain"
+import { Conflict, Conformance, Ids, Instance, Span, Status } from "@agentledger/domain"
 import { runs, runStep } from "./arbitraries.js"
 import { at, contextOf, idOf, makeInstance, playRun, schemaOf } from "./fixtures.js"
 
@@ -236,4 +236,26 @@ describe("span decisions", () => {
     expect(span.schema_title).toBe("ghost")
     expect(span.conformance.payload).toBe("undeclared_type")
   })
+})
+
+describe("span batches", () => {
+  it("a span is recorded on a registered run only", () => {
+    const run = idOf(Ids.InstanceId, 1)
+    expect(Span.runOf({ agent_instance_id: run })).toEqual(Either.right(run))
+    const unregistered = Span.runOf({ agent_instance_id: null })
+    expect(Either.isLeft(unregistered) && unregistered.left.errors).toEqual({ agent_instance_id: ["is required (the run was not registered)"] })
+  })
+
+  it.prop(
+    "an id is refused exactly when the batch already holds it",
+    [fc.uniqueArray(fc.nat({ max: 20 }), { maxLength: 10 }), fc.nat({ max: 20 })],
+    ([held, n]) => {
+      const batch = new Map(held.map((i) => [idOf(Ids.SpanId, i), i]))
+      const id = idOf(Ids.SpanId, n)
+      const result = Span.checkNewInBatch(batch, id)
+      if (held.includes(n)) expect(Either.isLeft(result) && result.left).toEqual(new Conflict({ message: `span ${id} appears twice in the batch` }))
+      else expect(result).toEqual(Either.right(id))
+    },
+    { fastCheck: { numRuns: runs(100) } }
+  )
 })
