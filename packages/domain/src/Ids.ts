@@ -10,6 +10,7 @@
  */
 import { Clock, Context, Effect, Either, Layer, Schema } from "effect"
 import { InvalidInput } from "./Errors.js"
+import * as Seeded from "./Seeded.js"
 
 /** The PFID alphabet: Crockford base32, lowercase, without i, l, o, u. */
 export const alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -125,17 +126,10 @@ export class IdEntropy extends Context.Tag("@agentledger/domain/IdEntropy")<IdEn
     }
   })
 
-  /** A seeded generator (mulberry32): the same seed gives the same ids on every run. */
+  /** Seeded (`Seeded.uint32s`): the same seed gives the same ids on every run. */
   static readonly deterministic = (seed = 1) =>
     Layer.sync(IdEntropy, () => {
-      let state = seed >>> 0
-      const next = () => {
-        state = (state + 0x6d2b79f5) >>> 0
-        let t = state
-        t = Math.imul(t ^ (t >>> 15), t | 1)
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-        return (t ^ (t >>> 14)) >>> 0
-      }
+      const next = Seeded.uint32s(seed)
       return {
         randomness: () => {
           let out = ""

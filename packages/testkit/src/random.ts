@@ -3,19 +3,10 @@
  * that fails replays exactly. One generator serves every suite (the testkit's forms and client
  * ids, and the domain's property tests through `@agentledger/testkit/random`).
  */
-import type { Json } from "@agentledger/domain"
+import { type Json, Seeded } from "@agentledger/domain"
 
-/** mulberry32: a small seeded generator of numbers in [0, 1). */
-export const seededRandom = (seed: number): (() => number) => {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded generator of numbers in [0, 1): the domain's, so ids and cases share one algorithm. */
+export const seededRandom = (seed: number): (() => number) => Seeded.uniform(seed)
 
 /** A copy of `items` in a random order (Fisher–Yates). */
 export const shuffle = <T>(items: ReadonlyArray<T>, random: () => number): Array<T> => {
