@@ -1,11 +1,14 @@
 // One vitest project per package plus the cross-package tests in test/.
 // vitest 3.2 reads this file with a deprecation notice; see docs/decisions.md for the move to
 // `test.projects` in vitest.config.ts when the stack moves to vitest 4.
-import { defineWorkspace } from "vitest/config"
+import { configDefaults, defineWorkspace } from "vitest/config"
 import { sourceCondition } from "./vitest.config.js"
 
 // Each project resolves the workspace's packages to their TypeScript sources, not their builds.
 const sources = { resolve: { conditions: [sourceCondition] }, ssr: { resolve: { conditions: [sourceCondition] } } }
+
+/** Suites that only add time to the paths other suites already cover: the deep run takes them (`npm run test:deep`). */
+const deepOnly = (process.env["AGENTLEDGER_DEEP"] ?? "") === "" ? ["http-pglite.test.ts"] : []
 
 const project = (name: string, root: string) => ({
   ...sources,
@@ -18,5 +21,5 @@ export default defineWorkspace([
   project("testkit", "packages/testkit"),
   project("store-postgres", "packages/store-postgres"),
   project("checker-worker", "packages/checker-worker"),
-  { ...sources, test: { name: "integration", root: "test", include: ["**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } }
+  { ...sources, test: { name: "integration", root: "test", include: ["**/*.test.ts"], exclude: [...configDefaults.exclude, ...deepOnly], testTimeout: 120_000, hookTimeout: 120_000 } }
 ])
