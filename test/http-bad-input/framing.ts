@@ -4,12 +4,13 @@
  * Each must get its 4xx with the error envelope and leave both accounts' data as it was
  * (support/badInputWorld.ts); checks inside loops are soft, so one run lists every failing request.
  */
-import { describe, it } from "vitest"
+import { it } from "vitest"
 import * as B from "../support/badInput.js"
 import { type World, unchanged, world } from "../support/badInputWorld.js"
 import { expectError } from "../support/expectError.js"
 
-describe("lying and malformed framing", () => {
+/** The tests of lying and malformed framing, in the calling `describe`, on a server of their own. */
+export const lyingFraming = (): void => {
   const w = world()
   const body = JSON.stringify({ details: { name: "framed" } })
   const head = (x: World, length: string): ReadonlyArray<readonly [string, string]> =>
@@ -55,4 +56,4 @@ describe("lying and malformed framing", () => {
       }
     })
   })
-})
+}

@@ -5,7 +5,7 @@
  */
 import { Ids } from "@agentledger/domain"
 import { FastCheck as fc } from "effect"
-import { describe, expect, it } from "vitest"
+import { expect, it } from "vitest"
 import * as B from "../support/badInput.js"
 import { world } from "../support/badInputWorld.js"
 import { type Kind, kindOf, withId } from "../support/idRoutes.js"
@@ -14,7 +14,8 @@ import { contractRoutes, type Route } from "../support/openApiRoutes.js"
 
 const deep = (process.env["AGENTLEDGER_DEEP"] ?? "") !== ""
 
-describe("property: arbitrary requests to every route", () => {
+/** The property, in the calling `describe`, on a server of its own. */
+export const arbitraryRequests = (): void => {
   const w = world()
   const runs = deep ? 300 : 20
 
@@ -77,7 +78,7 @@ describe("property: arbitrary requests to every route", () => {
     }
     expect(failures).toEqual([])
   }, deep ? 1_800_000 : 60_000)
-})
+}
 
 /** fast-check's JSON value as the test's Json type. */
 const toJson = (value: unknown): Json => {

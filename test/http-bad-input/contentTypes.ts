@@ -5,12 +5,13 @@
  * Each must get its 4xx with the error envelope and leave both accounts' data as it was
  * (support/badInputWorld.ts); checks inside loops are soft, so one run lists every failing request.
  */
-import { describe, it } from "vitest"
+import { it } from "vitest"
 import * as B from "../support/badInput.js"
 import { type World, request, unchanged, world } from "../support/badInputWorld.js"
 import { expectError } from "../support/expectError.js"
 
-describe("wrong content types", () => {
+/** The tests of wrong content types, in the calling `describe`, on a server of their own. */
+export const wrongContentTypes = (): void => {
   const w = world()
 
   /** A fresh agent with a started run, so that a request wrongly accepted changes only these. */
@@ -65,4 +66,4 @@ describe("wrong content types", () => {
       })
     })
   }
-})
+}

@@ -4,13 +4,14 @@
  * Each must get its 4xx with the error envelope and leave both accounts' data as it was
  * (support/badInputWorld.ts); checks inside loops are soft, so one run lists every failing request.
  */
-import { describe, expect, it } from "vitest"
+import { expect, it } from "vitest"
 import * as B from "../support/badInput.js"
 import { type World, request, unchanged, world } from "../support/badInputWorld.js"
 import { expectError } from "../support/expectError.js"
 import type { Json } from "../support/json.js"
 
-describe("bad request bodies", () => {
+/** The tests of bad bodies, query parameters and routes, in the calling `describe`, on a server of their own. */
+export const badRequestBodies = (): void => {
   const w = world()
 
   const malformed: ReadonlyArray<readonly [string, string | Uint8Array<ArrayBuffer>]> = [
@@ -188,4 +189,4 @@ describe("bad request bodies", () => {
       }
     })
   })
-})
+}

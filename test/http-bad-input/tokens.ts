@@ -6,14 +6,15 @@
  * (support/badInputWorld.ts); checks inside loops are soft, so one run lists every failing request.
  */
 import { ApiToken } from "@agentledger/domain"
-import { assert, describe, expect, it } from "vitest"
+import { assert, expect, it } from "vitest"
 import * as B from "../support/badInput.js"
 import { type World, request, unchanged, world } from "../support/badInputWorld.js"
 import { expectError } from "../support/expectError.js"
 import { idRoutes, kindOf, sendIdRoute, thresholds, withId } from "../support/idRoutes.js"
 import type { Json } from "../support/json.js"
 
-describe("tokens", () => {
+/** The tests of bad tokens, in the calling `describe`, on a server of their own. */
+export const badTokens = (): void => {
   const w = world()
 
   /** A new account token and its secret, moved through `actions` (suspend, revoke, …) first. */
@@ -135,4 +136,4 @@ describe("tokens", () => {
       }
     })
   })
-})
+}

@@ -5,12 +5,13 @@
  * (support/badInputWorld.ts); checks inside loops are soft, so one run lists every failing request.
  */
 import { Json as DomainJson } from "@agentledger/domain"
-import { describe, expect, it } from "vitest"
+import { expect, it } from "vitest"
 import * as B from "../support/badInput.js"
 import { type World, unchanged, world } from "../support/badInputWorld.js"
 import { expectError } from "../support/expectError.js"
 
-describe("deep nesting", () => {
+/** The tests of deep nesting, in the calling `describe`, on a server of their own. */
+export const deepNesting = (): void => {
   const w = world()
 
   const nested = (depth: number, kind: "array" | "object"): string =>
@@ -68,4 +69,4 @@ describe("deep nesting", () => {
     expect(answer.status, B.summary(answer)).toBe(201)
     expect(DomainJson.depth(answer.body)).toBeLessThan(10)
   })
-})
+}

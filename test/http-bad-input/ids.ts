@@ -6,7 +6,7 @@
  * Each must get its 4xx with the error envelope and leave both accounts' data as it was
  * (support/badInputWorld.ts); checks inside loops are soft, so one run lists every failing request.
  */
-import { describe, expect, it } from "vitest"
+import { expect, it } from "vitest"
 import * as B from "../support/badInput.js"
 import { request, unchanged, world } from "../support/badInputWorld.js"
 import { expectError } from "../support/expectError.js"
@@ -14,7 +14,8 @@ import { idRoutes, kindOf, sendIdRoute, withId } from "../support/idRoutes.js"
 import type { Json } from "../support/json.js"
 import { contractRoutes } from "../support/openApiRoutes.js"
 
-describe("ids", () => {
+/** The tests of bad ids, in the calling `describe`, on a server of their own. */
+export const badIds = (): void => {
   const w = world()
 
   it("lists every {id} route of the contract here", async () => {
@@ -165,4 +166,4 @@ describe("ids", () => {
       }
     })
   })
-})
+}

@@ -5,12 +5,13 @@
  * Each must get its 4xx with the error envelope and leave both accounts' data as it was
  * (support/badInputWorld.ts); checks inside loops are soft, so one run lists every failing request.
  */
-import { describe, expect, it } from "vitest"
+import { expect, it } from "vitest"
 import * as B from "../support/badInput.js"
 import { request, unchanged, world } from "../support/badInputWorld.js"
 import { expectError } from "../support/expectError.js"
 
-describe("oversized bodies", () => {
+/** The tests of oversized bodies, in the calling `describe`, on a server with a 64 KiB limit. */
+export const oversizedBodies = (): void => {
   const limit = 64 * 1024
   const w = world({ maxBodyBytes: limit })
 
@@ -67,4 +68,4 @@ describe("oversized bodies", () => {
     const chunked = await B.sendChunked(x.server.url, { method: "POST", path: "/api/v1/agent", token: x.server.secret }, chunksOf(fits))
     expect(chunked?.status, B.summary(chunked)).not.toBe(413)
   })
-})
+}
