@@ -8,7 +8,10 @@ import { PgStore } from "@agentledger/store-postgres"
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc, Schema } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import { call, deployAgent, Details, expectAnswer, type Json } from "./support/sdk.js"
+import { deployAgent } from "./support/deployAgent.js"
+import type { Json } from "./support/json.js"
+import { call, expectAnswer } from "./support/jsonClient.js"
+import { Details } from "./support/resources.js"
 import { type RunningServer, startServer } from "./support/server.js"
 
 const limits = (given: Partial<Admission.AdmissionLimits>): Admission.AdmissionLimits => Admission.resolve(given)

@@ -10,7 +10,9 @@
 import { FastCheck as fc, Schema } from "effect"
 import { request } from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { call, Created, deployAgent, Details, expectAnswer } from "./support/sdk.js"
+import { deployAgent } from "./support/deployAgent.js"
+import { call, expectAnswer } from "./support/jsonClient.js"
+import { Created, Details } from "./support/resources.js"
 import { type RunningServer, startServer } from "./support/server.js"
 
 const deep = (process.env["AGENTLEDGER_DEEP"] ?? "") !== ""

@@ -13,7 +13,10 @@ import { Schema } from "effect"
 import { type ChildProcess, fork } from "node:child_process"
 import * as http from "node:http"
 import { fileURLToPath } from "node:url"
-import { type Json, call, deployAgent, Details, expectAnswer } from "../support/sdk.js"
+import { deployAgent } from "../support/deployAgent.js"
+import type { Json } from "../support/json.js"
+import { call, expectAnswer } from "../support/jsonClient.js"
+import { Details } from "../support/resources.js"
 import { sourceExecArgv } from "../support/sources.js"
 
 // ---------------------------------------------------------------------------------------------

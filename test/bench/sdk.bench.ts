@@ -23,7 +23,8 @@ import { type CoreRuntime, createConfig, createCore, SpanContext, SpanType } fro
 import { generate, generatePartition } from "@prefactor/pfid"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
-import { captureSdkLogs, deployAgent } from "../support/sdk.js"
+import { deployAgent } from "../support/deployAgent.js"
+import { captureSdkLogs } from "../support/sdk/core.js"
 import { type RunningServer, startServer } from "../support/server.js"
 import { formatInt, formatRatio, printTable, type Verdict } from "./harness.js"
 

@@ -17,7 +17,7 @@
  */
 import { Schema } from "effect"
 import * as http from "node:http"
-import { Created, Details } from "../support/sdk.js"
+import { Created, Details } from "../support/resources.js"
 import { forkLoadProcess, spanBody } from "./load.js"
 
 // ---------------------------------------------------------------------------------------------

@@ -1,100 +1,17 @@
 /**
- * Conformance (docs/domain.md "Conformance", invariant 6): the flag equals an independent JSON-Schema
- * check, at most 20 errors are kept, hostile definitions are flagged and never thrown, and a
- * span is never dropped.
+ * Conformance (docs/domain.md "Conformance", invariant 6): the flag equals an independent
+ * JSON-Schema check (Ajv, on the definition pool of support/definitionPool.ts), at most 20 errors
+ * are kept, payload errors first, and only a complete span's result is checked; hostile
+ * definitions are flagged and never thrown; compiled schemas are cached within bounds. That a
+ * span is never dropped is Span's, in SpanNeverDropped.test.ts.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Ajv, type ValidateFunction } from "ajv"
-import { Ajv2019 } from "ajv/dist/2019.js"
-import { Ajv2020 } from "ajv/dist/2020.js"
-import { Either, FastCheck as fc } from "effect"
-import { Conformance, Definition, Ids, Instance, Json, Span, Status } from "@agentledger/domain"
-import { jsonKey, jsonObject, jsonValue, runs } from "./arbitraries.js"
-import { at, contextOf, idOf, makeInstance, schemaOf } from "./fixtures.js"
-
-// ---------------------------------------------------------------------------------------------
-// A pool of well-behaved definitions, and payloads that straddle them
-// ---------------------------------------------------------------------------------------------
-
-const pool: ReadonlyArray<Json.Json> = [
-  {},
-  true,
-  false,
-  {
-    type: "object",
-    required: ["name"],
-    properties: { name: { type: "string" }, age: { type: "integer", minimum: 0, maximum: 150 } },
-    additionalProperties: false
-  },
-  { type: "object", properties: { kind: { enum: ["a", "b", 1, null] } } },
-  {
-    type: "object",
-    properties: { tags: { type: "array", items: { type: "string", pattern: "^[a-z]+$" }, maxItems: 3, uniqueItems: true } }
-  },
-  { type: "object", properties: { age: { type: "number", exclusiveMinimum: 0, maximum: 10.5, multipleOf: 0.5 } } },
-  { type: "object", properties: { name: { type: "string", minLength: 2, maxLength: 5, pattern: "^[A-Z]" } }, required: ["name", "age"] },
-  { type: "object", patternProperties: { "^x-": { type: "integer" } }, additionalProperties: { type: "string" } },
-  { anyOf: [{ type: "object", required: ["kind"] }, { type: "object", required: ["name"] }] },
-  { type: "object", properties: { nested: { type: "object", properties: { deep: { type: "array", items: { type: ["integer", "null"] } } } } } },
-  { not: { type: "object", required: ["extra"] } },
-  { type: "object", minProperties: 1, maxProperties: 3, propertyNames: { pattern: "^[a-z]+$" } },
-  { definitions: { pos: { type: "integer", minimum: 1 } }, type: "object", properties: { age: { $ref: "#/definitions/pos" } } },
-  { $schema: "http://json-schema.org/draft-07/schema#", type: "object", properties: { name: { const: "x" } }, required: ["name"] },
-  { type: "array", items: { type: "integer", minimum: -5, maximum: 5 } },
-  { type: "string", pattern: "\\d{2,4}" },
-  { type: "object", additionalProperties: { type: "boolean" } },
-  {
-    $schema: "https://json-schema.org/draft/2020-12/schema",
-    type: "object",
-    properties: { tags: { type: "array", prefixItems: [{ type: "string" }], items: { type: "integer" } }, name: { type: "string" } },
-    unevaluatedProperties: false,
-    dependentRequired: { name: ["age"] }
-  },
-  {
-    $schema: "https://json-schema.org/draft/2019-09/schema",
-    type: "object",
-    $defs: { small: { type: "number", maximum: 3 } },
-    properties: { age: { $ref: "#/$defs/small" } },
-    dependentSchemas: { kind: { required: ["name"] } }
-  }
-]
-
-const fresh = { draft07: new Ajv({ allErrors: true, strict: false }), draft2019: new Ajv2019({ allErrors: true, strict: false }), draft2020: new Ajv2020({ allErrors: true, strict: false }) }
-
-/** An independent validator for a pool definition, chosen by `$schema` like docs/domain.md asks. */
-const independent = (definition: Json.Json): ValidateFunction => {
-  const dialect = Json.isJsonObject(definition) ? definition["$schema"] : undefined
-  const ajv = typeof dialect === "string" && dialect.includes("2020-12")
-    ? fresh.draft2020
-    : typeof dialect === "string" && dialect.includes("2019-09")
-    ? fresh.draft2019
-    : fresh.draft07
-  if (typeof definition === "boolean" || Json.isJsonObject(definition)) return ajv.compile(definition)
-  throw new Error("the pool holds only objects and booleans")
-}
-const independentValidators = pool.map(independent)
-
-/** Values near the pool's boundaries, mixed with arbitrary JSON. */
-const interestingLeaf: fc.Arbitrary<Json.Json> = fc.oneof(
-  fc.constantFrom<Json.Json>(-1, 0, 0.5, 1, 3, 3.5, 10.5, 11, 150, 151, 1.25, "", "x", "ab", "Abc", "ABCDEF", "12", "123", "12345", "a", "b", null, true),
-  fc.stringMatching(/^[a-zA-Z0-9]{0,6}$/),
-  fc.integer({ min: -10, max: 200 })
-)
-const interestingKey = fc.oneof(fc.constantFrom("name", "age", "kind", "tags", "extra", "nested", "x-1", "x-y", "Z", "deep"), jsonKey)
-const interestingValue: fc.Arbitrary<Json.Json> = fc.letrec<{ value: Json.Json; object: Json.JsonObject }>((tie) => ({
-  value: fc.oneof(
-    { depthSize: "small", maxDepth: 3 },
-    interestingLeaf,
-    fc.array(tie("value"), { maxLength: 5 }),
-    tie("object"),
-    jsonValue
-  ),
-  object: fc.dictionary(interestingKey, tie("value"), { maxKeys: 5 })
-})).value
-const interestingObject: fc.Arbitrary<Json.JsonObject> = fc.dictionary(interestingKey, interestingValue, { maxKeys: 6 })
-const payloadArb: fc.Arbitrary<Json.Json> = fc.oneof({ arbitrary: interestingObject, weight: 4 }, { arbitrary: interestingValue, weight: 1 })
-
-const poolIndex = fc.nat({ max: pool.length - 1 })
+import { Ajv } from "ajv"
+import { FastCheck as fc } from "effect"
+import { Conformance, Definition, Json, Status } from "@agentledger/domain"
+import { jsonValue, runs } from "./arbitraries.js"
+import { schemaOf } from "./fixtures.js"
+import { independentValidators, payloadArb, pool, poolIndex } from "./support/definitionPool.js"
 
 /** One schema version holding every pool definition as params (type p<i>) and as result (type r<i>). */
 const poolSchema = schemaOf(pool.flatMap((definition, i) => [
@@ -380,58 +297,4 @@ describe("CompiledSchemaCache", () => {
     expect(cache.get("three")).toBeDefined()
     expect(cache.bytes).toBeLessThanOrEqual(one.bytes * 2.5)
   })
-})
-
-// ---------------------------------------------------------------------------------------------
-// A span is never dropped
-// ---------------------------------------------------------------------------------------------
-
-const hostileSchema = schemaOf([
-  ...pool.map((definition, i) => ({ name: `p${i}`, params: definition, result: definition })),
-  { name: "invalid", params: { $ref: "https://example.com/x.json" }, result: 5 },
-  { name: "catastrophic", params: { type: "object", properties: { s: { pattern: "(a+)+$" } } } }
-])
-const hostileContext = contextOf(hostileSchema, null)
-const spanTypeName = fc.oneof(
-  fc.constantFrom(...Object.keys(hostileSchema.span_type_schemas)),
-  fc.string({ minLength: 1, maxLength: 10 })
-)
-
-describe("Span.recordSpan never drops a span", () => {
-  it.prop(
-    "on an open instance any payload is recorded, with its conformance and a count",
-    [
-      fc.constantFrom<Status.Status>("pending", "active"),
-      spanTypeName,
-      fc.constantFrom(...Status.statuses),
-      jsonObject,
-      fc.option(jsonObject, { nil: null })
-    ],
-    ([instanceStatus, schemaName, status, payload, result]) => {
-      const instance = makeInstance({ status: instanceStatus, risk: null })
-      const input: Span.SpanInput = {
-        schema_name: schemaName,
-        status,
-        payload,
-        ...(Status.isTerminal(status) ? { result_payload: result } : {})
-      }
-      const recorded = Span.recordSpan({ instance, input, parent: null, context: hostileContext, id: idOf(Ids.SpanId, 9), now: at(5) })
-      expect(Either.isRight(recorded)).toBe(true)
-      if (Either.isLeft(recorded)) return
-      const { instance: after, span } = recorded.right
-      expect(span.payload).toEqual(payload)
-      expect(span.result_payload).toEqual(Status.isTerminal(status) ? result : null)
-      expect(span.conformance).toEqual(
-        Conformance.checkSpan(hostileContext.schema, schemaName, payload, Status.isTerminal(status) ? result : null, status)
-      )
-      expect(after.status).toBe("active")
-      expect(after.span_counts.total).toBe(1)
-      expect(after.span_counts[status]).toBe(1)
-      expect(after.conformance_counts).toEqual(
-        Conformance.isFlagged(span.conformance) ? { conforms: 0, flagged: 1 } : { conforms: 1, flagged: 0 }
-      )
-      expect(Instance.stampsOf(after)).toEqual(Instance.stampsOf(instance))
-    },
-    { fastCheck: { numRuns: runs(300) } }
-  )
 })

@@ -1,0 +1,89 @@
+/**
+ * The reference's runs (wire §7, platform §10–§11): span counts that reconcile, agent instances
+ * and agent spans with agentledger's documented extensions (risk, conformance), and a run's
+ * timeline.
+ * (Reference Schemas: see fields.ts for where they come from and why nothing here is imported
+ * from packages/http.)
+ */
+import { Schema } from "effect"
+import { Count, JsonObject, Pfid, RiskLevel, RunStatus, Timestamp } from "./fields.js"
+
+/**
+ * platform §10: `finished` = complete + failed + cancelled; `total` counts every status. A
+ * `terminated` count is not in the reference's list; when present it is counted the same way.
+ */
+export const SpanCounts = Schema.Struct({
+  total: Count,
+  pending: Count,
+  active: Count,
+  complete: Count,
+  failed: Count,
+  cancelled: Count,
+  finished: Count,
+  terminated: Schema.optional(Count)
+}).pipe(
+  Schema.filter((counts) => {
+    const terminated = counts.terminated ?? 0
+    const finished = counts.complete + counts.failed + counts.cancelled + terminated
+    if (counts.finished !== finished) return `finished is ${counts.finished}, the terminal counts sum to ${finished}`
+    const total = counts.pending + counts.active + finished
+    return counts.total === total || `total is ${counts.total}, the counts sum to ${total}`
+  })
+).annotations({ identifier: "SpanCounts" })
+
+/** wire §7 and platform §10, plus the agentledger extensions of docs/http.md. */
+export const AgentInstance = Schema.Struct({
+  type: Schema.Literal("agent_instance"),
+  id: Pfid,
+  account_id: Pfid,
+  agent_id: Pfid,
+  agent_version_id: Pfid,
+  environment_id: Pfid,
+  agent_deployment_id: Pfid,
+  status: RunStatus,
+  inserted_at: Timestamp,
+  updated_at: Timestamp,
+  started_at: Schema.NullOr(Timestamp),
+  finished_at: Schema.NullOr(Timestamp),
+  termination_reason: Schema.NullOr(Schema.String),
+  span_counts: SpanCounts,
+  purpose: Schema.Literal("live", "smoke_test", "eval"),
+  quality_payloads: JsonObject,
+  quality_summaries: Schema.Record({ key: Schema.String, value: Schema.String }),
+  // extensions
+  risk_score: Schema.NullOr(Schema.Number),
+  risk_level: Schema.NullOr(RiskLevel),
+  peak_risk_level: Schema.NullOr(RiskLevel),
+  risk_profile_revision_id: Schema.NullOr(Pfid),
+  conformance_counts: Schema.Struct({ conforms: Count, flagged: Count })
+}).annotations({ identifier: "AgentInstance" })
+
+/** wire §7 and platform §11, plus conformance and risk (docs/http.md). */
+export const AgentSpan = Schema.Struct({
+  type: Schema.Literal("agent_span"),
+  id: Pfid,
+  account_id: Pfid,
+  agent_id: Pfid,
+  agent_instance_id: Pfid,
+  parent_span_id: Schema.NullOr(Pfid),
+  schema_name: Schema.String,
+  schema_title: Schema.String,
+  status: RunStatus,
+  payload: JsonObject,
+  result_payload: Schema.NullOr(JsonObject),
+  summary: Schema.NullOr(Schema.String),
+  started_at: Timestamp,
+  finished_at: Schema.NullOr(Timestamp),
+  inserted_at: Timestamp,
+  updated_at: Timestamp,
+  // extensions
+  conformance: Schema.Struct({ payload: Schema.String, result: Schema.String, errors: Schema.Array(Schema.Unknown) }),
+  risk_points: Count,
+  risk_score: Schema.Number
+}).annotations({ identifier: "AgentSpan" })
+
+/** docs/http.md: the timeline of a run, its spans in order with their depth. */
+export const Timeline = Schema.Struct({
+  instance: AgentInstance,
+  spans: Schema.Array(Schema.Struct({ span: AgentSpan, depth: Count }))
+}).annotations({ identifier: "Timeline" })
