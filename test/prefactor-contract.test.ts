@@ -1,9 +1,9 @@
 /**
  * Contract tests of the HTTP API against the Prefactor API's published shapes.
  *
- * The reference Schemas (support/contract/) are written from the reference notes (the Prefactor
- * API's envelopes and the resource field lists of its Python SDK models and its platform docs,
- * as our reference notes record them) and from docs/http.md for our documented extensions.
+ * The reference Schemas (support/contract/) are written from the Prefactor API's published
+ * shapes (its envelopes, the resource field lists of its Python SDK models and its platform
+ * docs) and from docs/http.md for our documented extensions.
  * Nothing is imported from packages/http: a contract that drifted from the reference must fail
  * here, not agree with itself. Structs keep the default excess-property handling, so fields
  * beyond the reference are allowed; a missing or mistyped one is reported by field.

@@ -35,7 +35,7 @@ export const queryParameters = (contract: ContractSession): void => {
     expect(ids).toEqual([...ids].sort().reverse())
   })
 
-  it("GET agent/{id}?include_counts=true carries instance_counts (platform §5)", async () => {
+  it("GET agent/{id}?include_counts=true carries instance_counts (the Prefactor platform's API)", async () => {
     const answer = await call("GET agent/{id}", { id: the("agent"), query: "include_counts=true" })
     expect(answer.status).toBe(200)
     const counts = decode(SpanCounts, field(answer.body, "details", "instance_counts"), "GET agent/{id}?include_counts=true: details.instance_counts")

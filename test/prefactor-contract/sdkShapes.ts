@@ -19,7 +19,7 @@ export const sdkShapes = (contract: ContractSession): void => {
     const deployment = text(await call("POST agent_deployment", { body: { details: { agent_id: agent, environment_id: text(environment, "details", "id") } } }), "details", "id")
     const token = text(await call("POST api_token", { body: { details: { token_scope: "agent_deployment", agent_deployment_id: deployment } } }), "token")
 
-    // Exactly the bodies of wire §4.
+    // Exactly the bodies of the SDK's wire protocol.
     const register = await call("POST agent_instance/register", {
       token,
       body: {

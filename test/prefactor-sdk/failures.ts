@@ -101,7 +101,7 @@ export const failingWire = ({ deploy, read, server }: SdkTarget): void => {
         expect(() => expectAnswer({ status: exchange.status, body: exchange.responseBody }, exchange.status, ErrorBody, exchange.path)).not.toThrow()
       }
       // Not retried: with no instance id, 0.2.9 registers once for the start and once more before
-      // each of the two span actions (agent create, chain end), §4.1; a retried 401 (maxRetries
+      // each of the two span actions (agent create, chain end), the SDK's wire protocol; a retried 401 (maxRetries
       // is 3) would multiply these. The agent span is still POSTed, with agent_instance_id null.
       expect(run.exchanges.filter(isRegister)).toHaveLength(3)
       expect(run.exchanges.filter(isSpanCreate).map((e) => e.requestBody)).toEqual([

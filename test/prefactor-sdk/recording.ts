@@ -21,7 +21,7 @@ export const recordingRuns = ({ deploy, read, server }: SdkTarget): void => {
       core.agentManager.startInstance()
       const root = core.tracer.startSpan({ name: "support-run", spanType: SpanType.AGENT, inputs: { question: "Where is my order?" } })
       agentSpanId = root.spanId
-      // Let the agent span's create reach the server while it is still running (the slow-run case of §5).
+      // Let the agent span's create reach the server while it is still running (the slow-run case of the SDK's wire protocol).
       await proxy.waitFor((e) => isSpanCreate(e) && detailString(e.requestBody, "schema_name") === "agent")
       await SpanContext.runAsync(root, async () => {
         // Two-argument withSpan: the active tracer is this core's (createCore set it).
@@ -170,7 +170,7 @@ export const recordingRuns = ({ deploy, read, server }: SdkTarget): void => {
 
     expectCleanWire(run)
     // Both agent spans went out already terminal, each followed by its (repeated) finish, which
-    // §4.4/§6 allow to be answered 2xx or 409 invalid_action (expectCleanWire checked the code).
+    // the SDK's wire protocol allows to be answered 2xx or 409 invalid_action (expectCleanWire checked the code).
     const repeatedFinish = expect.stringMatching(/^finish-span (409|20\d)$/)
     expect(wireSteps(run.exchanges)).toEqual([
       "register 201",

@@ -1,5 +1,5 @@
 /**
- * The reference's access (platform §3, §9 and docs/http.md): API tokens, a created token with its
+ * The reference's access (the Prefactor platform's API and docs/http.md): API tokens, a created token with its
  * secret once, accounts as the operator API creates them, and the principal `GET ping` answers.
  * (Reference Schemas: see fields.ts for where they come from and why nothing here is imported
  * from packages/http.)
@@ -7,7 +7,7 @@
 import { Schema } from "effect"
 import { Pfid, Timestamp } from "./fields.js"
 
-/** platform §9. */
+/** the Prefactor platform's API */
 export const ApiToken = Schema.Struct({
   type: Schema.Literal("api_token"),
   id: Pfid,
@@ -23,12 +23,12 @@ export const ApiToken = Schema.Struct({
   updated_at: Timestamp
 }).annotations({ identifier: "ApiToken" })
 
-/** platform §9 and docs/http.md: the create answer is `{details, token}`, the secret once. */
+/** the Prefactor platform's API and docs/http.md: the create answer is `{details, token}`, the secret once. */
 export const CreatedApiToken = Schema.Struct({ status: Schema.Literal("success"), details: ApiToken, token: Schema.String }).annotations({
   identifier: "CreatedApiToken"
 })
 
-/** platform §3. */
+/** the Prefactor platform's API */
 export const Account = Schema.Struct({
   type: Schema.Literal("account"),
   id: Pfid,

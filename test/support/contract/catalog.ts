@@ -1,5 +1,5 @@
 /**
- * The reference's catalog (platform §4–§8): agents, agent versions, schema versions, deployments
+ * The reference's catalog (the Prefactor platform's API): agents, agent versions, schema versions, deployments
  * (with their history, docs/http.md) and environments.
  * (Reference Schemas: see fields.ts for where they come from and why nothing here is imported
  * from packages/http.)
@@ -8,7 +8,7 @@ import { Schema } from "effect"
 import { Count, JsonObject, Pfid, Timestamp } from "./fields.js"
 import { SpanCounts } from "./runs.js"
 
-/** platform §5. `owner_person_id`, `team_id` and the counts are conditional or SDK-only there. */
+/** the Prefactor platform's API. `owner_person_id`, `team_id` and the counts are conditional or SDK-only there. */
 export const Agent = Schema.Struct({
   type: Schema.Literal("agent"),
   id: Pfid,
@@ -27,7 +27,7 @@ export const Agent = Schema.Struct({
   updated_at: Timestamp
 }).annotations({ identifier: "Agent" })
 
-/** platform §6. */
+/** the Prefactor platform's API */
 export const AgentVersion = Schema.Struct({
   type: Schema.Literal("agent_version"),
   id: Pfid,
@@ -47,7 +47,7 @@ export const AgentVersion = Schema.Struct({
   updated_at: Timestamp
 }).annotations({ identifier: "AgentVersion" })
 
-/** platform §7.1: `span_type_schemas` is a map from span type name to its details. */
+/** the Prefactor platform's API: `span_type_schemas` is a map from span type name to its details. */
 export const AgentSchemaVersion = Schema.Struct({
   type: Schema.Literal("agent_schema_version"),
   id: Pfid,
@@ -61,7 +61,7 @@ export const AgentSchemaVersion = Schema.Struct({
   updated_at: Timestamp
 }).annotations({ identifier: "AgentSchemaVersion" })
 
-/** platform §8. */
+/** the Prefactor platform's API */
 export const AgentDeployment = Schema.Struct({
   type: Schema.Literal("agent_deployment"),
   id: Pfid,
@@ -85,7 +85,7 @@ export const AgentDeploymentWithHistory = Schema.Struct({ ...AgentDeployment.fie
   identifier: "AgentDeploymentWithHistory"
 })
 
-/** platform §4 (purpose spelled in lowercase). */
+/** the Prefactor platform's API (purpose spelled in lowercase). */
 export const Environment = Schema.Struct({
   type: Schema.Literal("environment"),
   id: Pfid,

@@ -1,5 +1,5 @@
 /**
- * The reference's envelopes (wire §7, platform §2): a resource's details, a page with its
+ * The reference's envelopes (the SDK's wire protocol and the Prefactor platform's API): a resource's details, a page with its
  * pagination and sorting, the error envelope with docs/http.md's codes (and the extra fields of
  * `not_found` and `invalid_action`), and bulk outputs.
  * (Reference Schemas: see fields.ts for where they come from and why nothing here is imported
@@ -27,7 +27,7 @@ const Pagination = Schema.Struct({
 // millisecond, cannot promise.
 const sortFields = ["id", "last_seen", "status", "title", "timestamp", "started_at", "finished_at", "email", "name", "external_identifier", "sequence"]
 
-/** platform §2: the documented sort fields across list types, and a direction. */
+/** the Prefactor platform's API: the documented sort fields across list types, and a direction. */
 const Sorting = Schema.Struct({
   field: Schema.String.pipe(
     Schema.filter((field) => sortFields.includes(field) || `"${field}" is not among the documented sort fields (${sortFields.join(", ")})`)
@@ -84,7 +84,7 @@ export const InvalidActionEnvelope = Schema.Struct({
   current_status: Schema.String
 })
 
-/** platform §2: bulk outputs keyed by idempotency key, each a success or an error. */
+/** the Prefactor platform's API: bulk outputs keyed by idempotency key, each a success or an error. */
 const BulkSuccess = Schema.Struct({ status: Schema.Literal("success"), _type: Schema.String, details: Schema.Unknown })
 export const Bulk = Schema.Struct({
   status: Schema.Literal("success"),

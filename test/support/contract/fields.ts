@@ -11,7 +11,7 @@
  */
 import { Schema } from "effect"
 
-/** A PFID (wire §8): 32 lowercase Crockford base32 characters, the first 0–7. */
+/** A PFID (the SDK's wire protocol): 32 lowercase Crockford base32 characters, the first 0–7. */
 export const Pfid = Schema.String.pipe(Schema.pattern(/^[0-7][0-9abcdefghjkmnpqrstvwxyz]{31}$/)).annotations({ identifier: "PFID" })
 
 /** An ISO-8601 date-time string. */
@@ -23,6 +23,6 @@ export const Timestamp = Schema.String.pipe(
 export const Count = Schema.Int.pipe(Schema.nonNegative())
 export const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
-/** The status of instances and spans (wire §7). */
+/** The status of instances and spans (the SDK's wire protocol). */
 export const RunStatus = Schema.Literal("pending", "active", "complete", "failed", "cancelled", "terminated")
 export const RiskLevel = Schema.Literal("low", "medium", "high", "critical")

@@ -1,5 +1,5 @@
 /**
- * The reference's risk (platform §12): risk profiles and their revisions' rules, a run's risk
+ * The reference's risk (the Prefactor platform's API): risk profiles and their revisions' rules, a run's risk
  * report that reconciles to its total, and a version's theoretical risk with its agreed-risk
  * violations.
  * (Reference Schemas: see fields.ts for where they come from and why nothing here is imported
@@ -8,7 +8,7 @@
 import { Schema } from "effect"
 import { Count, Pfid, RiskLevel, Timestamp } from "./fields.js"
 
-/** platform §12.2: category flags, the six actions, weights 0–10, multipliers (1 neutral), ascending thresholds. */
+/** the Prefactor platform's API: category flags, the six actions, weights 0–10, multipliers (1 neutral), ascending thresholds. */
 const categories = [
   "personal_identifiers",
   "contact_information",
@@ -71,7 +71,7 @@ export const RiskProfileWithRevision = Schema.Struct({ ...RiskProfile.fields, cu
   identifier: "RiskProfileWithRevision"
 })
 
-/** platform §12.6: thresholds, and a breakdown per contributing span type that reconciles to the total. */
+/** the Prefactor platform's API: thresholds, and a breakdown per contributing span type that reconciles to the total. */
 export const RiskReport = Schema.Struct({
   total: Schema.Number,
   level: RiskLevel,
@@ -90,7 +90,7 @@ export const RiskReport = Schema.Struct({
   )
 )
 
-/** platform §12.5 and docs/http.md: a version's theoretical risk and its agreed-risk violations. */
+/** the Prefactor platform's API and docs/http.md: a version's theoretical risk and its agreed-risk violations. */
 export const VersionRisk = Schema.Struct({
   theoretical: Schema.Struct({
     total: Schema.Number,

@@ -1,5 +1,5 @@
 /**
- * The reference's runs (wire §7, platform §10–§11): span counts that reconcile, agent instances
+ * The reference's runs (the SDK's wire protocol, the Prefactor platform's API): span counts that reconcile, agent instances
  * and agent spans with agentledger's documented extensions (risk, conformance), and a run's
  * timeline.
  * (Reference Schemas: see fields.ts for where they come from and why nothing here is imported
@@ -9,7 +9,7 @@ import { Schema } from "effect"
 import { Count, JsonObject, Pfid, RiskLevel, RunStatus, Timestamp } from "./fields.js"
 
 /**
- * platform §10: `finished` = complete + failed + cancelled; `total` counts every status. A
+ * the Prefactor platform's API: `finished` = complete + failed + cancelled; `total` counts every status. A
  * `terminated` count is not in the reference's list; when present it is counted the same way.
  */
 export const SpanCounts = Schema.Struct({
@@ -31,7 +31,7 @@ export const SpanCounts = Schema.Struct({
   })
 ).annotations({ identifier: "SpanCounts" })
 
-/** wire §7 and platform §10, plus the agentledger extensions of docs/http.md. */
+/** the SDK's wire protocol and the Prefactor platform's API, plus the agentledger extensions of docs/http.md. */
 export const AgentInstance = Schema.Struct({
   type: Schema.Literal("agent_instance"),
   id: Pfid,
@@ -58,7 +58,7 @@ export const AgentInstance = Schema.Struct({
   conformance_counts: Schema.Struct({ conforms: Count, flagged: Count })
 }).annotations({ identifier: "AgentInstance" })
 
-/** wire §7 and platform §11, plus conformance and risk (docs/http.md). */
+/** the SDK's wire protocol and the Prefactor platform's API, plus conformance and risk (docs/http.md). */
 export const AgentSpan = Schema.Struct({
   type: Schema.Literal("agent_span"),
   id: Pfid,

@@ -17,7 +17,7 @@ export const isRegister = (e: Exchange) => e.method === "POST" && e.path === "/a
 export const errorCode = (body: unknown): string | undefined => (isObject(body) && typeof body["code"] === "string" ? body["code"] : undefined)
 
 /**
- * What the SDK met on the wire must be what §6 allows a 0.2.9-compatible server to answer: 2xx,
+ * What the SDK met on the wire must be what the SDK's wire protocol allows a 0.2.9-compatible server to answer: 2xx,
  * or 409 `invalid_action` on the repeated finish of an agent span. Anything else is listed.
  */
 export const expectCleanWire = (run: SdkRun) => {
