@@ -6,4 +6,4 @@
 import { deep, ledgerConformance } from "@agentledger/testkit"
 import { servedLedger } from "./support/servedLedger.js"
 
-ledgerConformance("http → store-memory", servedLedger(), { runsFactor: deep ? 0.05 : 0.3 })
+ledgerConformance("http → store-memory", servedLedger(), { runsFactor: deep ? 0.05 : 0.1 })

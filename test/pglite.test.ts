@@ -10,7 +10,7 @@ import { sharedStore } from "./support/sharedStore.js"
 const inThread = sharedStore(async () => ({ layer: PgStore.layerPglite() }))
 const inWorker = sharedStore(async () => ({ layer: PgStore.layerPgliteWorker() }))
 
-ledgerConformance("store-postgres on PGlite in a worker thread", inWorker.ledger, { runsFactor: 0.2 })
+ledgerConformance("store-postgres on PGlite in a worker thread", inWorker.ledger, { runsFactor: deep ? 0.2 : 0.1 })
 // The in-thread client shares its session rules with the worker's (PgliteSession) and has its
 // own tests in store-postgres; its whole-suite run is part of the deep run.
 if (deep) ledgerConformance("store-postgres on PGlite", inThread.ledger, { runsFactor: 0.2 })
