@@ -155,7 +155,6 @@ export interface StoreTx {
   readonly exclusive: (name: string) => Effect.Effect<void>
 
   readonly accounts: {
-    readonly get: (id: AccountId) => Effect.Effect<Option.Option<Account>>
     readonly insert: (account: Account) => Effect.Effect<void, UniqueViolation>
   }
 
@@ -242,11 +241,10 @@ export interface StoreTx {
 
   readonly spans: {
     readonly get: (id: SpanId) => Effect.Effect<Option.Option<Span>>
-    readonly insert: (spans: ReadonlyArray<Span>) => Effect.Effect<void, UniqueViolation>
     /**
      * New spans and the new state of their (locked) instances, written as one step: ingest's
-     * write. A store sends it as one statement where it can, since a batch's cost on a database
-     * is mostly its round trips.
+     * write (without instances, the spans alone). A store sends it as one statement where it
+     * can, since a batch's cost on a database is mostly its round trips.
      */
     readonly record: (spans: ReadonlyArray<Span>, instances: ReadonlyArray<Instance>) => Effect.Effect<void, UniqueViolation>
     readonly update: (spans: ReadonlyArray<Span>) => Effect.Effect<void>
@@ -289,8 +287,9 @@ export class LedgerStore extends Context.Tag("@agentledger/domain/LedgerStore")<
   /**
    * Runs span ingest: a unit of work whose only write is `spans.record`. A store may run it
    * optimistically — `instances.lock` then reads without locking, and `spans.record` writes only
-   * if each instance is still as it was read, the work running again when another writer came
-   * first — because ingest is the hot path and a lock costs round trips. All or nothing either way.
+   * if each instance is still as it was read; when another writer came first it writes nothing,
+   * and the work's outcome is set aside and the work runs again — because ingest is the hot path
+   * and a lock costs round trips. All or nothing either way.
    */
   readonly append: <A, E, R>(account: AccountId, work: (tx: StoreTx) => Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** Runs reads of committed data in the account. */

@@ -12,7 +12,7 @@
  * account; and the operator's idempotency keys are looked up across accounts, since the account
  * an operator's key created is what a retry asks for.
  */
-import { SqlClient } from "@effect/sql"
+import { Migrator, SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 
 const statements = (...sql: ReadonlyArray<string>) =>
@@ -242,3 +242,21 @@ export const migrations = {
     `CREATE UNIQUE INDEX api_tokens_secret_hash_key ON api_tokens (secret_hash)`
   )
 }
+
+/**
+ * The migrator's bookkeeping table, created under an advisory lock: `@effect/sql`'s migrator
+ * checks for it and creates it outside any lock, so stores starting at once on an empty database
+ * would race to create it. Once it exists, the migrator locks it for the migrations themselves.
+ */
+const bookkeeping = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql.withTransaction(Effect.zipRight(
+    sql`SELECT pg_advisory_xact_lock(7309467720631265)`,
+    sql`CREATE TABLE IF NOT EXISTS effect_sql_migrations (
+      migration_id integer PRIMARY KEY,
+      created_at timestamp with time zone NOT NULL DEFAULT now(),
+      name text NOT NULL
+    )`
+  )))
+
+/** Applies the pending migrations (idempotent: a second run applies nothing; safe for concurrent starts). */
+export const migrate = Effect.zipRight(bookkeeping, Migrator.make({})({ loader: Migrator.fromRecord(migrations) }))

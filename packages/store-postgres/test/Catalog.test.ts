@@ -4,7 +4,7 @@
  * (pg_constraint, pg_index, pg_attribute) after the store migrated a fresh database, so what is
  * checked is what PostgreSQL enforces, not what the migration text seems to say.
  */
-import { PgStore } from "@agentledger/store-postgres"
+import { Migrations } from "@agentledger/store-postgres"
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Schema } from "effect"
@@ -97,7 +97,7 @@ const describeConstraint = (c: Constraint) =>
 describe("the migrated schema, read from PostgreSQL's catalog", () => {
   /** A fresh database, migrated by the store, with an admin connection on it. */
   const migrated = Layer.unwrapEffect(
-    Effect.map(pg.freshDatabase("catalog"), (url) => Layer.provideMerge(Layer.effectDiscard(Effect.orDie(PgStore.migrate)), sqlClient(url)))
+    Effect.map(pg.freshDatabase("catalog"), (url) => Layer.provideMerge(Layer.effectDiscard(Effect.orDie(Migrations.migrate)), sqlClient(url)))
   )
 
   it.live("every table carries account_id and has a primary key", () =>

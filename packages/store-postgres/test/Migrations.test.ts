@@ -4,7 +4,7 @@
  * data keeps the data.
  */
 import { Ledger, LedgerStore } from "@agentledger/domain"
-import { PgStore } from "@agentledger/store-postgres"
+import { Migrations, PgStore } from "@agentledger/store-postgres"
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient, SqlError } from "@effect/sql"
 import { Cause, Effect, Exit, Layer, Redacted, Schema } from "effect"
@@ -70,7 +70,7 @@ describe("migrations on PostgreSQL", () => {
     Effect.gen(function*() {
       const url = yield* pg.freshDatabase("migrate_twice")
       yield* Effect.gen(function*() {
-        const first = yield* PgStore.migrate
+        const first = yield* Migrations.migrate
         expect(first).toEqual(allMigrations.map((m) => [m.migration_id, m.name]))
         const before = yield* schemaSnapshot
         // Non-vacuous: the snapshot holds the whole schema.
@@ -78,7 +78,7 @@ describe("migrations on PostgreSQL", () => {
         expect(before.filter((d) => d.kind === "constraint").length).toBeGreaterThan(40)
         expect(before.filter((d) => d.kind === "index").length).toBeGreaterThan(30)
 
-        const second = yield* PgStore.migrate
+        const second = yield* Migrations.migrate
         expect(second).toEqual([])
         expect(yield* schemaSnapshot).toEqual(before)
         expect(yield* appliedMigrations).toEqual(allMigrations)

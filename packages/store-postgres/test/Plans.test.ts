@@ -5,7 +5,7 @@
  * PostgreSQL with `enable_seqscan = off`. A plan that still holds a `Seq Scan` means no index
  * can serve the query at all; and the index conditions must name the query's own key columns
  * (an index scan filtered on account_id alone would read the whole account), with every index
- * searched by its leading column. Span reads use the store's own column list (`Rows.spanSelect`).
+ * searched by its leading column. Span reads use the store's own column list (`Spans.select`).
  * One PostgreSQL server and one populated database serve every plan, so the tests stay in this
  * file; the database (support/planningDatabase.ts), the queries (support/hotQueries.ts) and the
  * reading of plans (support/queryPlans.ts) are modules of their own.

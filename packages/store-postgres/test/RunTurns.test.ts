@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber } from "effect"
-import { RunTurns } from "../src/RunTurns.js"
+import { RunTurns } from "../src/ingest/RunTurns.js"
 
 const giveBack = (held: Array<Effect.Effect<void>>) => Effect.all(held.splice(0), { discard: true })
 

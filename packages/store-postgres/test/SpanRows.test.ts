@@ -1,8 +1,8 @@
 /**
  * A span the store writes is read back as the same value, whatever it holds. Spans go in through
- * the store's own INSERT (`spans.insert`: values repeated down a column sent once) and come back
- * through its reads (`get`, `ofInstance`, `list`), decoded by `Rows.spanReader` from the compact
- * shape `Rows.spanSelect` selects: commas, quotes and other characters in the free-text columns,
+ * the store's own INSERT (`spans.record` without runs: values repeated down a column sent once) and
+ * come back through its reads (`get`, `ofInstance`, `list`), decoded by `Spans.reader` from the
+ * compact shape `Spans.select` selects: commas, quotes and other characters in the free-text columns,
  * times from 4000 BC to 50,000 AD, shared and distinct timestamps, conformance errors, negative points. On
  * PGlite, with foreign keys off (`session_replication_role = replica`) so that arbitrary spans
  * need no runs; the unique constraints still hold.
@@ -13,7 +13,7 @@ import { runs } from "@agentledger/testkit/core"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { DateTime, Effect, FastCheck as fc, Layer, Option } from "effect"
-import { spanReader } from "../src/Rows.js"
+import { reader as spanReader } from "../src/tables/Spans.js"
 
 const account = Ids.AccountId.make("acct_span_rows", true)
 const agents = [Ids.AgentId.make("agent_a", true), Ids.AgentId.make("agent_b", true)] as const
@@ -106,7 +106,7 @@ layer(Layer.mergeAll(PgStore.layer, withoutForeignKeys).pipe(Layer.provideMerge(
       it.effect.prop("every read answers the spans as written", { written: batch }, ({ written: { instances, spans } }) =>
         Effect.gen(function*() {
           const store = yield* LedgerStore
-          yield* store.transact(account, (tx) => tx.spans.insert(spans))
+          yield* store.transact(account, (tx) => tx.spans.record(spans, []))
           const read = yield* store.read(account, (tx) =>
             Effect.all({
               one: Effect.forEach(spans, (span) => tx.spans.get(span.id)),

@@ -3,8 +3,7 @@
  * src/ingest, span reads with its own column lists), each with real parameters from the
  * populated database and the key columns an index must serve.
  */
-import { outlineSelect } from "../../src/Aggregates.js"
-import { spanSelect } from "../../src/Rows.js"
+import { outlineSelect, select as spanSelect } from "../../src/tables/Spans.js"
 import { type Fixture, windowEnd, windowStart } from "./planningDatabase.js"
 
 /** A hot query of the store: its SQL (from src/operations and src/ingest), its parameters, and the key columns an index must match. */

@@ -1,0 +1,73 @@
+/**
+ * `StoreTx.spans` in memory, keeping each run's spans in creation order (`spansOf`): the
+ * timeline's source, and what a run's reads go through instead of scanning the account.
+ */
+import { type Ids, type Span, SpanOutline, type StoreTx, UniqueViolation } from "@agentledger/domain"
+import { DateTime, Effect } from "effect"
+import type { AccountData, Scope } from "../State.js"
+import { listOf } from "../Table.js"
+import * as Tallies from "../Tallies.js"
+
+const spansOfInstance = (data: AccountData, instance: Ids.InstanceId): Array<Span.Span> => {
+  const out: Array<Span.Span> = []
+  for (const id of data.spansOf.get(instance) ?? []) {
+    const row = data.spans.rows.get(id)
+    if (row !== undefined) out.push(row)
+  }
+  return out
+}
+
+export const spans = ({ data, journal }: Scope): StoreTx["spans"] => {
+  const insert = (rows: ReadonlyArray<Span.Span>): Effect.Effect<void, UniqueViolation> =>
+    Effect.suspend(() => {
+      // One undo step for the whole batch: ingest writes thousands of spans per second.
+      const inserted: Array<Span.Span> = []
+      journal(() => {
+        for (const row of inserted) {
+          data.spans.rows.delete(row.id)
+          data.spansOf.get(row.agent_instance_id)?.pop()
+        }
+      })
+      for (const row of rows) {
+        if (data.spans.rows.has(row.id)) return Effect.fail(new UniqueViolation({ constraint: "agent_span_pkey" }))
+        data.spans.rows.set(row.id, row)
+        const ofInstance = data.spansOf.get(row.agent_instance_id)
+        if (ofInstance === undefined) data.spansOf.set(row.agent_instance_id, [row.id])
+        else ofInstance.push(row.id)
+        inserted.push(row)
+      }
+      return Effect.void
+    })
+
+  return {
+    get: (id) => data.spans.get(id),
+    record: (rows, instances) =>
+      Effect.zipRight(
+        insert(rows),
+        Effect.forEach(instances, (row) => data.instances.replace(journal, row.id, row), { discard: true }).pipe(Effect.orDie)
+      ),
+    update: (rows) => Effect.forEach(rows, (row) => data.spans.replace(journal, row.id, row), { discard: true }).pipe(Effect.orDie),
+    open: (instance) =>
+      Effect.sync(() => spansOfInstance(data, instance).filter((row) => row.status === "pending" || row.status === "active")),
+    ofInstance: (instance) => Effect.sync(() => spansOfInstance(data, instance)),
+    list: (filter, query) =>
+      Effect.sync(() => {
+        const source = filter.agent_instance_id === undefined
+          ? data.spans.rows.values()
+          : spansOfInstance(data, filter.agent_instance_id)
+        return listOf(source, (row) => {
+          if (filter.agent_id !== undefined && row.agent_id !== filter.agent_id) return false
+          const started = DateTime.toEpochMillis(row.started_at)
+          if (filter.start_time !== undefined && started < filter.start_time) return false
+          if (filter.end_time !== undefined && started >= filter.end_time) return false
+          return true
+        }, query)
+      }),
+    outlines: (instance, query) =>
+      Effect.sync(() => {
+        const page = listOf(spansOfInstance(data, instance), () => true, query)
+        return { items: page.items.map(SpanOutline.outlineOf), total: page.total }
+      }),
+    tallies: (instance) => Effect.sync(() => Tallies.spanTallies(spansOfInstance(data, instance)))
+  }
+}
