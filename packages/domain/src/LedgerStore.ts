@@ -33,13 +33,13 @@ import type {
   SpanId
 } from "./Ids.js"
 import type { Instance } from "./Instance.js"
+import type { InstanceFilter } from "./InstanceQuery.js"
 import type { Sorting } from "./Page.js"
 import type { RiskProfile, RiskProfileRevision } from "./RiskProfile.js"
 import type { SchemaVersion } from "./SchemaVersion.js"
 import type { SpanTally } from "./Risk.js"
 import type { Span } from "./Span.js"
 import type { OutlineSortField, SpanOutline } from "./SpanOutline.js"
-import type { Status } from "./Status.js"
 import type { AgentTally, IdentifierTally, SchemaDeployment, StatusTally } from "./Usage.js"
 
 /** A uniqueness rule of the store refused a write. */
@@ -82,14 +82,6 @@ export interface EnvironmentUsage {
 export interface AgentFilter {
   readonly risk_profile_id?: RiskProfileId | undefined
   readonly status?: Agent["status"] | undefined
-}
-
-export interface InstanceFilter {
-  readonly agent_id?: AgentId | undefined
-  readonly agent_deployment_id?: DeploymentId | undefined
-  readonly agent_version_id?: AgentVersionId | undefined
-  readonly environment_id?: EnvironmentId | undefined
-  readonly status?: Status | undefined
 }
 
 export interface SpanFilter {
@@ -236,6 +228,10 @@ export interface StoreTx {
     readonly lock: (id: InstanceId) => Effect.Effect<Option.Option<Instance>>
     readonly insert: (instance: Instance) => Effect.Effect<void, UniqueViolation>
     readonly update: (instance: Instance) => Effect.Effect<void>
+    /**
+     * The runs `InstanceQuery.matches` keeps, a page of them. Sorted by `started_at`, runs are
+     * ordered by `InstanceQuery.runStart` (a run never started by its registration).
+     */
     readonly list: (filter: InstanceFilter, query: ListQuery<SortField<"agent_instance">>) => Effect.Effect<Listed<Instance>>
   }
 

@@ -3,7 +3,7 @@
  * envelopes. The server implements it over the `Ledger`, the client is derived from it, and the
  * OpenAPI document is generated from it, so the three cannot drift apart.
  */
-import { Commands, Ids, Page, Status, Timestamp } from "@agentledger/domain"
+import { Commands, Ids, Timestamp } from "@agentledger/domain"
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
@@ -21,6 +21,7 @@ import {
 } from "./ApiError.js"
 import { BulkRequest, BulkResponse } from "./Bulk.js"
 import { Details, List } from "./Envelope.js"
+import { PageParams, PageQuery, RunListQuery, runListDescription } from "./Queries.js"
 import {
   AccountResource,
   AgentResource,
@@ -77,20 +78,9 @@ const Wrapped = <S extends Schema.Schema.AnyNoContext>(details: S) => Schema.Str
 const ActionBody = <Fields extends Schema.Struct.Fields>(fields: Fields) =>
   Schema.NullOr(Schema.Struct({ ...fields, ...idempotencyKey }))
 
-const IntFromString = Schema.NumberFromString.pipe(Schema.int())
-
-/** The page and order of a list, as the Prefactor API's query parameters. */
-export const PageParams = {
-  "pagination[offset]": Schema.optional(IntFromString),
-  "pagination[page_size]": Schema.optional(IntFromString),
-  sorting: Schema.optional(Schema.String),
-  "sorting[field]": Schema.optional(Schema.String),
-  "sorting[direction]": Schema.optional(Page.SortDirection)
-}
-const PageQuery = Schema.Struct(PageParams)
-export type PageQuery = typeof PageQuery.Type
-
 const path = <Id>(id: Schema.Schema<Id, string>) => Schema.Struct({ id })
+
+export { PageParams, type PageQuery } from "./Queries.js"
 
 // ---------------------------------------------------------------------------------------------
 // Groups
@@ -283,13 +273,8 @@ export class InstanceGroup extends HttpApiGroup.make("instances")
       .setPayload(Schema.Struct({ ...Commands.TerminateRun.fields, ...idempotencyKey })).setHeaders(IdempotencyHeaders)
       .addSuccess(Details(InstanceResource))
   )
-  .add(HttpApiEndpoint.get("list", "/agent_instance").addSuccess(List(InstanceResource)).setUrlParams(Schema.Struct({
-    ...PageParams,
-    agent_id: Schema.optional(Ids.AgentId),
-    agent_version_id: Schema.optional(Ids.AgentVersionId),
-    environment_id: Schema.optional(Ids.EnvironmentId),
-    status: Schema.optional(Status.Status)
-  })))
+  .add(HttpApiEndpoint.get("list", "/agent_instance").addSuccess(List(InstanceResource)).setUrlParams(RunListQuery)
+    .annotate(OpenApi.Description, runListDescription))
   .add(instances.get)
   .add(instances.read("timeline", TimelineResource))
   .add(

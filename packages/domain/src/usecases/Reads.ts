@@ -5,11 +5,13 @@
  */
 import { DateTime, Effect } from "effect"
 import type { LedgerSession } from "../Ledger.js"
+import * as InstanceQuery from "../InstanceQuery.js"
 import { sortFields } from "../LedgerStore.js"
 import * as Risk from "../Risk.js"
 import { defaultOutlineSorting, outlineSortFields } from "../SpanOutline.js"
 import * as Timeline from "../Timeline.js"
 import { list } from "./Listing.js"
+import { fromEither } from "./Shared.js"
 import type { Session } from "./Session.js"
 import { useCase } from "./Tracing.js"
 
@@ -25,13 +27,9 @@ export const make = ({ load, work }: Session): ReadUseCases => ({
 
   listInstances: useCase("Ledger.listInstances", (request) =>
     work.read((tx) =>
-      list(request, sortFields.agent_instance, "-id", (query) =>
-        tx.instances.list({
-          agent_id: request.agent_id,
-          agent_version_id: request.agent_version_id,
-          environment_id: request.environment_id,
-          status: request.status
-        }, query))
+      Effect.flatMap(fromEither(InstanceQuery.pageRequest(request)), (page) =>
+        list(page, sortFields.agent_instance, "-id", (query) =>
+          tx.instances.list(InstanceQuery.fromRequest(request), query)))
     )),
 
   getTimeline: useCase("Ledger.getTimeline", (id) =>

@@ -1,0 +1,40 @@
+/**
+ * The domain's filters of runs (`InstanceQuery`) as SQL conditions over `agent_instances`: each
+ * field is the rule its predicate states, said in PostgreSQL. The store decides nothing here; the
+ * conformance suite holds both readings to the same answers.
+ */
+import { InstanceQuery } from "@agentledger/domain"
+import type { Fragment } from "@effect/sql/Statement"
+import * as Columns from "../tables/Columns.js"
+import type { Scope } from "./Statements.js"
+
+/**
+ * `InstanceQuery.runStart`: when a run took place, its registration if it never started. An
+ * index (`agent_instances_run_start`) holds this expression, so it must be written the same way.
+ */
+export const runStart = "coalesce(started_at, inserted_at)"
+
+/** `InstanceQuery.isFlagged`'s count. */
+const flaggedSpans = "(conformance_counts->>'flagged')::int"
+
+/** The conditions of the filter's fields, for a statement's WHERE (the account's own is the caller's). */
+export const instanceConditions = ({ optional, sql }: Scope, filter: InstanceQuery.InstanceFilter): Array<Fragment> => {
+  const flagged = sql`${sql.literal(flaggedSpans)} > 0`
+  // A run without a profile has no level: not high, not critical, so not in need of attention for it.
+  const needsAttention = sql`(${flagged} OR coalesce(${sql.in("risk_level", InstanceQuery.attentionLevels)}, false))`
+  const start = sql.literal(runStart)
+  return [
+    ...optional("agent_id", filter.agent_id),
+    ...optional("agent_deployment_id", filter.agent_deployment_id),
+    ...optional("agent_version_id", filter.agent_version_id),
+    ...optional("environment_id", filter.environment_id),
+    ...optional("status", filter.status),
+    ...optional("purpose", filter.purpose),
+    ...optional("risk_level", filter.risk_level),
+    ...optional("risk_peak_level", filter.peak_risk_level),
+    ...(filter.flagged === undefined ? [] : [filter.flagged ? flagged : sql`NOT (${flagged})`]),
+    ...(filter.attention === undefined ? [] : [filter.attention ? needsAttention : sql`NOT ${needsAttention}`]),
+    ...(filter.started_after === undefined ? [] : [sql`${start} >= ${Columns.timestampAt(filter.started_after)}`]),
+    ...(filter.started_before === undefined ? [] : [sql`${start} < ${Columns.timestampAt(filter.started_before)}`])
+  ]
+}
