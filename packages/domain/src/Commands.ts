@@ -207,6 +207,13 @@ export const ListSpans = Schema.extend(
 )
 export type ListSpans = typeof ListSpans.Type
 
+/** A page of a run's span outline, narrowed by type and by flag (`SpanOutline.OutlineFilter`). */
+export const ListSpanOutlines = Schema.extend(
+  ListRequest,
+  Schema.Struct({ schema_name: Schema.optional(Schema.String), flagged: Schema.optional(Schema.Boolean) })
+)
+export type ListSpanOutlines = typeof ListSpanOutlines.Type
+
 export const ListDeployments = Schema.extend(
   ListRequest,
   Schema.Struct({ agent_id: Schema.optional(AgentId), environment_id: Schema.optional(EnvironmentId) })

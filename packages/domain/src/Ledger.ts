@@ -164,9 +164,9 @@ export interface LedgerSession {
   readonly listSpans: (request: Commands.ListSpans) => Effect.Effect<Paged<Span>, InvalidInput | NotFound | NotPermitted>
   /**
    * A page of the run's spans without payloads, in creation order by default: the outline of a
-   * run too long to read whole. A span's payloads come with `getSpan`.
+   * run too long to read whole, narrowed by span type and flag. A span's payloads come with `getSpan`.
    */
-  readonly listSpanOutlines: (id: InstanceId, request: Commands.ListRequest) => Effect.Effect<Paged<SpanOutline>, InvalidInput | NotFound>
+  readonly listSpanOutlines: (id: InstanceId, request: Commands.ListSpanOutlines) => Effect.Effect<Paged<SpanOutline>, InvalidInput | NotFound>
   /** Null when the run's agent had no profile when it registered. */
   readonly getRiskReport: (id: InstanceId) => Effect.Effect<RiskReport | null, NotFound>
 

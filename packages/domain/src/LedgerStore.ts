@@ -39,7 +39,7 @@ import type { RiskProfile, RiskProfileRevision } from "./RiskProfile.js"
 import type { SchemaVersion } from "./SchemaVersion.js"
 import type { SpanTally } from "./Risk.js"
 import type { Span } from "./Span.js"
-import type { OutlineSortField, SpanOutline } from "./SpanOutline.js"
+import type { OutlineFilter, OutlineSortField, SpanOutline } from "./SpanOutline.js"
 import type { AgentTally, IdentifierTally, SchemaDeployment, StatusTally } from "./Usage.js"
 
 /** A uniqueness rule of the store refused a write. */
@@ -249,8 +249,11 @@ export interface StoreTx {
     /** Every span of the instance, in creation order. */
     readonly ofInstance: (instance: InstanceId) => Effect.Effect<ReadonlyArray<Span>>
     readonly list: (filter: SpanFilter, query: ListQuery<SortField<"agent_span">>) => Effect.Effect<Listed<Span>>
-    /** A page of the instance's spans without their payloads (nor summaries, nor conformance errors). */
-    readonly outlines: (instance: InstanceId, query: ListQuery<OutlineSortField>) => Effect.Effect<Listed<SpanOutline>>
+    /**
+     * A page of the instance's spans that `SpanOutline.matches` keeps, without their payloads (nor
+     * summaries, nor conformance errors).
+     */
+    readonly outlines: (instance: InstanceId, filter: OutlineFilter, query: ListQuery<OutlineSortField>) => Effect.Effect<Listed<SpanOutline>>
     /** The instance's spans counted and their points summed by (type, status): the risk report's read. */
     readonly tallies: (instance: InstanceId) => Effect.Effect<ReadonlyArray<SpanTally>>
   }

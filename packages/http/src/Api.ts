@@ -21,7 +21,7 @@ import {
 } from "./ApiError.js"
 import { BulkRequest, BulkResponse } from "./Bulk.js"
 import { Details, List } from "./Envelope.js"
-import { PageParams, PageQuery, RunListQuery, runListDescription } from "./Queries.js"
+import { OutlineQuery, outlineDescription, PageParams, PageQuery, RunListQuery, runListDescription } from "./Queries.js"
 import {
   AccountResource,
   AgentResource,
@@ -278,9 +278,9 @@ export class InstanceGroup extends HttpApiGroup.make("instances")
   .add(instances.get)
   .add(instances.read("timeline", TimelineResource))
   .add(
-    HttpApiEndpoint.get("spans", "/agent_instance/:id/spans").setPath(path(Ids.InstanceId)).setUrlParams(PageQuery)
+    HttpApiEndpoint.get("spans", "/agent_instance/:id/spans").setPath(path(Ids.InstanceId)).setUrlParams(OutlineQuery)
       .addSuccess(List(SpanOutlineResource))
-      .annotate(OpenApi.Description, "The run's spans without payloads, a page at a time (creation order by default); one span's payloads: GET /agent_spans/{id}")
+      .annotate(OpenApi.Description, outlineDescription)
   )
   .add(instances.read("risk", Schema.NullOr(RiskReportWire)))
   .annotate(OpenApi.Description, "Agent instances (runs): register, start, finish, terminate; timeline, span outline and risk")

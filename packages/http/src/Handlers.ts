@@ -156,7 +156,8 @@ const instances = HttpApiBuilder.group(LedgerApi, "instances", (handlers) =>
     .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listInstances({ ...urlParams, ...listRequest(urlParams) }), summaries)))
     .handle("get", ({ path }) => withSession((s) => Effect.map(s.getInstance(path.id), ok)))
     .handle("timeline", ({ path }) => withSession((s) => Effect.map(s.getTimeline(path.id), ok)))
-    .handle("spans", ({ path, urlParams }) => withSession((s) => Effect.map(s.listSpanOutlines(path.id, listRequest(urlParams)), summaries)))
+    .handle("spans", ({ path, urlParams }) =>
+      withSession((s) => Effect.map(s.listSpanOutlines(path.id, { ...urlParams, ...listRequest(urlParams) }), summaries)))
     .handle("risk", ({ path }) => withSession((s) => Effect.map(s.getRiskReport(path.id), ok))))
 
 const spans = HttpApiBuilder.group(LedgerApi, "spans", (handlers) =>

@@ -1,6 +1,6 @@
 /**
  * The query parameters of the contract's lists: the page and order every list takes, and the
- * filters a reviewer narrows runs by. Each filter is decoded by the domain's own schema, so a
+ * filters a reviewer narrows runs and a run's spans by. Each filter is decoded by the domain's own schema, so a
  * value the domain does not know is a 400 `validation_errors` naming the parameter.
  */
 import { Commands, Ids, Instance, Page, Risk, Status, Timestamp } from "@agentledger/domain"
@@ -41,3 +41,13 @@ export const RunListQuery = Schema.Struct({
 export const runListDescription = "Runs, every filter combined: risk_level and peak_risk_level (a run without a risk profile has neither), " +
   "flagged (a span of the run does not conform), purpose, started_after (inclusive) and started_before (exclusive) on when the run " +
   "started (when it registered, if it never started); sort=started_at or -started_at orders by that time (default: -id, newest registered first)"
+
+/** `GET /agent_instance/{id}/spans`: a page of a run's span outline, narrowed (`Commands.ListSpanOutlines`). */
+export const OutlineQuery = Schema.Struct({
+  ...PageParams,
+  schema_name: Schema.optional(Schema.String),
+  flagged: Schema.optional(Flag)
+})
+
+export const outlineDescription = "The run's spans without payloads, a page at a time (creation order by default), narrowed to one span type " +
+  "(schema_name) or to the spans flagged for review or not (flagged); one span's payloads: GET /agent_spans/{id}"

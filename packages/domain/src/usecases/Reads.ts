@@ -63,7 +63,8 @@ export const make = ({ load, work }: Session): ReadUseCases => ({
     work.read((tx) =>
       Effect.zipRight(
         load.instance(tx, id),
-        list(request, outlineSortFields, defaultOutlineSorting, (query) => tx.spans.outlines(id, query))
+        list(request, outlineSortFields, defaultOutlineSorting, (query) =>
+          tx.spans.outlines(id, { schema_name: request.schema_name, flagged: request.flagged }, query))
       ), anyToken)),
 
   getRiskReport: useCase("Ledger.getRiskReport", (id) =>

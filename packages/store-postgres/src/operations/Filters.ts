@@ -1,9 +1,10 @@
 /**
- * The domain's filters of runs (`InstanceQuery`) as SQL conditions over `agent_instances`: each
- * field is the rule its predicate states, said in PostgreSQL. The store decides nothing here; the
- * conformance suite holds both readings to the same answers.
+ * The domain's filters of runs (`InstanceQuery`) and of a run's spans (`SpanOutline`) as SQL
+ * conditions over `agent_instances` and `agent_spans`: each field is the rule its predicate
+ * states, said in PostgreSQL. The store decides nothing here; the conformance suite holds both
+ * readings to the same answers.
  */
-import { InstanceQuery } from "@agentledger/domain"
+import { Conformance, InstanceQuery, type SpanOutline } from "@agentledger/domain"
 import type { Fragment } from "@effect/sql/Statement"
 import * as Columns from "../tables/Columns.js"
 import type { Scope } from "./Statements.js"
@@ -36,5 +37,16 @@ export const instanceConditions = ({ optional, sql }: Scope, filter: InstanceQue
     ...(filter.attention === undefined ? [] : [filter.attention ? needsAttention : sql`NOT ${needsAttention}`]),
     ...(filter.started_after === undefined ? [] : [sql`${start} >= ${Columns.timestampAt(filter.started_after)}`]),
     ...(filter.started_before === undefined ? [] : [sql`${start} < ${Columns.timestampAt(filter.started_before)}`])
+  ]
+}
+
+/** The conditions of an outline filter's fields, for a statement over a run's spans. */
+export const outlineConditions = ({ optional, sql }: Scope, filter: SpanOutline.OutlineFilter): Array<Fragment> => {
+  // `Conformance.isFlagged`: the payload's or the result's outcome is one that flags the span.
+  const flagging = Conformance.flaggedStatuses
+  const flagged = sql`(conformance->>'payload' IN ${sql.in(flagging)} OR conformance->>'result' IN ${sql.in(flagging)})`
+  return [
+    ...optional("schema_name", filter.schema_name),
+    ...(filter.flagged === undefined ? [] : [filter.flagged ? flagged : sql`NOT ${flagged}`])
   ]
 }

@@ -63,4 +63,28 @@ export const reviewExamples = (test: ExampleTest): void => {
     expect((yield* t.session.listInstances({ ...everything, sort: "-started_at" })).sorting).toEqual({ field: "started_at", direction: "desc" })
     yield* refused(t.session.listInstances({ ...everything, sort: "started_at", sorting: "id" }), "InvalidInput")
   }))
+  test("a run's span outline narrows to one span type, or to the spans flagged for review", Effect.gen(function*() {
+    const t = yield* tenant()
+    const { medium } = yield* reviewedRuns(t)
+    const agent = yield* t.session.recordSpan(span(medium, "agent", { status: "complete" }))
+    const unprompted = yield* t.session.recordSpan(span(medium, "llm", { parent_span_id: agent.id, status: "complete" }))
+    const prompted = yield* t.session.recordSpan(span(medium, "llm", { parent_span_id: agent.id, status: "complete", payload: { prompt: "hi" } }))
+    const mystery = yield* t.session.recordSpan(span(medium, "mystery", { parent_span_id: agent.id }))
+    const noEmail = yield* t.session.recordSpan(span(medium, "crm:lookup", { payload: { customer_id: "c-2" }, status: "complete", result_payload: {} }))
+    const outline = (request: Partial<Commands.ListSpanOutlines>) =>
+      Effect.map(t.session.listSpanOutlines(medium.id, { ...everything, ...request }), (page) => ({
+        ids: page.items.map((s) => s.id),
+        count: page.pagination.item_count
+      }))
+    const lookups = (yield* outline({ schema_name: "crm:lookup" })).ids
+    expect(lookups).toHaveLength(6)
+    expect(lookups.at(-1)).toBe(noEmail.id)
+    expect(yield* outline({ schema_name: "llm" })).toEqual({ ids: [unprompted.id, prompted.id], count: 2 })
+    // Flagged: a payload or a result that does not conform, or a type the schema does not declare.
+    expect(yield* outline({ flagged: true })).toEqual({ ids: [unprompted.id, mystery.id, noEmail.id], count: 3 })
+    expect((yield* outline({ flagged: false })).ids).toEqual([...lookups.slice(0, 5), agent.id, prompted.id])
+    expect(yield* outline({ schema_name: "llm", flagged: true })).toEqual({ ids: [unprompted.id], count: 1 })
+    expect(yield* outline({ schema_name: "LLM" })).toEqual({ ids: [], count: 0 })
+    expect(yield* outline({ flagged: true, offset: 1, page_size: 1 })).toEqual({ ids: [mystery.id], count: 3 })
+  }))
 }

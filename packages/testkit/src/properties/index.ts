@@ -13,7 +13,7 @@ import { fingerprintProperties } from "./fingerprints.js"
 import { idempotencyProperties } from "./idempotency.js"
 import { listProperties } from "./lists.js"
 import { riskProperties } from "./risk.js"
-import { runFilterProperties } from "./runFilters.js"
+import { outlineFilterProperties, runFilterProperties } from "./runFilters.js"
 import { timelineProperties } from "./timeline.js"
 import { workloadProperties } from "./workload.js"
 
@@ -40,5 +40,8 @@ export const propertyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, option
   describe("invariant 8: idempotency", () => idempotencyProperties(context))
   describe("invariant 5: the timeline", () => timelineProperties(context))
   describe("lists", () => listProperties(context))
-  describe("run filters", () => runFilterProperties(context))
+  describe("run filters", () => {
+    runFilterProperties(context)
+    outlineFilterProperties(context)
+  })
 }

@@ -1,6 +1,7 @@
 /**
  * A reviewer's run list: every filter and order of `listInstances` keeps exactly the runs a plain
- * filter over all runs keeps, in the order a plain sort gives, page by page. Runs are made to
+ * filter over all runs keeps, in the order a plain sort gives, page by page; and every filter of
+ * a run's span outline keeps exactly the spans a plain filter over its spans keeps. Runs are made to
  * differ in every field a filter reads: agent (one scored by a profile, one not), purpose, status,
  * risk level and peak (customer lookups score 12 points each; cancelled lookups lower the level,
  * not the peak), flagged spans, and when they started (or only registered).
@@ -154,5 +155,66 @@ export const runFilterProperties = <E>({ fresh, runs: n, timeout }: PropertyCont
         }
       })),
     { timeout, fastCheck: { numRuns: n(30) } }
+  )
+}
+
+/** A span of the support bot's schema, or of a type it does not declare; with a payload and a result that conform, or not. */
+const outlineSpan = fc.record({
+  type: fc.constantFrom("agent", "llm", "crm:lookup", "mystery"),
+  conforming: fc.boolean(),
+  finished: fc.boolean(),
+  resultConforming: fc.boolean()
+})
+
+const outlineRequest = fc.record({
+  schema_name: sometimes(fc.constantFrom("agent", "llm", "crm:lookup", "mystery", "absent")),
+  flagged: sometimes(fc.boolean()),
+  page_size: fc.integer({ min: 1, max: 6 }),
+  offset: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 6 }) })
+})
+
+/** The payload of a span of `type` that conforms to the support bot's schema, or one that does not. */
+const payloadOf = (type: string, conforming: boolean) =>
+  !conforming ? { customer_id: 7 } : type === "llm" ? { prompt: "p" } : type === "crm:lookup" ? { customer_id: "c" } : {}
+
+/** Flagged, plainly: an outcome other than conforming or not applying. */
+const flaggedPlainly = (outcome: { readonly payload: string; readonly result: string }) =>
+  ![outcome.payload, outcome.result].every((status) => status === "conforms" || status === "not_applicable")
+
+export const outlineFilterProperties = <E>({ fresh, runs: n, timeout }: PropertyContext<E>): void => {
+  it.live.prop(
+    "every filter of a run's span outline keeps what a plain filter over the run's spans keeps, in creation order, page by page",
+    { spans: fc.array(outlineSpan, { minLength: 1, maxLength: 12 }), requests: fc.array(outlineRequest, { minLength: 1, maxLength: 5 }) },
+    ({ requests, spans }) =>
+      fresh(Effect.gen(function*() {
+        const t = yield* tenant()
+        const agent = yield* t.session.createAgent({ name: "Bot" })
+        const run = yield* t.session.registerRun(runCommand(agent.id, t.production.id))
+        yield* t.session.recordSpans(spans.map((s): Commands.CreateSpan => ({
+          agent_instance_id: run.id,
+          schema_name: s.type,
+          status: s.finished ? "complete" : "active",
+          payload: payloadOf(s.type, s.conforming),
+          ...(s.finished ? { result_payload: s.resultConforming ? { email: "e" } : {} } : {})
+        })))
+        const all = (yield* t.session.getTimeline(run.id)).spans.map((entry) => entry.span).sort((a, b) => a.sequence - b.sequence)
+        for (const request of requests) {
+          const wanted: Commands.ListSpanOutlines = {
+            offset: request.offset,
+            page_size: request.page_size,
+            ...(request.schema_name === undefined ? {} : { schema_name: request.schema_name }),
+            ...(request.flagged === undefined ? {} : { flagged: request.flagged })
+          }
+          const kept = all.filter((s) =>
+            (wanted.schema_name === undefined || s.schema_name === wanted.schema_name) &&
+            (wanted.flagged === undefined || flaggedPlainly(s.conformance) === wanted.flagged)
+          )
+          const page = yield* t.session.listSpanOutlines(run.id, wanted)
+          const label = JSON.stringify({ request, spans: all.map((s) => [s.schema_name, s.conformance.payload, s.conformance.result]) })
+          expect(page.items.map((s) => s.id), label).toEqual(kept.slice(wanted.offset, wanted.offset + wanted.page_size).map((s) => s.id))
+          expect(page.pagination.item_count, label).toBe(kept.length)
+        }
+      })),
+    { timeout, fastCheck: { numRuns: n(20) } }
   )
 }
