@@ -153,6 +153,7 @@ export const badRequestBodies = (): void => {
     { label: "run started_before without a zone", method: "GET", path: () => "/api/v1/agent_instance?started_before=2026-01-01T00:00:00", field: "started_before" },
     { label: "run sort by an unknown field", method: "GET", path: () => "/api/v1/agent_instance?sort=status", field: "sort" },
     { label: "run sort and sorting both", method: "GET", path: () => "/api/v1/agent_instance?sort=started_at&sorting=id", field: "sort" },
+    { label: "overview since not a date", method: "GET", path: () => "/api/v1/overview?since=yesterday", field: "since" },
     { label: "outline flagged not a boolean", method: "GET", path: (x) => `/api/v1/agent_instance/${x.a.instance}/spans?flagged=1`, field: "flagged" },
     { label: "span start_time not a date", method: "GET", path: () => "/api/v1/agent_spans?start_time=yesterday", field: "start_time" },
     { label: "versions without agent_id", method: "GET", path: () => "/api/v1/agent_version", field: "agent_id" },

@@ -223,6 +223,10 @@ export type ListDeployments = typeof ListDeployments.Type
 export const ListOfAgent = Schema.extend(ListRequest, Schema.Struct({ agent_id: AgentId }))
 export type ListOfAgent = typeof ListOfAgent.Type
 
+/** The overview of the runs since a time (default: the last day, `Overview.defaultWindow`). */
+export const GetOverview = Schema.Struct({ since: Schema.optional(Timestamp) }).annotations({ identifier: "GetOverview" })
+export type GetOverview = typeof GetOverview.Type
+
 /** Bulk requests: every item names its idempotency key, 8–64 characters, unique in the request. */
 export const bulkKeyLength = { min: 8, max: maxIdempotencyKeyLength } as const
 export const maxBulkItems = 1000

@@ -34,6 +34,7 @@ import type {
 } from "./Ids.js"
 import type { Instance } from "./Instance.js"
 import type { InstanceFilter } from "./InstanceQuery.js"
+import type { OverviewRow } from "./Overview.js"
 import type { Sorting } from "./Page.js"
 import type { RiskProfile, RiskProfileRevision } from "./RiskProfile.js"
 import type { SchemaVersion } from "./SchemaVersion.js"
@@ -183,6 +184,12 @@ export interface StoreTx {
     readonly instanceTallies: (ids: ReadonlyArray<AgentId>) => Effect.Effect<ReadonlyArray<StatusTally>>
     /** Deployments of these agents by agent: one aggregate for a page of agents. */
     readonly deploymentTallies: (ids: ReadonlyArray<AgentId>) => Effect.Effect<ReadonlyArray<AgentTally>>
+    /**
+     * Every agent of the account (only `runs.agent_id`'s when the filter names one), each with
+     * the runs `runs` keeps counted by (status, risk level, flagged): one aggregate, however many
+     * agents; an agent none of whose runs is kept has one row without a cell.
+     */
+    readonly overview: (runs: InstanceFilter) => Effect.Effect<ReadonlyArray<OverviewRow>>
   }
 
   readonly schemaVersions: {

@@ -21,7 +21,16 @@ import {
 } from "./ApiError.js"
 import { BulkRequest, BulkResponse } from "./Bulk.js"
 import { Details, List } from "./Envelope.js"
-import { OutlineQuery, outlineDescription, PageParams, PageQuery, RunListQuery, runListDescription } from "./Queries.js"
+import {
+  OutlineQuery,
+  outlineDescription,
+  OverviewQuery,
+  overviewDescription,
+  PageParams,
+  PageQuery,
+  RunListQuery,
+  runListDescription
+} from "./Queries.js"
 import {
   AccountResource,
   AgentResource,
@@ -31,6 +40,7 @@ import {
   DeploymentResource,
   EnvironmentResource,
   InstanceResource,
+  OverviewWire,
   PrincipalResource,
   RiskProfileDetailsResource,
   RiskProfileResource,
@@ -330,6 +340,12 @@ export class SpanGroup extends HttpApiGroup.make("spans")
   .middleware(Authentication)
 {}
 
+export class OverviewGroup extends HttpApiGroup.make("overview")
+  .add(HttpApiEndpoint.get("get", "/overview").setUrlParams(OverviewQuery).addSuccess(Details(OverviewWire)).annotate(OpenApi.Description, overviewDescription))
+  .annotate(OpenApi.Description, "What a reviewer reads first: runs of the last day per agent, and those needing attention")
+  .middleware(Authentication)
+{}
+
 export class BulkGroup extends HttpApiGroup.make("bulk")
   .add(HttpApiEndpoint.post("run", "/bulk").setPayload(BulkRequest).addSuccess(BulkResponse))
   .annotate(OpenApi.Description, "Several calls in one request: in order, one transaction each, stopping at the first error")
@@ -349,6 +365,7 @@ export class LedgerApi extends HttpApi.make("agentledger")
   .add(RiskProfileGroup)
   .add(InstanceGroup)
   .add(SpanGroup)
+  .add(OverviewGroup)
   .add(BulkGroup)
   .addError(InvalidInputError)
   .addError(NotFoundError)

@@ -170,6 +170,7 @@ const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession
   listSpanOutlines: (id, request) =>
     api.instances.spans({ path: { id }, urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotFound")),
   getRiskReport: (id) => api.instances.risk({ path: { id } }).pipe(answer("NotFound")),
+  getOverview: (request) => api.overview.get({ urlParams: request }).pipe(answer()),
 
   getVersion: (id) => api.versions.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted"), Effect.map(versionOf)),
   listVersions: (request) =>

@@ -169,6 +169,9 @@ const spans = HttpApiBuilder.group(LedgerApi, "spans", (handlers) =>
     .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listSpans({ ...urlParams, ...listRequest(urlParams) }), summaries)))
     .handle("get", ({ path }) => withSession((s) => Effect.map(s.getSpan(path.id), ok))))
 
+const overview = HttpApiBuilder.group(LedgerApi, "overview", (handlers) =>
+  handlers.handle("get", ({ urlParams }) => withSession((s) => Effect.map(s.getOverview(urlParams), ok))))
+
 /** One bulk item: the use case its `_type` names, under its own idempotency key. */
 const runItem = (s: LedgerSession, item: BulkItem): Effect.Effect<BulkOutput, DomainError> => {
   const options = { idempotencyKey: item.idempotency_key }
@@ -241,6 +244,6 @@ export const authentications = (options: { readonly operatorToken: Option.Option
 /** The implemented contract; needs the `Ledger`. */
 export const layer = (options: { readonly operatorToken: Option.Option<Redacted.Redacted<string>> }) =>
   HttpApiBuilder.api(LedgerApi).pipe(
-    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, bulk]),
+    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, bulk]),
     Layer.provide(authentications(options))
   )

@@ -1,6 +1,6 @@
 /**
  * The query parameters of the contract's lists: the page and order every list takes, and the
- * filters a reviewer narrows runs and a run's spans by. Each filter is decoded by the domain's own schema, so a
+ * filters a reviewer narrows runs and a run's spans by, and the overview's window. Each filter is decoded by the domain's own schema, so a
  * value the domain does not know is a 400 `validation_errors` naming the parameter.
  */
 import { Commands, Ids, Instance, Page, Risk, Status, Timestamp } from "@agentledger/domain"
@@ -51,3 +51,10 @@ export const OutlineQuery = Schema.Struct({
 
 export const outlineDescription = "The run's spans without payloads, a page at a time (creation order by default), narrowed to one span type " +
   "(schema_name) or to the spans flagged for review or not (flagged); one span's payloads: GET /agent_spans/{id}"
+
+/** `GET /overview`: the runs since a time (`Commands.GetOverview`). */
+export const OverviewQuery = Schema.Struct({ since: Schema.optional(Timestamp.Timestamp) })
+
+export const overviewDescription = "Every agent with its status and its runs since `since` (default: the last 24 hours) by status, " +
+  "by risk level (none: no profile) and flagged, the totals, and the newest runs since then that are flagged or high or critical; " +
+  "a deployment token sees its own agent only"

@@ -18,9 +18,12 @@ export const runStart = "coalesce(started_at, inserted_at)"
 /** `InstanceQuery.isFlagged`'s count. */
 const flaggedSpans = "(conformance_counts->>'flagged')::int"
 
+/** `InstanceQuery.isFlagged`. */
+export const flaggedRun = `(${flaggedSpans} > 0)`
+
 /** The conditions of the filter's fields, for a statement's WHERE (the account's own is the caller's). */
 export const instanceConditions = ({ optional, sql }: Scope, filter: InstanceQuery.InstanceFilter): Array<Fragment> => {
-  const flagged = sql`${sql.literal(flaggedSpans)} > 0`
+  const flagged = sql.literal(flaggedRun)
   // A run without a profile has no level: not high, not critical, so not in need of attention for it.
   const needsAttention = sql`(${flagged} OR coalesce(${sql.in("risk_level", InstanceQuery.attentionLevels)}, false))`
   const start = sql.literal(runStart)

@@ -4,9 +4,9 @@
  */
 import type { Commands } from "@agentledger/domain"
 import { expect } from "@effect/vitest"
-import { Effect } from "effect"
+import { DateTime, Effect } from "effect"
 import { everything, refused, runCommand, tenant, type Tenant } from "../harness.js"
-import { at, docsRiskProfile, type ExampleTest, span } from "./helpers.js"
+import { at, docsRiskProfile, type ExampleTest, secretOf, span } from "./helpers.js"
 
 /**
  * Three runs: `medium` (scored; five customer lookups, one cancelled: 48 points, medium, peak
@@ -86,5 +86,59 @@ export const reviewExamples = (test: ExampleTest): void => {
     expect(yield* outline({ schema_name: "llm", flagged: true })).toEqual({ ids: [unprompted.id], count: 1 })
     expect(yield* outline({ schema_name: "LLM" })).toEqual({ ids: [], count: 0 })
     expect(yield* outline({ flagged: true, offset: 1, page_size: 1 })).toEqual({ ids: [mystery.id], count: 3 })
+  }))
+  test("the overview counts each agent's runs since a time by status, level and flag, and shows the newest runs needing attention", Effect.gen(function*() {
+    const t = yield* tenant()
+    const { base, flagged, scored, unscored } = yield* reviewedRuns(t)
+    const critical = yield* t.session.registerRun(runCommand(scored.id, t.staging.id))
+    yield* t.session.startRun(critical.id, { timestamp: at(-10, base) })
+    yield* t.session.recordSpans(Array.from({ length: 9 }, () => span(critical, "crm:lookup", { payload: { customer_id: "c-3" } })))
+    yield* t.session.finishRun(critical.id, { status: "failed" })
+    const idle = yield* t.session.createAgent({ name: "Idle" })
+    const none = { pending: 0, active: 0, complete: 0, failed: 0, cancelled: 0, terminated: 0 }
+    const unleveled = { low: 0, medium: 0, high: 0, critical: 0, none: 0 }
+    const before = Date.now()
+    const day = yield* t.session.getOverview({})
+    // The default window is the last day.
+    expect(DateTime.toEpochMillis(day.since)).toBeGreaterThanOrEqual(before - 86_400_000 - 60_000)
+    expect(DateTime.toEpochMillis(day.since)).toBeLessThanOrEqual(Date.now() - 86_400_000)
+    expect(day.agents).toEqual([
+      { agent_id: idle.id, name: "Idle", status: "pending", runs_by_status: none, runs_by_risk_level: unleveled, flagged_runs: 0 },
+      {
+        agent_id: scored.id, name: "Scored", status: "active", runs_by_status: { ...none, active: 2, failed: 1 },
+        runs_by_risk_level: { ...unleveled, low: 1, medium: 1, critical: 1 }, flagged_runs: 1
+      },
+      {
+        agent_id: unscored.id, name: "Unscored", status: "active", runs_by_status: { ...none, pending: 1 },
+        runs_by_risk_level: { ...unleveled, none: 1 }, flagged_runs: 0
+      }
+    ])
+    expect(day.runs_by_status).toEqual({ ...none, pending: 1, active: 2, failed: 1 })
+    expect(day.runs_by_risk_level).toEqual({ low: 1, medium: 1, high: 0, critical: 1, none: 1 })
+    expect(day.flagged_runs).toBe(1)
+    // Flagged or high or critical, newest first; a medium run that once peaked high is not among them.
+    expect(day.recent_attention.map((run) => run.id)).toEqual([critical.id, flagged.id])
+    expect(day.recent_attention[0]).toEqual(yield* t.session.getInstance(critical.id))
+    // A narrower window counts only the runs that took place in it; every agent still shows.
+    const recent = yield* t.session.getOverview({ since: at(-30, base) })
+    expect(recent.runs_by_status).toEqual({ ...none, pending: 1, active: 1, failed: 1 })
+    expect(recent.agents.map((a) => [a.name, a.flagged_runs])).toEqual([["Idle", 0], ["Scored", 1], ["Unscored", 0]])
+    expect(recent.recent_attention.map((run) => run.id)).toEqual([critical.id, flagged.id])
+    const later = yield* t.session.getOverview({ since: at(3600, base) })
+    expect([later.runs_by_status, later.flagged_runs, later.recent_attention, later.agents.length]).toEqual([none, 0, [], 3])
+  }))
+
+  test("a deployment token's overview is its own agent's", Effect.gen(function*() {
+    const t = yield* tenant()
+    const { flagged, scored } = yield* reviewedRuns(t)
+    const deployment = (yield* t.session.listDeployments({ ...everything, agent_id: scored.id })).items[0]
+    if (deployment === undefined) return expect.fail("the scored agent's runs deployed it")
+    const scoped = yield* t.ledger.authenticate(secretOf(yield* t.session.createToken({ token_scope: "agent_deployment", agent_deployment_id: deployment.id })))
+    const overview = yield* scoped.getOverview({})
+    expect(overview.agents.map((a) => a.agent_id)).toEqual([scored.id])
+    expect(overview.runs_by_status).toEqual({ pending: 0, active: 2, complete: 0, failed: 0, cancelled: 0, terminated: 0 })
+    expect(overview.runs_by_risk_level).toEqual({ low: 1, medium: 1, high: 0, critical: 0, none: 0 })
+    expect(overview.recent_attention.map((run) => run.id)).toEqual([flagged.id])
+    expect((yield* t.session.getOverview({})).agents).toHaveLength(2)
   }))
 }

@@ -1,7 +1,8 @@
 /**
  * Property tests: the model-based workload property (every invariant after every step, over
  * random operation sequences in several accounts) and focused properties for fingerprints,
- * conformance, risk, idempotency, the timeline, pagination and run filters; one module per invariant.
+ * conformance, risk, idempotency, the timeline, pagination, run filters and the overview; one module
+ * per invariant.
  */
 import type { Ledger } from "@agentledger/domain"
 import { describe } from "@effect/vitest"
@@ -13,6 +14,7 @@ import { fingerprintProperties } from "./fingerprints.js"
 import { idempotencyProperties } from "./idempotency.js"
 import { listProperties } from "./lists.js"
 import { riskProperties } from "./risk.js"
+import { overviewProperties } from "./overview.js"
 import { outlineFilterProperties, runFilterProperties } from "./runFilters.js"
 import { timelineProperties } from "./timeline.js"
 import { workloadProperties } from "./workload.js"
@@ -44,4 +46,5 @@ export const propertyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, option
     runFilterProperties(context)
     outlineFilterProperties(context)
   })
+  describe("the overview", () => overviewProperties(context))
 }

@@ -16,7 +16,8 @@ import type { PropertyContext } from "./context.js"
 const purposes = ["live", "smoke_test", "eval"] as const
 const statuses = ["pending", "active", "complete", "failed", "cancelled", "terminated"] as const
 
-const runSpec = fc.record({
+/** A run as the properties make it: each field one a filter reads. */
+export const runSpec = fc.record({
   scored: fc.boolean(),
   purpose: fc.constantFrom(...purposes),
   /**
@@ -29,17 +30,18 @@ const runSpec = fc.record({
   flagged: fc.boolean(),
   end: fc.constantFrom("open" as const, "complete" as const, "failed" as const, "terminated" as const, "cancelled" as const)
 })
-type RunSpec = typeof runSpec extends fc.Arbitrary<infer A> ? A : never
+export type RunSpec = typeof runSpec extends fc.Arbitrary<infer A> ? A : never
 
 /** Now and then a value, mostly nothing: a request of every filter at once keeps no run. */
-const sometimes = <A>(value: fc.Arbitrary<A>): fc.Arbitrary<A | undefined> =>
+export const sometimes = <A>(value: fc.Arbitrary<A>): fc.Arbitrary<A | undefined> =>
   fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: value })
 
 /** A bound of the time window: at, just before or just after some run's start, or an hour from now. */
-const bound = sometimes(fc.oneof(
+export const bound = sometimes(fc.oneof(
   fc.record({ run: fc.nat(), delta: fc.constantFrom(-1, 0, 1) }),
   fc.constant("later" as const)
 ))
+type Bound = typeof bound extends fc.Arbitrary<infer A> ? A : never
 
 const request = fc.record({
   agent: sometimes(fc.boolean()),
@@ -57,7 +59,7 @@ const request = fc.record({
 type RequestSpec = typeof request extends fc.Arbitrary<infer A> ? A : never
 
 /** When a run took place, plainly: its start, else its registration. */
-const placed = (run: Instance.Instance): number => DateTime.toEpochMillis(run.started_at ?? run.inserted_at)
+export const placed = (run: Instance.Instance): number => DateTime.toEpochMillis(run.started_at ?? run.inserted_at)
 
 /** The filter, written plainly from the API's description. */
 const keeps = (wanted: Commands.ListInstances) => (run: Instance.Instance): boolean =>
@@ -81,7 +83,7 @@ const ordered = (runs: ReadonlyArray<Instance.Instance>, order: string): Readonl
 }
 
 /** Registers and drives one run as its spec says. */
-const makeRun = (session: LedgerSession, agent: Ids.AgentId, environment: Ids.EnvironmentId, spec: RunSpec, now: number) =>
+export const makeRun = (session: LedgerSession, agent: Ids.AgentId, environment: Ids.EnvironmentId, spec: RunSpec, now: number) =>
   Effect.gen(function*() {
     const run = yield* session.registerRun(runCommand(agent, environment, { purpose: spec.purpose }))
     if (spec.startedAgo === undefined) {
@@ -104,16 +106,18 @@ const makeRun = (session: LedgerSession, agent: Ids.AgentId, environment: Ids.En
     else if (spec.end !== "open") yield* session.finishRun(run.id, { status: spec.end })
   })
 
+/** The time a bound names, read off the runs' times. */
+export const boundTime = (b: Bound, runs: ReadonlyArray<Instance.Instance>, now: number): DateTime.Utc | undefined => {
+  if (b === undefined) return undefined
+  if (b === "later") return DateTime.unsafeMake(now + 3_600_000)
+  const run = runs[b.run % runs.length]
+  return run === undefined ? undefined : DateTime.unsafeMake(placed(run) + b.delta)
+}
+
 /** The list request a spec names, its bounds read off the runs' times. */
 const listRequest = (spec: RequestSpec, runs: ReadonlyArray<Instance.Instance>, agents: readonly [Ids.AgentId, Ids.AgentId], now: number): Commands.ListInstances => {
-  const at = (b: RequestSpec["after"]) => {
-    if (b === undefined) return undefined
-    if (b === "later") return DateTime.unsafeMake(now + 3_600_000)
-    const run = runs[b.run % runs.length]
-    return run === undefined ? undefined : DateTime.unsafeMake(placed(run) + b.delta)
-  }
-  const after = at(spec.after)
-  const before = at(spec.before)
+  const after = boundTime(spec.after, runs, now)
+  const before = boundTime(spec.before, runs, now)
   const [kind, text] = spec.order.split(":")
   return {
     offset: spec.offset,
