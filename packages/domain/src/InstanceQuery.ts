@@ -95,6 +95,13 @@ export const fromRequest = (request: Commands.ListInstances): InstanceFilter => 
 })
 
 /**
+ * The filter as a token bound to one agent may ask it: a deployment token reads its own agent's
+ * runs, so its agent is added; a filter that names another agent keeps nothing (undefined).
+ */
+export const within = (filter: InstanceFilter, agent: AgentId | undefined): InstanceFilter | undefined =>
+  agent === undefined || filter.agent_id === undefined || filter.agent_id === agent ? { ...filter, agent_id: agent ?? filter.agent_id } : undefined
+
+/**
  * The page and order a run list asks for: `sort` (`started_at` / `-started_at`) and `sorting`
  * (any sort field) are two spellings of one choice, so a request names one or neither (then the
  * list's default holds).

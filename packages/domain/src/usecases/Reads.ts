@@ -1,8 +1,8 @@
 /**
  * The reads of runs and their spans: a run, a page of runs, a run's timeline, its outline, a
  * span, a page of spans, a run's risk report, the overview of the last day's runs. A deployment
- * token reads its own agent's runs and spans (`Loads`) and its own agent's overview, never a list
- * across the account.
+ * token reads its own agent's runs and spans (`Loads`), lists its own agent's runs, and sees its
+ * own agent's overview; it never lists spans across the account.
  */
 import { DateTime, Effect } from "effect"
 import { agentScope } from "../ApiToken.js"
@@ -25,18 +25,22 @@ type ReadUseCases = Pick<
 
 const anyToken = { callers: "any token" } as const
 
+const nothingListed = { items: [], total: 0 } as const
+
 /** The newest runs first, as many as an overview shows. */
 const newestAttention = { offset: 0, limit: Overview.attentionShown, sort: { field: "started_at", direction: "desc" } } as const
 
 export const make = ({ load, principal, shared, work }: Session): ReadUseCases => ({
   getInstance: useCase("Ledger.getInstance", (id) => work.read((tx) => load.instance(tx, id), anyToken)),
 
-  listInstances: useCase("Ledger.listInstances", (request) =>
-    work.read((tx) =>
+  listInstances: useCase("Ledger.listInstances", (request) => {
+    // A deployment token lists its own agent's runs, as its other reads of runs are.
+    const filter = InstanceQuery.within(InstanceQuery.fromRequest(request), agentScope(principal))
+    return work.read((tx) =>
       Effect.flatMap(fromEither(InstanceQuery.pageRequest(request)), (page) =>
         list(page, sortFields.agent_instance, "-id", (query) =>
-          tx.instances.list(InstanceQuery.fromRequest(request), query)))
-    )),
+          filter === undefined ? Effect.succeed(nothingListed) : tx.instances.list(filter, query))), anyToken)
+  }),
 
   getTimeline: useCase("Ledger.getTimeline", (id) =>
     work.read((tx) =>

@@ -121,5 +121,13 @@ export const tokenExamples = (test: ExampleTest): void => {
     const foreign = yield* runOf(t.session, other.id, t.production.id)
     yield* refused(scoped.getInstance(foreign.id), "NotFound")
     yield* refused(scoped.recordSpan(span(foreign, "agent")), "NotFound")
+    // Its list of runs is its own agent's: asked for another agent's, it lists nothing.
+    const ids = (request: typeof everything & { readonly agent_id?: typeof agent.id }) =>
+      Effect.map(scoped.listInstances(request), (page) => page.items.map((instance) => instance.id).sort())
+    expect(yield* ids(everything)).toEqual(
+      (yield* t.session.listInstances({ ...everything, agent_id: agent.id })).items.map((instance) => instance.id).sort()
+    )
+    expect(yield* ids(everything)).not.toContain(foreign.id)
+    expect(yield* ids({ ...everything, agent_id: other.id })).toEqual([])
   }))
 }
