@@ -1,0 +1,2 @@
+import type { Session } from "../../session/Session.js"
+export const ProfilePage = (_props: { readonly session: Session; readonly id?: string; readonly query?: URLSearchParams }) => <p>todo</p>
