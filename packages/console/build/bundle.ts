@@ -33,7 +33,7 @@ export const bundle = async (folder: string = join(packageRoot, "public")): Prom
     outdir: assets,
     entryNames: "[name]-[hash]",
     bundle: true,
-    minify: true,
+    minify: process.env["CONSOLE_NO_MINIFY"] === undefined,
     format: "esm",
     platform: "browser",
     target: "es2022",

@@ -41,8 +41,12 @@ export const percent = (share: number): string => `${(share * 100).toFixed(share
 /** The last characters of an id: enough to tell rows apart; the whole id is in its title. */
 export const shortId = (id: string): string => (id.length > 10 ? `…${id.slice(-8)}` : id)
 
+// One formatter for every count: `toLocaleString` builds a new one per call, which costs
+// milliseconds when a tree row is rendered thousands of times.
+const counts = new Intl.NumberFormat("en")
+
 /** A count with thousands separated. */
-export const count = (n: number): string => n.toLocaleString("en")
+export const count = (n: number): string => counts.format(n)
 
 /** Words of an API name: `smoke_test` → "smoke test". */
 export const words = (name: string): string => name.replace(/_/g, " ")

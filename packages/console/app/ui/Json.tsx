@@ -3,6 +3,7 @@
  * can hold, with the rest one click away.
  */
 import { useState } from "preact/hooks"
+import { count } from "./Format.js"
 
 /** Beyond this many characters the text is cut until the reader asks for all of it. */
 const shownAtFirst = 20_000
@@ -25,7 +26,7 @@ export const Json = ({ value, label }: { readonly value: unknown; readonly label
       <figcaption>{label}</figcaption>
       <pre tabIndex={0} aria-label={label}>{cut ? `${text.slice(0, shownAtFirst)}\n…` : text}</pre>
       {cut
-        ? <button type="button" onClick={() => setAll(true)}>Show all {text.length.toLocaleString("en")} characters</button>
+        ? <button type="button" onClick={() => setAll(true)}>Show all {count(text.length)} characters</button>
         : null}
     </figure>
   )
