@@ -51,8 +51,10 @@ const fromLocalInput = (value: string): string | undefined => {
   return Number.isNaN(at.getTime()) ? undefined : at.toISOString()
 }
 
-const Choice = ({ name, label, value, options, onChange }: {
+const Choice = ({ name, label, value, options, onChange, unset = "any" }: {
   readonly name: FilterName
+  /** What the empty choice means. */
+  readonly unset?: string
   readonly label: string
   readonly value: string | undefined
   readonly options: ReadonlyArray<readonly [string, string]>
@@ -61,7 +63,7 @@ const Choice = ({ name, label, value, options, onChange }: {
   <div class="field">
     <label for={`filter-${name}`}>{label}</label>
     <select id={`filter-${name}`} value={value ?? ""} onChange={(event) => onChange(name, event.currentTarget.value || undefined)}>
-      <option value="">any</option>
+      <option value="">{unset}</option>
       {options.map(([optionValue, optionLabel]) => <option key={optionValue} value={optionValue}>{optionLabel}</option>)}
     </select>
   </div>
@@ -104,7 +106,7 @@ export const RunFilters = ({ filters, agents, environments, onApply }: {
         <label for="filter-started_before">Started before</label>
         <input id="filter-started_before" type="datetime-local" value={toLocalInput(draft.started_before)} onInput={(event) => set("started_before", fromLocalInput(event.currentTarget.value))} />
       </div>
-      <Choice name="sort" label="Order" value={draft.sort} options={[["-started_at", "newest first"], ["started_at", "oldest first"]]} onChange={set} />
+      <Choice name="sort" label="Order" value={draft.sort} options={[["started_at", "oldest first"]]} unset="newest first" onChange={set} />
       <div class="field buttons">
         <button type="submit">Apply filters</button>
         <button

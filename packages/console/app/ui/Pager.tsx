@@ -8,7 +8,7 @@ export const Pager = ({ pagination, onOffset, what }: {
   readonly what: string
 }) => {
   const { item_count, next_page_offset, page_count, page_index, previous_page_offset } = pagination
-  if (item_count === 0) return null
+  if (item_count === 0 || page_count <= 1) return null
   return (
     <nav class="pager" aria-label={`Pages of ${what}`}>
       <button type="button" disabled={previous_page_offset === null} onClick={() => previous_page_offset !== null && onOffset(previous_page_offset)}>
