@@ -44,6 +44,17 @@ const failureOf = (status: number, body: unknown): Failure =>
     ? { status, code: body["code"], message: typeof body["message"] === "string" ? body["message"] : "", fields: fieldErrors(body["errors"]) }
     : { status, code: `http_${status}`, message: "", fields: [] }
 
+/** How many times a read is sent when the server answers that it is at capacity. */
+const maxAttempts = 4
+
+/** The wait a `Retry-After` asks for (seconds), within 0.1–3 s. */
+const retryAfterMs = (header: string | null): number => {
+  const seconds = Number(header ?? "1")
+  return Math.min(Math.max(Number.isFinite(seconds) ? seconds * 1000 : 1000, 100), 3000)
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
 export interface ClientOptions {
   readonly token: string
   /** Called when the API refuses the token (401): the session is over. */
@@ -63,7 +74,7 @@ export class Client {
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
   }
 
-  async #call<A>(method: string, path: string, body: unknown, reader: (r: Reader) => A): Promise<Answer<A>> {
+  async #call<A>(method: string, path: string, body: unknown, reader: (r: Reader) => A, attempt = 1): Promise<Answer<A>> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: "application/json" }
     if (body !== undefined) headers["content-type"] = "application/json"
     let response: Response
@@ -84,6 +95,12 @@ export class Client {
       parsed = text === "" ? null : JSON.parse(text)
     } catch {
       return failed({ status: response.status, code: "not_json", message: text.slice(0, 200), fields: [] })
+    }
+    if (response.status === 503 && method === "GET" && attempt < maxAttempts) {
+      // At capacity the server refuses at once and says when to come back (admission control):
+      // a read is asked again then, rather than shown as a failure.
+      await pause(retryAfterMs(response.headers.get("retry-after")))
+      return this.#call(method, path, body, reader, attempt + 1)
     }
     if (!response.ok) {
       if (response.status === 401) this.#onRefused()

@@ -3,6 +3,7 @@
  * since the tree holds outlines only. Payloads are shown as indented JSON text.
  */
 import { details } from "../../api/Page.js"
+import { isRecord } from "../../api/Read.js"
 import { type Span, span as readSpan } from "../../api/Runs.js"
 import type { Session } from "../../session/Session.js"
 import { ConformanceBadge, StatusBadge } from "../../ui/Badges.js"
@@ -33,6 +34,10 @@ const without: Readonly<Record<string, string>> = {
   invalid_definition: "the span type's definition could not be compiled, so nothing could be checked against it",
   unchecked: "the check did not finish within its time or memory budget; the span is kept and flagged for review"
 }
+
+/** The name a Prefactor SDK gives a span (its payload's `name`), when there is one. */
+const sdkName = (payload: unknown): string | null =>
+  isRecord(payload) && typeof payload["name"] === "string" ? payload["name"] : null
 
 const Conformance = ({ span }: { readonly span: Span }) => {
   const { errors, payload, result } = span.conformance
@@ -74,6 +79,7 @@ export const SpanDetails = ({ session, id, onClose }: { readonly session: Sessio
           return (
             <>
               <h3>{span.schema_title}</h3>
+              {sdkName(span.payload) === null ? null : <p class="muted">“{sdkName(span.payload)}”</p>}
               <dl class="facts">
                 <dt>Type</dt>
                 <dd><code>{span.schema_name}</code></dd>
