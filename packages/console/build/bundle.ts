@@ -2,16 +2,18 @@
  * Builds the console: bundles `app/` (Preact, TypeScript) with esbuild into `public/assets/`,
  * each file named by the hash of its content, and writes `public/index.html` naming them. The
  * server reads `public/` as it is (`src/Assets.ts`). `npm start` runs this before the server
- * (`prestart`); the console's tests and bench call `bundle()` themselves.
+ * (`prestart`, from this module's build: `npm run bundle`), and leaves a bundle newer than every
+ * source as it is; the console's tests and bench call `bundle()` themselves.
  *
- *   tsx packages/console/build/bundle.ts
+ *   npm run bundle            (node packages/console/build/dist/bundle.js [--force])
  */
 import * as esbuild from "esbuild"
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { basename, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
-const packageRoot = fileURLToPath(new URL("..", import.meta.url))
+/** The console package: this module runs from build/ (sources) or build/dist/ (its build). */
+const packageRoot = ((here: string) => (basename(here) === "dist" ? join(here, "..", "..") : join(here, "..")))(fileURLToPath(new URL(".", import.meta.url)))
 
 /** What one build wrote: the page and the assets it names, relative to `public/`. */
 export interface Bundled {
@@ -22,6 +24,18 @@ export interface Bundled {
 }
 
 const escapeAttribute = (text: string): string => text.replace(/&/g, "&amp;").replace(/"/g, "&quot;")
+
+/** The newest modification time of the files under `path`. */
+const newest = (path: string): number =>
+  statSync(path).isDirectory() ? Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name)))) : statSync(path).mtimeMs
+
+/** Whether the bundle in `folder` is older than a source of it (the app, this builder, the lockfile's packages). */
+export const isStale = (folder: string = join(packageRoot, "public")): boolean => {
+  const page = join(folder, "index.html")
+  if (!existsSync(page)) return true
+  const sources = [join(packageRoot, "app"), join(packageRoot, "build", "bundle.ts"), join(packageRoot, "package.json"), join(packageRoot, "..", "..", "package-lock.json")]
+  return Math.max(...sources.filter((source) => existsSync(source)).map(newest)) > statSync(page).mtimeMs
+}
 
 /** Bundles the console into `folder` (default: the package's `public/`), replacing what was there. */
 export const bundle = async (folder: string = join(packageRoot, "public")): Promise<Bundled> => {
@@ -59,7 +73,9 @@ export const bundle = async (folder: string = join(packageRoot, "public")): Prom
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href
-if (invokedDirectly) {
+if (invokedDirectly && !process.argv.includes("--force") && !isStale()) {
+  process.stdout.write("console bundle up to date\n")
+} else if (invokedDirectly) {
   bundle().then(
     (bundled) => process.stdout.write(`console bundled: ${bundled.script}, ${bundled.stylesheet} (${Math.round(bundled.bytes / 1024)} KiB)\n`),
     (error: unknown) => {
