@@ -88,7 +88,7 @@ const apiTimes = async (url: string, runId: string) => {
   }
   const timeline = () => get(url, `/api/v1/agent_instance/${runId}/timeline`)
   await first()
-  const times = { first: [] as Array<number>, whole: [] as Array<number>, timeline: [] as Array<number> }
+  const times: Record<"first" | "whole" | "timeline", Array<number>> = { first: [], whole: [], timeline: [] }
   for (let round = 0; round < rounds; round++) {
     times.first.push(await timed(first))
     times.whole.push(await timed(whole))

@@ -26,7 +26,7 @@ export const actingOnRuns = (world: () => World, browser: () => Browser): void =
     const dialog = page.getByRole("dialog", { name: "Terminate this run" })
     // No reason, no termination: the console says what is missing.
     await dialog.getByRole("button", { name: "Terminate run" }).click()
-    await expect(dialog.getByLabel("Reason (kept on the run)").evaluate((field: HTMLTextAreaElement) => field.validity.valueMissing)).resolves.toBe(true)
+    await expect(dialog.getByLabel("Reason (kept on the run)").evaluate((field) => field instanceof HTMLTextAreaElement && field.validity.valueMissing)).resolves.toBe(true)
     await dialog.getByLabel("Reason (kept on the run)").fill("refund loop: stopped by a reviewer")
     await screenshot(page, "run-terminate")
     await dialog.getByRole("button", { name: "Terminate run" }).click()
