@@ -77,6 +77,7 @@ const One = ({ session, id, environments, versions }: {
           loaded.reload()
         }}
       />
+      {details.history.length === 0 ? <Empty>The deployment has pointed at no version yet: its first run, or an update, sets one.</Empty> : (
       <table>
         <caption>History</caption>
         <thead>
@@ -98,6 +99,7 @@ const One = ({ session, id, environments, versions }: {
           ))}
         </tbody>
       </table>
+      )}
     </section>
   )
 }
