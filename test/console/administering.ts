@@ -18,7 +18,7 @@ export const administering = (world: () => World, browser: () => Browser): void 
     await page.getByRole("link", { name: "Support bot" }).click()
     await page.waitForURL(`${url}/agents/${reviewed.agentId}`)
     const versions = page.getByRole("table", { name: /^Versions/ })
-    await expect.poll(() => versions.getByRole("row").filter({ hasText: "1.0.0" }).textContent()).toMatch(/production.*4\.5\s*low\s*within the agreed risk/s)
+    await expect.poll(() => versions.getByRole("row").filter({ hasText: "1.0.0" }).textContent()).toMatch(/production.*1 run.*4\.5\s*low\s*within the agreed risk/s)
     await screenshot(page, "agent-versions")
     await page.getByRole("tab", { name: "Schema" }).click()
     await expect.poll(() => page.getByRole("tabpanel").textContent()).toContain("Order lookup")

@@ -1,18 +1,29 @@
 /**
  * An agent's versions: identifier, sequence, fingerprint, when first seen, where each is deployed,
- * its runs, and — under the agent's risk profile — its theoretical risk and the agreed-risk
+ * how many runs it has (a list of one run each, whose page counts them), and — under the agent's risk profile — its theoretical risk and the agreed-risk
  * violations its schema declares (`GET /agent_version/{id}/risk`, one per version shown).
  */
 import type { Environment } from "../../api/Account.js"
 import { type AgentVersion, agentVersion, type VersionRisk, versionRisk } from "../../api/Agents.js"
 import { page, pageSize } from "../../api/Page.js"
+import { instance } from "../../api/Runs.js"
 import type { Session } from "../../session/Session.js"
 import { href } from "../../Router.js"
 import { LevelBadge } from "../../ui/Badges.js"
 import { Empty, Failed, Loading } from "../../ui/Feedback.js"
-import { dateTime, points, words } from "../../ui/Format.js"
+import { count, dateTime, points, words } from "../../ui/Format.js"
 import { Link } from "../../ui/Link.js"
 import { useAnswer } from "../../ui/Load.js"
+
+/** How many runs a version has: one list of one run, whose page says how many there are. */
+const Runs = ({ session, agentId, version }: { readonly session: Session; readonly agentId: string; readonly version: AgentVersion }) => {
+  const loaded = useAnswer(
+    () => session.client.get("/agent_instance", page(instance), { agent_id: agentId, agent_version_id: version.id, "pagination[page_size]": 1 }),
+    [session, agentId, version.id]
+  )
+  const runs = loaded.state._tag === "Ok" ? loaded.state.value.pagination.item_count : null
+  return <Link to={href("/runs", { agent_id: agentId, agent_version_id: version.id })}>{runs === null ? "runs" : `${count(runs)} ${runs === 1 ? "run" : "runs"}`}</Link>
+}
 
 const Risk = ({ session, version }: { readonly session: Session; readonly version: AgentVersion }) => {
   const loaded = useAnswer(() => session.client.get(`/agent_version/${version.id}/risk`, (r) => r.nullableObject("details", versionRisk)), [session, version.id])
@@ -72,7 +83,7 @@ export const Versions = ({ session, agentId, environments }: {
                 ? <span class="muted">not deployed</span>
                 : v.current_agent_deployment_refs.map((ref) => environmentName.get(ref.environment_id) ?? ref.environment_id).join(", ")}
             </td>
-            <td><Link to={href("/runs", { agent_id: agentId, agent_version_id: v.id })}>runs of #{v.sequence}</Link></td>
+            <td><Runs session={session} agentId={agentId} version={v} /></td>
             <td><Risk session={session} version={v} /></td>
           </tr>
         ))}
