@@ -7,10 +7,13 @@
  * whichever worker gets the retry; SIGTERM stops the whole cluster with exit code 0.
  */
 import { startPostgres } from "@agentledger/testkit/postgres"
+import { mkdtempSync, rmSync } from "node:fs"
 import { request } from "node:http"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { textAt } from "./support/badInput.js"
-import { apiOf, ingest, registeredRun, storedSpans } from "./support/ingest.js"
+import { apiOf, callTimeoutMs, ingest, registeredRun, storedSpans } from "./support/ingest.js"
 import { answeredByPid, listening, occurrences, type Run, serve } from "./support/serveProcess.js"
 
 const token = `pf_${"w".repeat(43)}`
@@ -40,6 +43,7 @@ const fresh = (url: string, secret: string, method: string, path: string, body?:
       response.on("data", (chunk: Buffer) => (received += chunk.toString()))
       response.on("end", () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(received) }))
     })
+    sent.setTimeout(callTimeoutMs, () => sent.destroy(new Error(`no answer within ${callTimeoutMs} ms to ${method} ${path}`)))
     sent.on("error", reject)
     sent.end(text)
   })
@@ -55,7 +59,12 @@ describe("serve --workers", () => {
 
   it("two workers share the port; one killed is replaced while the other answers; no acknowledged span is lost", async () => {
     const database = await startPostgres()
-    const served = serve(["--workers", "2", "--db-pool-size", "4"], { DATABASE_URL: database.url, AGENTLEDGER_BOOTSTRAP_TOKEN: token })
+    // The log goes to a file: two workers logging every request into a pipe the test reads
+    // between its own steps would block on a full pipe (a pipe is written synchronously).
+    const logs = mkdtempSync(join(tmpdir(), "agentledger-workers-"))
+    const served = serve(["--workers", "2", "--db-pool-size", "4"], { DATABASE_URL: database.url, AGENTLEDGER_BOOTSTRAP_TOKEN: token }, {
+      logFile: join(logs, "serve.log")
+    })
     try {
       const url = await listening(served)
       await eventually("both workers listening", served, () => occurrences(served, "Listening on") >= 2)
@@ -111,6 +120,7 @@ describe("serve --workers", () => {
     } finally {
       served.child.kill("SIGKILL")
       database.stop()
+      rmSync(logs, { recursive: true, force: true })
     }
   }, 300_000)
 })

@@ -62,6 +62,8 @@ export const refusalsOf = ({ server, the }: ContractSession): ReadonlyArray<Refu
     code: "invalid_action"
   },
   invalid("GET agent_instance", "an unknown status", () => ({ query: "status=sleeping" })),
+  invalid("GET agent_instance", "an unknown risk level", () => ({ query: "risk_level=severe" })),
+  invalid("GET overview", "since is not a date", () => ({ query: "since=yesterday" })),
   unknown("GET agent_instance/{id}"),
   unknown("GET agent_instance/{id}/timeline"),
   unknown("GET agent_instance/{id}/spans"),

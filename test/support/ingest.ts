@@ -13,10 +13,18 @@ export interface Answer {
 
 export type Api = (method: string, path: string, body?: unknown) => Promise<Answer>
 
+/**
+ * How long a call may wait for its answer. A killed server can leave a connection that nobody
+ * will ever answer (a connection the cluster's primary was handing to the worker as it died):
+ * that call fails, as a client's timeout makes it fail, and its span counts as never acknowledged.
+ */
+export const callTimeoutMs = 15_000
+
 /** Calls under `/api/v1` of the server at `url` with `token`. */
 export const apiOf = (url: string, token: string): Api => async (method, path, body) => {
   const response = await fetch(`${url}/api/v1${path}`, {
     method,
+    signal: AbortSignal.timeout(callTimeoutMs),
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) })
   })

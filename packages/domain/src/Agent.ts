@@ -28,7 +28,7 @@ export class Agent extends Schema.Class<Agent>("Agent")({
 export const dormancy = { days: 30 } as const
 
 /** The status a reader sees at `now`. */
-export const effectiveStatus = (agent: Agent, now: DateTime.Utc): AgentStatus =>
+export const effectiveStatus = (agent: Pick<Agent, "status" | "last_run_at">, now: DateTime.Utc): AgentStatus =>
   agent.status === "active" && agent.last_run_at !== null &&
     DateTime.distance(agent.last_run_at, now) >= dormancy.days * 24 * 60 * 60 * 1000
     ? "dormant"

@@ -137,6 +137,9 @@ export const reachesAccount = (reach: Pick<Reach, "token_scope">): boolean => re
 export const reaches = (reach: Pick<Reach, "agent_id">, record: { readonly agent_id: AgentId }): boolean =>
   reach.agent_id === null || record.agent_id === reach.agent_id
 
+/** The one agent a token's lists and aggregates are limited to: a deployment token's own; none for an account token. */
+export const agentScope = (reach: Pick<Reach, "agent_id">): AgentId | undefined => reach.agent_id ?? undefined
+
 /** The agent and environment a run registers for. */
 export interface RunTarget {
   readonly agent_id: AgentId

@@ -20,6 +20,7 @@ import {
   SpanId
 } from "./Ids.js"
 import { InstancePurpose } from "./Instance.js"
+import { RiskLevel } from "./Risk.js"
 import { RiskRulesInput } from "./RiskProfile.js"
 import { SpanFinishInput, SpanInput } from "./Span.js"
 import { FinishStatus, Status } from "./Status.js"
@@ -172,13 +173,25 @@ export const ListAgents = Schema.extend(
 )
 export type ListAgents = typeof ListAgents.Type
 
+/** `sort` orders runs by when they took place (`InstanceQuery.runStart`), newest first with `-`. */
+export const InstanceSort = Schema.Literal("started_at", "-started_at")
+export type InstanceSort = typeof InstanceSort.Type
+
+/** The filters of a run list (`InstanceQuery`): all optional, combined with AND. */
 export const ListInstances = Schema.extend(
   ListRequest,
   Schema.Struct({
     agent_id: Schema.optional(AgentId),
     agent_version_id: Schema.optional(AgentVersionId),
     environment_id: Schema.optional(EnvironmentId),
-    status: Schema.optional(Status)
+    status: Schema.optional(Status),
+    risk_level: Schema.optional(RiskLevel),
+    peak_risk_level: Schema.optional(RiskLevel),
+    flagged: Schema.optional(Schema.Boolean),
+    purpose: Schema.optional(InstancePurpose),
+    started_after: Schema.optional(Timestamp),
+    started_before: Schema.optional(Timestamp),
+    sort: Schema.optional(InstanceSort)
   })
 )
 export type ListInstances = typeof ListInstances.Type
@@ -194,6 +207,13 @@ export const ListSpans = Schema.extend(
 )
 export type ListSpans = typeof ListSpans.Type
 
+/** A page of a run's span outline, narrowed by type and by flag (`SpanOutline.OutlineFilter`). */
+export const ListSpanOutlines = Schema.extend(
+  ListRequest,
+  Schema.Struct({ schema_name: Schema.optional(Schema.String), flagged: Schema.optional(Schema.Boolean) })
+)
+export type ListSpanOutlines = typeof ListSpanOutlines.Type
+
 export const ListDeployments = Schema.extend(
   ListRequest,
   Schema.Struct({ agent_id: Schema.optional(AgentId), environment_id: Schema.optional(EnvironmentId) })
@@ -202,6 +222,10 @@ export type ListDeployments = typeof ListDeployments.Type
 
 export const ListOfAgent = Schema.extend(ListRequest, Schema.Struct({ agent_id: AgentId }))
 export type ListOfAgent = typeof ListOfAgent.Type
+
+/** The overview of the runs since a time (default: the last day, `Overview.defaultWindow`). */
+export const GetOverview = Schema.Struct({ since: Schema.optional(Timestamp) }).annotations({ identifier: "GetOverview" })
+export type GetOverview = typeof GetOverview.Type
 
 /** Bulk requests: every item names its idempotency key, 8–64 characters, unique in the request. */
 export const bulkKeyLength = { min: 8, max: maxIdempotencyKeyLength } as const

@@ -232,11 +232,14 @@ export const checkSpan = (
   offloaded?: Offloaded
 ): SpanConformance => checkType(schema.types.get(schemaName), payload, resultPayload, status, offloaded)
 
+/** The outcomes that flag a span for review: every one but `conforms` and `not_applicable`. */
+export const flaggedStatuses: ReadonlyArray<ConformanceStatus> = ["mismatch", "undeclared_type", "invalid_definition", "unchecked"]
+
 const isFlaggedStatus = (status: ConformanceStatus): boolean =>
   status === "mismatch" || status === "undeclared_type" || status === "invalid_definition" || status === "unchecked"
 
 /** A span is flagged for review when its payload or its result does not conform. */
-export const isFlagged = (conformance: SpanConformance): boolean =>
+export const isFlagged = (conformance: Pick<SpanConformance, "payload" | "result">): boolean =>
   isFlaggedStatus(conformance.payload) || isFlaggedStatus(conformance.result)
 
 /**

@@ -30,6 +30,7 @@ import {
   type SpanId
 } from "./Ids.js"
 import { Instance } from "./Instance.js"
+import type { Overview } from "./Overview.js"
 import { Pagination, SortDirection } from "./Page.js"
 import { BreakdownEntry, RiskLevel, TheoreticalRisk, Violation } from "./Risk.js"
 import { RiskProfile, RiskProfileRevision, Thresholds } from "./RiskProfile.js"
@@ -164,11 +165,16 @@ export interface LedgerSession {
   readonly listSpans: (request: Commands.ListSpans) => Effect.Effect<Paged<Span>, InvalidInput | NotFound | NotPermitted>
   /**
    * A page of the run's spans without payloads, in creation order by default: the outline of a
-   * run too long to read whole. A span's payloads come with `getSpan`.
+   * run too long to read whole, narrowed by span type and flag. A span's payloads come with `getSpan`.
    */
-  readonly listSpanOutlines: (id: InstanceId, request: Commands.ListRequest) => Effect.Effect<Paged<SpanOutline>, InvalidInput | NotFound>
+  readonly listSpanOutlines: (id: InstanceId, request: Commands.ListSpanOutlines) => Effect.Effect<Paged<SpanOutline>, InvalidInput | NotFound>
   /** Null when the run's agent had no profile when it registered. */
   readonly getRiskReport: (id: InstanceId) => Effect.Effect<RiskReport | null, NotFound>
+  /**
+   * The agents and their runs since a time, counted by status, risk level and flag, and the
+   * newest runs needing attention (`Overview`); a deployment token sees its own agent only.
+   */
+  readonly getOverview: (request: Commands.GetOverview) => Effect.Effect<Overview>
 
   // Versions
   readonly getVersion: (id: AgentVersionId) => Effect.Effect<AgentVersion, NotFound | NotPermitted>

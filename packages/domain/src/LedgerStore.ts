@@ -33,13 +33,14 @@ import type {
   SpanId
 } from "./Ids.js"
 import type { Instance } from "./Instance.js"
+import type { InstanceFilter } from "./InstanceQuery.js"
+import type { OverviewRow } from "./Overview.js"
 import type { Sorting } from "./Page.js"
 import type { RiskProfile, RiskProfileRevision } from "./RiskProfile.js"
 import type { SchemaVersion } from "./SchemaVersion.js"
 import type { SpanTally } from "./Risk.js"
 import type { Span } from "./Span.js"
-import type { OutlineSortField, SpanOutline } from "./SpanOutline.js"
-import type { Status } from "./Status.js"
+import type { OutlineFilter, OutlineSortField, SpanOutline } from "./SpanOutline.js"
 import type { AgentTally, IdentifierTally, SchemaDeployment, StatusTally } from "./Usage.js"
 
 /** A uniqueness rule of the store refused a write. */
@@ -82,14 +83,6 @@ export interface EnvironmentUsage {
 export interface AgentFilter {
   readonly risk_profile_id?: RiskProfileId | undefined
   readonly status?: Agent["status"] | undefined
-}
-
-export interface InstanceFilter {
-  readonly agent_id?: AgentId | undefined
-  readonly agent_deployment_id?: DeploymentId | undefined
-  readonly agent_version_id?: AgentVersionId | undefined
-  readonly environment_id?: EnvironmentId | undefined
-  readonly status?: Status | undefined
 }
 
 export interface SpanFilter {
@@ -191,6 +184,12 @@ export interface StoreTx {
     readonly instanceTallies: (ids: ReadonlyArray<AgentId>) => Effect.Effect<ReadonlyArray<StatusTally>>
     /** Deployments of these agents by agent: one aggregate for a page of agents. */
     readonly deploymentTallies: (ids: ReadonlyArray<AgentId>) => Effect.Effect<ReadonlyArray<AgentTally>>
+    /**
+     * Every agent of the account (only `runs.agent_id`'s when the filter names one), each with
+     * the runs `runs` keeps counted by (status, risk level, flagged): one aggregate, however many
+     * agents; an agent none of whose runs is kept has one row without a cell.
+     */
+    readonly overview: (runs: InstanceFilter) => Effect.Effect<ReadonlyArray<OverviewRow>>
   }
 
   readonly schemaVersions: {
@@ -236,6 +235,10 @@ export interface StoreTx {
     readonly lock: (id: InstanceId) => Effect.Effect<Option.Option<Instance>>
     readonly insert: (instance: Instance) => Effect.Effect<void, UniqueViolation>
     readonly update: (instance: Instance) => Effect.Effect<void>
+    /**
+     * The runs `InstanceQuery.matches` keeps, a page of them. Sorted by `started_at`, runs are
+     * ordered by `InstanceQuery.runStart` (a run never started by its registration).
+     */
     readonly list: (filter: InstanceFilter, query: ListQuery<SortField<"agent_instance">>) => Effect.Effect<Listed<Instance>>
   }
 
@@ -253,8 +256,11 @@ export interface StoreTx {
     /** Every span of the instance, in creation order. */
     readonly ofInstance: (instance: InstanceId) => Effect.Effect<ReadonlyArray<Span>>
     readonly list: (filter: SpanFilter, query: ListQuery<SortField<"agent_span">>) => Effect.Effect<Listed<Span>>
-    /** A page of the instance's spans without their payloads (nor summaries, nor conformance errors). */
-    readonly outlines: (instance: InstanceId, query: ListQuery<OutlineSortField>) => Effect.Effect<Listed<SpanOutline>>
+    /**
+     * A page of the instance's spans that `SpanOutline.matches` keeps, without their payloads (nor
+     * summaries, nor conformance errors).
+     */
+    readonly outlines: (instance: InstanceId, filter: OutlineFilter, query: ListQuery<OutlineSortField>) => Effect.Effect<Listed<SpanOutline>>
     /** The instance's spans counted and their points summed by (type, status): the risk report's read. */
     readonly tallies: (instance: InstanceId) => Effect.Effect<ReadonlyArray<SpanTally>>
   }

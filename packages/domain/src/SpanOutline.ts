@@ -1,10 +1,11 @@
 /**
  * A span without its payloads: what a reader scanning a long run needs (ids, parent, type,
  * status, times, conformance outcome, points) at a cost that does not grow with what the agent
- * sent. The payloads of one span are read on demand (`getSpan`).
+ * sent. The payloads of one span are read on demand (`getSpan`). A reviewer narrows a run's
+ * outline to one span type, or to the spans flagged for review (`OutlineFilter`).
  */
 import { Schema, Struct } from "effect"
-import { ConformanceStatus } from "./Conformance.js"
+import { ConformanceStatus, isFlagged } from "./Conformance.js"
 import { Span } from "./Span.js"
 
 /** The fields of a span an outline keeps as they are (all but payloads, summary and errors). */
@@ -41,3 +42,16 @@ export const outlineOf = (span: Span): SpanOutline => ({
 export const outlineSortFields = ["sequence", "id", "started_at", "finished_at", "status", "inserted_at"] as const
 export type OutlineSortField = (typeof outlineSortFields)[number]
 export const defaultOutlineSorting = "sequence"
+
+/** Which of a run's spans an outline page keeps: every field optional, the fields given all hold. */
+export interface OutlineFilter {
+  /** Spans of this type (exact). */
+  readonly schema_name?: string | undefined
+  /** `true`: spans flagged for review (`Conformance.isFlagged`); `false`: spans that are not. */
+  readonly flagged?: boolean | undefined
+}
+
+/** Whether a span (or its outline) is one the filter keeps. */
+export const matches = (filter: OutlineFilter) => (span: Pick<SpanOutline, "schema_name" | "conformance">): boolean =>
+  (filter.schema_name === undefined || span.schema_name === filter.schema_name) &&
+  (filter.flagged === undefined || isFlagged(span.conformance) === filter.flagged)

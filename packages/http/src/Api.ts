@@ -3,7 +3,7 @@
  * envelopes. The server implements it over the `Ledger`, the client is derived from it, and the
  * OpenAPI document is generated from it, so the three cannot drift apart.
  */
-import { Commands, Ids, Page, Status, Timestamp } from "@agentledger/domain"
+import { Commands, Ids, Timestamp } from "@agentledger/domain"
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
@@ -22,6 +22,16 @@ import {
 import { BulkRequest, BulkResponse } from "./Bulk.js"
 import { Details, List } from "./Envelope.js"
 import {
+  OutlineQuery,
+  outlineDescription,
+  OverviewQuery,
+  overviewDescription,
+  PageParams,
+  PageQuery,
+  RunListQuery,
+  runListDescription
+} from "./Queries.js"
+import {
   AccountResource,
   AgentResource,
   AgentVersionResource,
@@ -30,6 +40,7 @@ import {
   DeploymentResource,
   EnvironmentResource,
   InstanceResource,
+  OverviewWire,
   PrincipalResource,
   RiskProfileDetailsResource,
   RiskProfileResource,
@@ -77,20 +88,9 @@ const Wrapped = <S extends Schema.Schema.AnyNoContext>(details: S) => Schema.Str
 const ActionBody = <Fields extends Schema.Struct.Fields>(fields: Fields) =>
   Schema.NullOr(Schema.Struct({ ...fields, ...idempotencyKey }))
 
-const IntFromString = Schema.NumberFromString.pipe(Schema.int())
-
-/** The page and order of a list, as the Prefactor API's query parameters. */
-export const PageParams = {
-  "pagination[offset]": Schema.optional(IntFromString),
-  "pagination[page_size]": Schema.optional(IntFromString),
-  sorting: Schema.optional(Schema.String),
-  "sorting[field]": Schema.optional(Schema.String),
-  "sorting[direction]": Schema.optional(Page.SortDirection)
-}
-const PageQuery = Schema.Struct(PageParams)
-export type PageQuery = typeof PageQuery.Type
-
 const path = <Id>(id: Schema.Schema<Id, string>) => Schema.Struct({ id })
+
+export { PageParams, type PageQuery } from "./Queries.js"
 
 // ---------------------------------------------------------------------------------------------
 // Groups
@@ -283,19 +283,14 @@ export class InstanceGroup extends HttpApiGroup.make("instances")
       .setPayload(Schema.Struct({ ...Commands.TerminateRun.fields, ...idempotencyKey })).setHeaders(IdempotencyHeaders)
       .addSuccess(Details(InstanceResource))
   )
-  .add(HttpApiEndpoint.get("list", "/agent_instance").addSuccess(List(InstanceResource)).setUrlParams(Schema.Struct({
-    ...PageParams,
-    agent_id: Schema.optional(Ids.AgentId),
-    agent_version_id: Schema.optional(Ids.AgentVersionId),
-    environment_id: Schema.optional(Ids.EnvironmentId),
-    status: Schema.optional(Status.Status)
-  })))
+  .add(HttpApiEndpoint.get("list", "/agent_instance").addSuccess(List(InstanceResource)).setUrlParams(RunListQuery)
+    .annotate(OpenApi.Description, runListDescription))
   .add(instances.get)
   .add(instances.read("timeline", TimelineResource))
   .add(
-    HttpApiEndpoint.get("spans", "/agent_instance/:id/spans").setPath(path(Ids.InstanceId)).setUrlParams(PageQuery)
+    HttpApiEndpoint.get("spans", "/agent_instance/:id/spans").setPath(path(Ids.InstanceId)).setUrlParams(OutlineQuery)
       .addSuccess(List(SpanOutlineResource))
-      .annotate(OpenApi.Description, "The run's spans without payloads, a page at a time (creation order by default); one span's payloads: GET /agent_spans/{id}")
+      .annotate(OpenApi.Description, outlineDescription)
   )
   .add(instances.read("risk", Schema.NullOr(RiskReportWire)))
   .annotate(OpenApi.Description, "Agent instances (runs): register, start, finish, terminate; timeline, span outline and risk")
@@ -345,6 +340,12 @@ export class SpanGroup extends HttpApiGroup.make("spans")
   .middleware(Authentication)
 {}
 
+export class OverviewGroup extends HttpApiGroup.make("overview")
+  .add(HttpApiEndpoint.get("get", "/overview").setUrlParams(OverviewQuery).addSuccess(Details(OverviewWire)).annotate(OpenApi.Description, overviewDescription))
+  .annotate(OpenApi.Description, "What a reviewer reads first: runs of the last day per agent, and those needing attention")
+  .middleware(Authentication)
+{}
+
 export class BulkGroup extends HttpApiGroup.make("bulk")
   .add(HttpApiEndpoint.post("run", "/bulk").setPayload(BulkRequest).addSuccess(BulkResponse))
   .annotate(OpenApi.Description, "Several calls in one request: in order, one transaction each, stopping at the first error")
@@ -364,6 +365,7 @@ export class LedgerApi extends HttpApi.make("agentledger")
   .add(RiskProfileGroup)
   .add(InstanceGroup)
   .add(SpanGroup)
+  .add(OverviewGroup)
   .add(BulkGroup)
   .addError(InvalidInputError)
   .addError(NotFoundError)

@@ -167,8 +167,10 @@ const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession
   getSpan: (id) => api.spans.get({ path: { id } }).pipe(answer("NotFound")),
   listSpans: (request) =>
     api.spans.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotFound", "NotPermitted")),
-  listSpanOutlines: (id, request) => api.instances.spans({ path: { id }, urlParams: pageQuery(request) }).pipe(page("InvalidInput", "NotFound")),
+  listSpanOutlines: (id, request) =>
+    api.instances.spans({ path: { id }, urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotFound")),
   getRiskReport: (id) => api.instances.risk({ path: { id } }).pipe(answer("NotFound")),
+  getOverview: (request) => api.overview.get({ urlParams: request }).pipe(answer()),
 
   getVersion: (id) => api.versions.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted"), Effect.map(versionOf)),
   listVersions: (request) =>

@@ -156,7 +156,8 @@ const instances = HttpApiBuilder.group(LedgerApi, "instances", (handlers) =>
     .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listInstances({ ...urlParams, ...listRequest(urlParams) }), summaries)))
     .handle("get", ({ path }) => withSession((s) => Effect.map(s.getInstance(path.id), ok)))
     .handle("timeline", ({ path }) => withSession((s) => Effect.map(s.getTimeline(path.id), ok)))
-    .handle("spans", ({ path, urlParams }) => withSession((s) => Effect.map(s.listSpanOutlines(path.id, listRequest(urlParams)), summaries)))
+    .handle("spans", ({ path, urlParams }) =>
+      withSession((s) => Effect.map(s.listSpanOutlines(path.id, { ...urlParams, ...listRequest(urlParams) }), summaries)))
     .handle("risk", ({ path }) => withSession((s) => Effect.map(s.getRiskReport(path.id), ok))))
 
 const spans = HttpApiBuilder.group(LedgerApi, "spans", (handlers) =>
@@ -167,6 +168,9 @@ const spans = HttpApiBuilder.group(LedgerApi, "spans", (handlers) =>
       withSession((s) => Effect.map(s.finishSpan(path.id, payload ?? defaultFinishSpan, mutation(headers, payload)), ok)))
     .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listSpans({ ...urlParams, ...listRequest(urlParams) }), summaries)))
     .handle("get", ({ path }) => withSession((s) => Effect.map(s.getSpan(path.id), ok))))
+
+const overview = HttpApiBuilder.group(LedgerApi, "overview", (handlers) =>
+  handlers.handle("get", ({ urlParams }) => withSession((s) => Effect.map(s.getOverview(urlParams), ok))))
 
 /** One bulk item: the use case its `_type` names, under its own idempotency key. */
 const runItem = (s: LedgerSession, item: BulkItem): Effect.Effect<BulkOutput, DomainError> => {
@@ -240,6 +244,6 @@ export const authentications = (options: { readonly operatorToken: Option.Option
 /** The implemented contract; needs the `Ledger`. */
 export const layer = (options: { readonly operatorToken: Option.Option<Redacted.Redacted<string>> }) =>
   HttpApiBuilder.api(LedgerApi).pipe(
-    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, bulk]),
+    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, bulk]),
     Layer.provide(authentications(options))
   )

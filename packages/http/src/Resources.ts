@@ -11,6 +11,7 @@ import {
   Deployment,
   Environment,
   Instance,
+  Overview,
   Principal,
   Risk,
   RiskReport,
@@ -152,3 +153,9 @@ export const TimelineResource = Schema.Struct({
   instance: InstanceResource,
   spans: Schema.Array(Schema.Struct({ span: SpanResource, depth: Schema.Int }))
 }).annotations({ identifier: "timeline" })
+
+/** The overview: counts per agent and in total, and the newest runs needing attention as run resources. */
+export const OverviewWire = Schema.Struct({
+  ...Overview.Overview.fields,
+  recent_attention: Schema.Array(InstanceResource)
+}).annotations({ identifier: "Overview" })

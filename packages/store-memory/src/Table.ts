@@ -100,16 +100,20 @@ const compareValues = (a: unknown, b: unknown): number => {
   return x < y ? -1 : x > y ? 1 : 0
 }
 
-/** Filters, orders (ties by id) and pages rows as the list endpoints do. */
+/**
+ * Filters, orders (ties by id) and pages rows as the list endpoints do; `valueOf` is what a row
+ * sorts by under a field (its own value, unless the domain says otherwise).
+ */
 export const listOf = <A extends { readonly id: string }, F extends keyof A & string>(
   rows: Iterable<A>,
   keep: (row: A) => boolean,
-  query: ListQuery<F>
+  query: ListQuery<F>,
+  valueOf: (row: A, field: F) => unknown = (row, field) => row[field]
 ): Listed<A> => {
   const kept: Array<A> = []
   for (const row of rows) if (keep(row)) kept.push(row)
   const sign = query.sort.direction === "asc" ? 1 : -1
   const field = query.sort.field
-  kept.sort((a, b) => sign * (compareValues(a[field], b[field]) || compareValues(a.id, b.id)))
+  kept.sort((a, b) => sign * (compareValues(valueOf(a, field), valueOf(b, field)) || compareValues(a.id, b.id)))
   return { items: kept.slice(query.offset, query.offset + query.limit), total: kept.length }
 }

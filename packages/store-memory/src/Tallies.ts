@@ -1,8 +1,21 @@
 /**
  * The aggregate reads of the store port, over the in-memory rows: what PostgreSQL answers with
- * GROUP BY and joins limited to a page's ids, counted here by one pass over the rows.
+ * GROUP BY and joins limited to a page's ids (or, for the overview, to a window of runs), counted
+ * here by one pass over the rows.
  */
-import type { Deployment, Ids, IdentifierPair, Risk, Span, Status, Usage } from "@agentledger/domain"
+import {
+  type Agent,
+  type Deployment,
+  type Ids,
+  type IdentifierPair,
+  type Instance,
+  InstanceQuery,
+  type Overview,
+  type Risk,
+  type Span,
+  type Status,
+  type Usage
+} from "@agentledger/domain"
 
 const pairKey = (agent: string, identifier: string | null) => JSON.stringify([agent, identifier])
 
@@ -77,4 +90,31 @@ export const spanTallies = (spans: Iterable<Span.Span>): ReadonlyArray<Risk.Span
     })
   }
   return [...counts.values()]
+}
+
+/** Every agent (the filter's one, when it names one) with the runs it keeps by (status, level, flagged). */
+export const overviewRows = (
+  agents: Iterable<Agent.Agent>,
+  runs: Iterable<Instance.Instance>,
+  filter: InstanceQuery.InstanceFilter
+): ReadonlyArray<Overview.OverviewRow> => {
+  const keeps = InstanceQuery.matches(filter)
+  const cells = new Map<Ids.AgentId, Map<string, Overview.RunCell>>()
+  for (const run of runs) {
+    if (!keeps(run)) continue
+    const cell = { status: run.status, risk_level: run.risk?.level ?? null, flagged: InstanceQuery.isFlagged(run) }
+    const key = JSON.stringify(cell)
+    const ofAgent = cells.get(run.agent_id) ?? new Map<string, Overview.RunCell>()
+    ofAgent.set(key, { ...cell, count: (ofAgent.get(key)?.count ?? 0) + 1 })
+    cells.set(run.agent_id, ofAgent)
+  }
+  const out: Array<Overview.OverviewRow> = []
+  for (const agent of agents) {
+    if (filter.agent_id !== undefined && agent.id !== filter.agent_id) continue
+    const row = { agent_id: agent.id, name: agent.name, status: agent.status, last_run_at: agent.last_run_at }
+    const ofAgent = [...(cells.get(agent.id)?.values() ?? [])]
+    if (ofAgent.length === 0) out.push({ ...row, cell: null })
+    for (const cell of ofAgent) out.push({ ...row, cell })
+  }
+  return out
 }

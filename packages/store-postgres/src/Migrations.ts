@@ -240,6 +240,12 @@ export const migrations = {
     `ALTER TABLE api_tokens DROP CONSTRAINT api_tokens_account_id_secret_hash_key`,
     `DROP INDEX api_tokens_secret_hash`,
     `CREATE UNIQUE INDEX api_tokens_secret_hash_key ON api_tokens (secret_hash)`
+  ),
+  // A reviewer reads runs by when they took place (`InstanceQuery.runStart`, the store's
+  // `Filters.runStart`, written identically so the planner matches it): a page of the newest,
+  // a window of time, the overview's last day.
+  "0003_run_reads": statements(
+    `CREATE INDEX agent_instances_run_start ON agent_instances (account_id, (coalesce(started_at, inserted_at)), id)`
   )
 }
 

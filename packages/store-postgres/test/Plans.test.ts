@@ -104,3 +104,20 @@ describe("a page of spans by time is read in index order, not sorted whole", () 
       }))
   }
 })
+
+/**
+ * A page of a reviewer's newest runs has an index in its order, agent_instances_run_start
+ * (account_id, coalesce(started_at, inserted_at), id): the page is the first rows of the index,
+ * not a sort of the account's runs.
+ */
+describe("a page of runs by when they took place is read in index order, not sorted whole", () => {
+  it.live("instance list by when runs took place (a reviewer's newest runs): the page", () =>
+    Effect.gen(function*() {
+      const query = hotQueries.find((q) => q.name.startsWith("instance list by when runs took place")) ?? expect.fail("no hot query of runs by time")
+      const { fixture, url } = populated()
+      const plan = yield* planOf(query, fixture).pipe(Effect.provide(sqlClient(url)), Effect.orDie)
+      const nodes = nodesOf(plan)
+      expect(nodes.map((node) => node["Index Name"]).filter((index) => index !== undefined), render(plan)).toEqual(["agent_instances_run_start"])
+      expect(nodes.filter((node) => node["Node Type"] === "Sort").length, render(plan)).toBe(0)
+    }))
+})

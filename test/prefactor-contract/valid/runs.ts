@@ -1,7 +1,8 @@
 /**
  * Valid requests: a run, from its register with an activity schema that declares data risk
- * through spans (one, a batch, a finish), the run's finish, reads (its timeline, its spans in
- * creation order, its risk) and a second run terminated with a span in flight. Each answer must
+ * through spans (one, a batch, a finish), the run's finish, reads (the run list as a reviewer
+ * filters it, the overview, its timeline, its spans in creation order, its risk) and a second
+ * run terminated with a span in flight. Each answer must
  * decode with its reference Schema.
  */
 import { Schema } from "effect"
@@ -9,7 +10,7 @@ import { expect, it } from "vitest"
 import { Details, List } from "../../support/contract/envelopes.js"
 import { supportSchema } from "../../support/contract/requests.js"
 import { RiskReport } from "../../support/contract/risk.js"
-import { AgentInstance, AgentSpan, Timeline } from "../../support/contract/runs.js"
+import { AgentInstance, AgentSpan, Overview, Timeline } from "../../support/contract/runs.js"
 import type { ContractSession } from "../../support/contract/session.js"
 
 /** The valid requests of a run and its spans. */
@@ -116,6 +117,21 @@ export const runRequests = (contract: ContractSession): void => {
   it("GET agent_instance, filtered by agent", async () => {
     const page = ok(await call("GET agent_instance", { query: `agent_id=${the("agent")}` }), List(AgentInstance))
     expect(page.summaries.map((run) => run.id)).toContain(the("run"))
+  })
+
+  it("GET agent_instance, filtered as a reviewer does: risk level, peak, flags, purpose, start window, sorted by start", async () => {
+    const query = `agent_id=${the("agent")}&risk_level=medium&peak_risk_level=medium&flagged=false&purpose=live` +
+      `&started_after=2000-01-01T00:00:00Z&started_before=2999-01-01T00:00:00Z&sort=-started_at`
+    const page = ok(await call("GET agent_instance", { query }), List(AgentInstance))
+    expect(page.summaries.map((run) => run.id)).toEqual([the("run")])
+    expect(page.sorting).toEqual({ field: "started_at", direction: "desc" })
+  })
+
+  it("GET overview: every agent's runs of the last day, and the newest needing attention", async () => {
+    const overview = ok(await call("GET overview"), Details(Overview))
+    const agent = overview.details.agents.find((a) => a.agent_id === the("agent"))
+    expect(agent?.runs_by_risk_level.medium).toBe(1)
+    expect(overview.details.runs_by_status.complete).toBeGreaterThanOrEqual(1)
   })
 
   it("GET agent_instance/{id}: the run carries its risk", async () => {

@@ -1,7 +1,7 @@
 /**
  * The reference's runs (the SDK's wire protocol, the Prefactor platform's API): span counts that reconcile, agent instances
- * and agent spans with agentledger's documented extensions (risk, conformance), and a run's
- * timeline.
+ * and agent spans with agentledger's documented extensions (risk, conformance), a run's
+ * timeline, and the overview of the runs (an extension).
  * (Reference Schemas: see fields.ts for where they come from and why nothing here is imported
  * from packages/http.)
  */
@@ -87,3 +87,26 @@ export const Timeline = Schema.Struct({
   instance: AgentInstance,
   spans: Schema.Array(Schema.Struct({ span: AgentSpan, depth: Count }))
 }).annotations({ identifier: "Timeline" })
+
+/** docs/http.md: runs by status, every status named. */
+const RunsByStatus = Schema.Struct({ pending: Count, active: Count, complete: Count, failed: Count, cancelled: Count, terminated: Count })
+
+/** docs/http.md: runs by current risk level; `none` for runs no profile scores. */
+const RunsByRiskLevel = Schema.Struct({ low: Count, medium: Count, high: Count, critical: Count, none: Count })
+
+/** docs/http.md: the overview, an agentledger extension. */
+export const Overview = Schema.Struct({
+  since: Timestamp,
+  agents: Schema.Array(Schema.Struct({
+    agent_id: Pfid,
+    name: Schema.String,
+    status: Schema.Literal("pending", "active", "dormant", "retired"),
+    runs_by_status: RunsByStatus,
+    runs_by_risk_level: RunsByRiskLevel,
+    flagged_runs: Count
+  })),
+  runs_by_status: RunsByStatus,
+  runs_by_risk_level: RunsByRiskLevel,
+  flagged_runs: Count,
+  recent_attention: Schema.Array(AgentInstance)
+}).annotations({ identifier: "Overview" })

@@ -1,37 +1,41 @@
 /**
  * The reads of runs and their spans: a run, a page of runs, a run's timeline, its outline, a
- * span, a page of spans, a run's risk report. A deployment token reads its own agent's runs and
- * spans (`Loads`), never a list across the account.
+ * span, a page of spans, a run's risk report, the overview of the last day's runs. A deployment
+ * token reads its own agent's runs and spans (`Loads`) and its own agent's overview, never a list
+ * across the account.
  */
 import { DateTime, Effect } from "effect"
+import { agentScope } from "../ApiToken.js"
 import type { LedgerSession } from "../Ledger.js"
+import * as InstanceQuery from "../InstanceQuery.js"
+import * as Overview from "../Overview.js"
 import { sortFields } from "../LedgerStore.js"
 import * as Risk from "../Risk.js"
 import { defaultOutlineSorting, outlineSortFields } from "../SpanOutline.js"
 import * as Timeline from "../Timeline.js"
 import { list } from "./Listing.js"
+import { fromEither } from "./Shared.js"
 import type { Session } from "./Session.js"
 import { useCase } from "./Tracing.js"
 
 type ReadUseCases = Pick<
   LedgerSession,
-  "getInstance" | "listInstances" | "getTimeline" | "getSpan" | "listSpans" | "listSpanOutlines" | "getRiskReport"
+  "getInstance" | "listInstances" | "getTimeline" | "getSpan" | "listSpans" | "listSpanOutlines" | "getRiskReport" | "getOverview"
 >
 
 const anyToken = { callers: "any token" } as const
 
-export const make = ({ load, work }: Session): ReadUseCases => ({
+/** The newest runs first, as many as an overview shows. */
+const newestAttention = { offset: 0, limit: Overview.attentionShown, sort: { field: "started_at", direction: "desc" } } as const
+
+export const make = ({ load, principal, shared, work }: Session): ReadUseCases => ({
   getInstance: useCase("Ledger.getInstance", (id) => work.read((tx) => load.instance(tx, id), anyToken)),
 
   listInstances: useCase("Ledger.listInstances", (request) =>
     work.read((tx) =>
-      list(request, sortFields.agent_instance, "-id", (query) =>
-        tx.instances.list({
-          agent_id: request.agent_id,
-          agent_version_id: request.agent_version_id,
-          environment_id: request.environment_id,
-          status: request.status
-        }, query))
+      Effect.flatMap(fromEither(InstanceQuery.pageRequest(request)), (page) =>
+        list(page, sortFields.agent_instance, "-id", (query) =>
+          tx.instances.list(InstanceQuery.fromRequest(request), query)))
     )),
 
   getTimeline: useCase("Ledger.getTimeline", (id) =>
@@ -65,7 +69,8 @@ export const make = ({ load, work }: Session): ReadUseCases => ({
     work.read((tx) =>
       Effect.zipRight(
         load.instance(tx, id),
-        list(request, outlineSortFields, defaultOutlineSorting, (query) => tx.spans.outlines(id, query))
+        list(request, outlineSortFields, defaultOutlineSorting, (query) =>
+          tx.spans.outlines(id, { schema_name: request.schema_name, flagged: request.flagged }, query))
       ), anyToken)),
 
   getRiskReport: useCase("Ledger.getRiskReport", (id) =>
@@ -84,5 +89,20 @@ export const make = ({ load, work }: Session): ReadUseCases => ({
           profile_revision_id: revision.id,
           breakdown: Risk.breakdownOf(tallies)
         }
+      }), anyToken)),
+
+  getOverview: useCase("Ledger.getOverview", (request) =>
+    work.read((tx) =>
+      Effect.gen(function*() {
+        const now = yield* shared.now
+        const since = Overview.sinceOf(request, now)
+        // A deployment token's overview is its own agent's, as its reads of runs are.
+        const runs = { agent_id: agentScope(principal), started_after: DateTime.toEpochMillis(since) }
+        // The counts in one aggregate, the runs needing attention in one page: two reads at once.
+        const [rows, attention] = yield* Effect.all([
+          tx.agents.overview(runs),
+          tx.instances.list({ ...runs, attention: true }, newestAttention)
+        ], { concurrency: 2 })
+        return Overview.summarize(rows, attention.items, since, now)
       }), anyToken))
 })

@@ -29,5 +29,6 @@ export const agents = ({ data, journal }: Scope): StoreTx["agents"] => ({
       return count
     }),
   instanceTallies: (ids) => Effect.sync(() => Tallies.instanceTallies(data.instances.rows.values(), ids)),
-  deploymentTallies: (ids) => Effect.sync(() => Tallies.agentTallies(data.deployments.rows.values(), ids))
+  deploymentTallies: (ids) => Effect.sync(() => Tallies.agentTallies(data.deployments.rows.values(), ids)),
+  overview: (runs) => Effect.sync(() => Tallies.overviewRows(data.agents.rows.values(), data.instances.rows.values(), runs))
 })

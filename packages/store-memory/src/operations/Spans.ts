@@ -63,9 +63,9 @@ export const spans = ({ data, journal }: Scope): StoreTx["spans"] => {
           return true
         }, query)
       }),
-    outlines: (instance, query) =>
+    outlines: (instance, filter, query) =>
       Effect.sync(() => {
-        const page = listOf(spansOfInstance(data, instance), () => true, query)
+        const page = listOf(spansOfInstance(data, instance), SpanOutline.matches(filter), query)
         return { items: page.items.map(SpanOutline.outlineOf), total: page.total }
       }),
     tallies: (instance) => Effect.sync(() => Tallies.spanTallies(spansOfInstance(data, instance)))

@@ -1,8 +1,9 @@
-/** `StoreTx.agents` on PostgreSQL: an agent, its lock read, and the tallies a page of agents shows. */
+/** `StoreTx.agents` on PostgreSQL: an agent, its lock read, the tallies a page of agents shows, and the overview's aggregate. */
 import type { StoreTx } from "@agentledger/domain"
 import { Effect } from "effect"
 import * as Agents from "../tables/Agents.js"
 import * as Aggregates from "../tables/Aggregates.js"
+import * as Filters from "./Filters.js"
 import { countOf, insert, list, many, one, type Scope, unguarded, update } from "./Statements.js"
 
 export const agents = (scope: Scope): StoreTx["agents"] => {
@@ -35,6 +36,19 @@ export const agents = (scope: Scope): StoreTx["agents"] => {
       ids.length === 0 ? Effect.succeed([]) : many(
         sql`SELECT agent_id, count(*)::int AS count FROM agent_deployments WHERE ${mine} AND ${sql.in("agent_id", ids)} GROUP BY agent_id`,
         Aggregates.agentTally
+      ),
+    // One statement: the account's agents, each joined to its kept runs grouped by cell.
+    overview: (runs) =>
+      many(
+        sql`SELECT a.id AS agent_id, a.name, a.status, a.last_run_at, r.run_status, r.risk_level, r.flagged, r.count
+            FROM agents a
+            LEFT JOIN (
+              SELECT agent_id, status AS run_status, risk_level, ${sql.literal(Filters.flaggedRun)} AS flagged, count(*)::int AS count
+              FROM agent_instances WHERE ${sql.and([mine, ...Filters.instanceConditions(scope, runs)])}
+              GROUP BY agent_id, status, risk_level, ${sql.literal(Filters.flaggedRun)}
+            ) r ON r.agent_id = a.id
+            WHERE ${sql.and([sql`a.account_id = ${scope.account}`, ...(runs.agent_id === undefined ? [] : [sql`a.id = ${runs.agent_id}`])])}`,
+        Aggregates.overviewRow
       )
   }
 }

@@ -5,10 +5,11 @@
  */
 import type { Ids, StoreTx } from "@agentledger/domain"
 import * as Instances from "../tables/Instances.js"
+import * as Filters from "./Filters.js"
 import { insert, list, one, type Scope, unguarded, update } from "./Statements.js"
 
 export const instances = (scope: Scope, forget: (id: Ids.InstanceId) => void): StoreTx["instances"] => {
-  const { byId, mine, optional, sql } = scope
+  const { byId, mine, sql } = scope
   return {
     get: (id) => one(sql`SELECT * FROM agent_instances WHERE ${byId(id)}`, Instances.fromRow),
     lock: (id) => {
@@ -24,16 +25,12 @@ export const instances = (scope: Scope, forget: (id: Ids.InstanceId) => void): S
       list(
         scope,
         Instances.table,
-        sql.and([
-          mine,
-          ...optional("agent_id", filter.agent_id),
-          ...optional("agent_deployment_id", filter.agent_deployment_id),
-          ...optional("agent_version_id", filter.agent_version_id),
-          ...optional("environment_id", filter.environment_id),
-          ...optional("status", filter.status)
-        ]),
+        sql.and([mine, ...Filters.instanceConditions(scope, filter)]),
         query,
-        Instances.fromRow
+        Instances.fromRow,
+        sql.literal("*"),
+        // `InstanceQuery.sortValue`: a run sorts by when it took place.
+        (field) => (field === "started_at" ? sql.literal(Filters.runStart) : undefined)
       )
   }
 }

@@ -9,6 +9,7 @@ import * as IngestWrite from "../ingest/IngestWrite.js"
 import * as Aggregates from "../tables/Aggregates.js"
 import * as Columns from "../tables/Columns.js"
 import * as Spans from "../tables/Spans.js"
+import * as Filters from "./Filters.js"
 import { guarded, list, many, one, type Scope, update } from "./Statements.js"
 
 export const spans = (scope: Scope, instances: StoreTx["instances"], forget: (id: Ids.InstanceId) => void): StoreTx["spans"] => {
@@ -57,12 +58,12 @@ export const spans = (scope: Scope, instances: StoreTx["instances"], forget: (id
         Spans.reader(),
         read
       ),
-    outlines: (instance, query) => {
+    outlines: (instance, filter, query) => {
       const decode = Spans.reader()
       return list(
         scope,
         Spans.table,
-        sql.and([mine, sql`agent_instance_id = ${instance}`]),
+        sql.and([mine, sql`agent_instance_id = ${instance}`, ...Filters.outlineConditions(scope, filter)]),
         query,
         (row) => SpanOutline.outlineOf(decode(row)),
         sql.literal(Spans.outlineSelect)

@@ -88,20 +88,27 @@ export const countOf = (rows: ReadonlyArray<Columns.Row>): number =>
 /** Sort fields some table leaves null (instances' times, spans' end, agents' identifier). */
 const nullableSortFields: ReadonlySet<string> = new Set(["started_at", "finished_at", "external_identifier"])
 
-/** A page of `table` under `where`, ordered by the query's field (ties by id). */
+/**
+ * A page of `table` under `where`, ordered by the query's field (ties by id). `sortedBy` gives
+ * the expression a field sorts by where the domain sorts by more than the column (never null),
+ * or nothing for the column itself.
+ */
 export const list = <F extends string, A>(
   { sql }: Scope,
   table: string,
   where: Fragment,
   query: ListQuery<F>,
   decode: (row: Columns.Row) => A,
-  columns: Fragment = sql.literal("*")
+  columns: Fragment = sql.literal("*"),
+  sortedBy: (field: F) => Fragment | undefined = () => undefined
 ): Effect.Effect<Listed<A>> => {
   const direction = sql.literal(query.sort.direction === "asc" ? "ASC" : "DESC")
+  const expression = sortedBy(query.sort.field)
   // Nulls sort last in both directions (as store-memory does); only nullable columns need
   // saying so, and saying it for the others would keep a backward index scan from serving.
-  const nulls = sql.literal(nullableSortFields.has(query.sort.field) ? "NULLS LAST" : "")
-  const order = sql`ORDER BY ${sql(table)}.${sql(query.sort.field)} ${direction} ${nulls}, ${sql(table)}.id ${direction}`
+  const nulls = sql.literal(expression === undefined && nullableSortFields.has(query.sort.field) ? "NULLS LAST" : "")
+  const sorted = expression ?? sql`${sql(table)}.${sql(query.sort.field)}`
+  const order = sql`ORDER BY ${sorted} ${direction} ${nulls}, ${sql(table)}.id ${direction}`
   return Effect.all({
     total: sql`SELECT count(*)::int AS count FROM ${sql(table)} WHERE ${where}`.pipe(Effect.map(countOf)),
     items: query.limit === 0

@@ -1,9 +1,9 @@
 /**
  * The aggregate reads of the store port on PostgreSQL: their rows' decoders. Each aggregate is
- * one GROUP BY (or join) limited to a page's ids, so a page of agents or versions costs the
- * same number of statements whatever the agent has accumulated.
+ * one GROUP BY (or join) limited to a page's ids (the overview's, to a window of runs), so a page
+ * of agents or versions costs the same number of statements whatever the agent has accumulated.
  */
-import { Ids, type Risk, Status, type Usage } from "@agentledger/domain"
+import { Agent, Ids, type Overview, Risk, Status, type Usage } from "@agentledger/domain"
 import * as Columns from "./Columns.js"
 import * as Deployments from "./Deployments.js"
 
@@ -37,4 +37,18 @@ export const spanTally = (row: Columns.Row): Risk.SpanTally => ({
   status: Columns.text(row, "status"),
   span_count: Columns.integer(row, "span_count"),
   points: Columns.integer(row, "points")
+})
+
+/** An agent beside one (status, risk level, flagged) cell of its runs; `run_status` is null for an agent without runs. */
+export const overviewRow = (row: Columns.Row): Overview.OverviewRow => ({
+  agent_id: agentId(row, "agent_id"),
+  name: Columns.text(row, "name"),
+  status: Columns.literal(row, "status", Agent.AgentStatus),
+  last_run_at: Columns.timeOrNull(row, "last_run_at"),
+  cell: Columns.textOrNull(row, "run_status") === null ? null : {
+    status: Columns.literal(row, "run_status", Status.Status),
+    risk_level: Columns.textOrNull(row, "risk_level") === null ? null : Columns.literal(row, "risk_level", Risk.RiskLevel),
+    flagged: Columns.boolean(row, "flagged"),
+    count: Columns.integer(row, "count")
+  }
 })

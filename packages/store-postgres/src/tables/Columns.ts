@@ -42,6 +42,11 @@ export const integer = (row: Row, column: string): number => {
 
 export const integerOrNull = (row: Row, column: string): number | null => (absent(row, column) ? null : integer(row, column))
 
+export const boolean = (row: Row, column: string): boolean => {
+  const value = row[column]
+  return typeof value === "boolean" ? value : mismatch(column, value)
+}
+
 /** A timestamptz, as the drivers give it (span reads select epoch milliseconds instead: `Spans.select`). */
 export const time = (row: Row, column: string): DateTime.Utc => {
   const value = row[column]

@@ -3,6 +3,7 @@
  * src/ingest, span reads with its own column lists), each with real parameters from the
  * populated database and the key columns an index must serve.
  */
+import { flaggedRun, runStart } from "../../src/operations/Filters.js"
 import { outlineSelect, select as spanSelect } from "../../src/tables/Spans.js"
 import { type Fixture, windowEnd, windowStart } from "./planningDatabase.js"
 
@@ -100,6 +101,38 @@ export const hotQueries: ReadonlyArray<HotQuery> = [
     sql: `SELECT count(*)::int AS count FROM agent_instances WHERE (account_id = $1 AND "agent_id" = $2)`,
     params: (f) => [f.account, f.agent],
     served: ["account_id", "agent_id"]
+  },
+  {
+    name: "instance list by when runs took place (a reviewer's newest runs): the page",
+    sql: `SELECT * FROM agent_instances WHERE (account_id = $1) ORDER BY ${runStart} DESC , "agent_instances".id DESC LIMIT $2 OFFSET $3`,
+    params: (f) => [f.account, 25, 0],
+    served: ["account_id"]
+  },
+  {
+    name: "instance list in a window of time: the total",
+    sql: `SELECT count(*)::int AS count FROM agent_instances WHERE (account_id = $1 AND ${runStart} >= $2 AND ${runStart} < $3)`,
+    params: (f) => [f.account, "2025-01-01T00:00:00Z", "2999-01-01T00:00:00Z"],
+    served: ["account_id"]
+  },
+  {
+    name: "overview: the runs needing attention since a time, newest first",
+    sql: `SELECT * FROM agent_instances WHERE (account_id = $1 AND ${runStart} >= $2 AND (${flaggedRun} OR coalesce("risk_level" IN ($3,$4), false)))
+          ORDER BY ${runStart} DESC , "agent_instances".id DESC LIMIT $5 OFFSET $6`,
+    params: (f) => [f.account, "2025-01-01T00:00:00Z", "high", "critical", 10, 0],
+    served: ["account_id"]
+  },
+  {
+    name: "overview: every agent with its runs since a time by (status, level, flagged), one aggregate",
+    sql: `SELECT a.id AS agent_id, a.name, a.status, a.last_run_at, r.run_status, r.risk_level, r.flagged, r.count
+          FROM agents a
+          LEFT JOIN (
+            SELECT agent_id, status AS run_status, risk_level, ${flaggedRun} AS flagged, count(*)::int AS count
+            FROM agent_instances WHERE (account_id = $1 AND ${runStart} >= $2)
+            GROUP BY agent_id, status, risk_level, ${flaggedRun}
+          ) r ON r.agent_id = a.id
+          WHERE (a.account_id = $3)`,
+    params: (f) => [f.account, "2025-01-01T00:00:00Z", f.account],
+    served: ["account_id"]
   },
   {
     name: "token lookup by secret hash (every authenticated request, before the account is known)",

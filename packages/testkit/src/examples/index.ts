@@ -12,6 +12,7 @@ import { environmentExamples } from "./environments.js"
 import type { ExampleTest } from "./helpers.js"
 import { idempotencyExamples } from "./idempotency.js"
 import { queryExamples } from "./queries.js"
+import { reviewExamples } from "./reviews.js"
 import { riskProfileExamples } from "./riskProfiles.js"
 import { runExamples } from "./runs.js"
 import { spanExamples } from "./spans.js"
@@ -32,6 +33,7 @@ export const exampleTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>): void =
   describe("deployments", () => deploymentExamples(test))
   describe("risk profiles", () => riskProfileExamples(test))
   describe("queries", () => queryExamples(test))
+  describe("reviews", () => reviewExamples(test))
   describe("idempotency", () => idempotencyExamples(test))
   describe("tenancy", () => tenancyExamples(test))
 }

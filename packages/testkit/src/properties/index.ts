@@ -1,7 +1,8 @@
 /**
  * Property tests: the model-based workload property (every invariant after every step, over
  * random operation sequences in several accounts) and focused properties for fingerprints,
- * conformance, risk, idempotency, the timeline and pagination; one module per invariant.
+ * conformance, risk, idempotency, the timeline, pagination, run filters and the overview; one module
+ * per invariant.
  */
 import type { Ledger } from "@agentledger/domain"
 import { describe } from "@effect/vitest"
@@ -13,6 +14,8 @@ import { fingerprintProperties } from "./fingerprints.js"
 import { idempotencyProperties } from "./idempotency.js"
 import { listProperties } from "./lists.js"
 import { riskProperties } from "./risk.js"
+import { overviewProperties } from "./overview.js"
+import { outlineFilterProperties, runFilterProperties } from "./runFilters.js"
 import { timelineProperties } from "./timeline.js"
 import { workloadProperties } from "./workload.js"
 
@@ -39,4 +42,9 @@ export const propertyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, option
   describe("invariant 8: idempotency", () => idempotencyProperties(context))
   describe("invariant 5: the timeline", () => timelineProperties(context))
   describe("lists", () => listProperties(context))
+  describe("run filters", () => {
+    runFilterProperties(context)
+    outlineFilterProperties(context)
+  })
+  describe("the overview", () => overviewProperties(context))
 }
