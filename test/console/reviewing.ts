@@ -25,6 +25,11 @@ export const reviewingRuns = (world: () => World, browser: () => Browser): void 
     for (const label of ["Overview", "Runs", "Agents", "Risk profiles", "Environments", "Tokens"]) {
       await expect(page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: label }).count()).resolves.toBe(1)
     }
+    // The overview: both agents, and the SDK's run (flagged) among the runs that need attention.
+    const agents = page.getByRole("table", { name: /^Agents and their runs/ })
+    await expect.poll(() => agents.getByRole("rowheader").allTextContents()).toEqual(["Billing bot", "Support bot"])
+    const attention = page.getByRole("table", { name: "The newest flagged or high-risk runs" })
+    await expect.poll(() => attention.getByRole("row").filter({ hasText: "Support bot" }).count()).toBe(1)
     const kept = await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length, cookies: document.cookie, url: location.href }))
     expect(kept).toEqual({ local: 0, session: 0, cookies: "", url: `${url}/` })
     await screenshot(page, "overview")
@@ -46,7 +51,17 @@ export const reviewingRuns = (world: () => World, browser: () => Browser): void 
     const row = page.getByRole("row").filter({ hasText: "Support bot" })
     await expect.poll(() => row.count()).toBe(1)
     await expect(row.textContent()).resolves.toMatch(/complete/)
+    await expect.poll(() => page.getByRole("row").filter({ hasText: "Billing bot" }).count()).toBe(1)
+    // The filters are the address's query, in the API's names: a filtered view can be shared.
+    const filters = page.getByRole("form", { name: "Filter runs" })
+    await filters.getByLabel("Conformance").selectOption({ label: "has flagged spans" })
+    await filters.getByRole("button", { name: "Apply filters" }).click()
+    await page.waitForURL(`${url}/runs?flagged=true`)
+    await expect.poll(() => page.getByRole("row").filter({ hasText: "Billing bot" }).count()).toBe(0)
+    await expect(row.count()).resolves.toBe(1)
     await screenshot(page, "runs")
+    await page.goBack()
+    await expect.poll(() => page.getByRole("row").filter({ hasText: "Billing bot" }).count()).toBe(1)
     await row.getByRole("link").click()
     await page.waitForURL(`${url}/runs/${reviewed.runId}`)
     await page.getByRole("tree", { name: "Spans of this run" }).waitFor()

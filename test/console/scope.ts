@@ -1,6 +1,7 @@
 /**
- * A deployment token in the console: it is offered only what it may do — its own agent's runs,
- * without Terminate and without the account's pages — and another agent's run is not found.
+ * A deployment token in the console: it is offered only what it may do — its own agent's runs
+ * and overview, without Terminate and without the account's pages — and another agent's run is
+ * not found.
  */
 import { expect, it } from "vitest"
 import type { Browser } from "playwright-core"
@@ -17,6 +18,11 @@ export const deploymentScope = (world: () => World, browser: () => Browser): voi
     await expect.poll(() => page.getByRole("treeitem").count()).toBe(5)
     await expect(page.getByRole("button", { name: "Terminate…" }).count()).resolves.toBe(0)
     await screenshot(page, "deployment-token-run")
+    // Its overview is its own agent's.
+    await nav.getByRole("link", { name: "Overview" }).click()
+    const agents = page.getByRole("table", { name: /^Agents and their runs/ })
+    await expect.poll(() => agents.getByRole("rowheader").allTextContents()).toEqual(["Support bot"])
+    await screenshot(page, "deployment-token-overview")
 
     // An address typed in reloads the page, which forgets the token: each is opened signed in again.
     const opened = async (path: string) => {

@@ -34,6 +34,7 @@ export type Checks = [
   Fits<Encoded<typeof Resources.EnvironmentResource>, Account.Environment>,
   Fits<Encoded<typeof Resources.ApiTokenResource>, Account.ApiToken>,
   Fits<Encoded<typeof Resources.RiskProfileResource>, Account.RiskProfile>,
+  Fits<Encoded<typeof Resources.OverviewWire>, Account.Overview>,
   Fits<Omit<RevisionWire, "rules">, Omit<Account.RiskProfileRevision, "rules">>,
   Fits<RevisionWire["rules"]["thresholds"], Account.RiskRules["thresholds"]>,
   Fits<RevisionWire["rules"]["category_weights"][string], Account.RiskRules["category_weights"][number][1]>,
