@@ -5,9 +5,12 @@
  */
 import { useState } from "preact/hooks"
 import type { Environment } from "../api/Account.js"
-import type { Agent } from "../api/Agents.js"
+import { type Agent, type AgentVersion, agentVersion } from "../api/Agents.js"
+import type { Answer, Client } from "../api/Client.js"
+import { maxPageSize, page } from "../api/Page.js"
 import { purposes, riskLevels, statuses } from "../api/Runs.js"
 import { words } from "../ui/Format.js"
+import { useAnswer } from "../ui/Load.js"
 
 /** The query parameters of the list, as the API names them (console-spec: GET /agent_instance). */
 export const filterNames = [
@@ -24,7 +27,7 @@ export const filterNames = [
   "sort"
 ] as const
 export type FilterName = (typeof filterNames)[number]
-export type Filters = Readonly<Partial<Record<FilterName, string>>>
+export type Filters = Readonly<Partial<Record<FilterName, string | undefined>>>
 
 export const filtersOf = (query: URLSearchParams): Filters => {
   const out: Partial<Record<FilterName, string>> = {}
@@ -69,14 +72,27 @@ const Choice = ({ name, label, value, options, onChange, unset = "any" }: {
   </div>
 )
 
-export const RunFilters = ({ filters, agents, environments, onApply }: {
+export const RunFilters = ({ client, filters, agents, environments, onApply }: {
+  readonly client: Client
   readonly filters: Filters
   readonly agents: ReadonlyArray<Agent>
   readonly environments: ReadonlyArray<Environment>
   readonly onApply: (filters: Filters) => void
 }) => {
   const [draft, setDraft] = useState<Filters>(filters)
-  const set = (name: FilterName, value: string | undefined) => setDraft({ ...draft, [name]: value })
+  // With an agent chosen, its versions by name; without one, a version is named by its id.
+  const versions = useAnswer(
+    async (): Promise<Answer<ReadonlyArray<AgentVersion>>> => {
+      if (draft.agent_id === undefined) return { _tag: "Ok", value: [] }
+      const answer = await client.get("/agent_version", page(agentVersion), { agent_id: draft.agent_id, "pagination[page_size]": maxPageSize })
+      return answer._tag === "Ok" ? { _tag: "Ok", value: answer.value.items } : answer
+    },
+    [client, draft.agent_id]
+  )
+  const agentVersions = versions.state._tag === "Ok" ? versions.state.value : []
+  // A version belongs to one agent: choosing another agent forgets it.
+  const set = (name: FilterName, value: string | undefined) =>
+    setDraft(name === "agent_id" ? { ...draft, agent_id: value, agent_version_id: undefined } : { ...draft, [name]: value })
   const levels = riskLevels.map((level) => [level, level] as const)
   return (
     <form
@@ -89,10 +105,14 @@ export const RunFilters = ({ filters, agents, environments, onApply }: {
     >
       <Choice name="agent_id" label="Agent" value={draft.agent_id} options={agents.map((a) => [a.id, a.name] as const)} onChange={set} />
       <Choice name="environment_id" label="Environment" value={draft.environment_id} options={environments.map((e) => [e.id, e.name] as const)} onChange={set} />
-      <div class="field">
-        <label for="filter-agent_version_id">Version id</label>
-        <input id="filter-agent_version_id" value={draft.agent_version_id ?? ""} onInput={(event) => set("agent_version_id", event.currentTarget.value.trim() || undefined)} />
-      </div>
+      {draft.agent_id === undefined
+        ? (
+          <div class="field">
+            <label for="filter-agent_version_id">Version id</label>
+            <input id="filter-agent_version_id" value={draft.agent_version_id ?? ""} onInput={(event) => set("agent_version_id", event.currentTarget.value.trim() || undefined)} />
+          </div>
+        )
+        : <Choice name="agent_version_id" label="Version" value={draft.agent_version_id} options={agentVersions.map((v) => [v.id, `${v.external_identifier ?? "unnamed"} (#${v.sequence})`] as const)} onChange={set} />}
       <Choice name="status" label="Status" value={draft.status} options={statuses.map((s) => [s, words(s)] as const)} onChange={set} />
       <Choice name="risk_level" label="Risk level" value={draft.risk_level} options={levels} onChange={set} />
       <Choice name="peak_risk_level" label="Peak risk level" value={draft.peak_risk_level} options={levels} onChange={set} />

@@ -95,7 +95,7 @@ export const Runs = ({ session, query }: { readonly session: Session; readonly q
   return (
     <section>
       <h1>Runs</h1>
-      <RunFilters key={key} filters={filters} agents={known.agents} environments={known.environments} onApply={(next) => go(next)} />
+      <RunFilters key={key} client={session.client} filters={filters} agents={known.agents} environments={known.environments} onApply={(next) => go(next)} />
       {loaded.state._tag === "Loading" ? <Loading what="runs" /> : null}
       {loaded.state._tag === "Failed" ? <Failed failure={loaded.state.failure} retry={loaded.reload} doing="list the runs" /> : null}
       {loaded.state._tag === "Ok"
