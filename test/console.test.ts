@@ -18,8 +18,14 @@ import { startWorld, type World } from "./support/console/world.js"
 let started: { readonly world: World; readonly browser: Browser } | undefined
 
 beforeAll(async () => {
-  const [world, browser] = await Promise.all([startWorld(), launch()])
-  started = { world, browser }
+  // The browser first: without it the tests fail at once, before a server is started for nothing.
+  const browser = await launch()
+  try {
+    started = { world: await startWorld(), browser }
+  } catch (error) {
+    await browser.close()
+    throw error
+  }
 }, 180_000)
 
 afterAll(async () => {
