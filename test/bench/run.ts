@@ -32,7 +32,8 @@ const modules: ReadonlyArray<BenchModule> = [
   { name: "soak", run: () => import("./soak.bench.js").then((m) => m.runSoakBench()), onlyWhenNamed: true },
   { name: "embedded", run: () => import("./embedded.bench.js").then((m) => m.runEmbeddedBench()) },
   { name: "scale", run: () => import("./scale.bench.js").then((m) => m.runScaleBench()) },
-  { name: "startup", run: () => import("./startup.bench.js").then((m) => m.runStartupBench()) }
+  { name: "startup", run: () => import("./startup.bench.js").then((m) => m.runStartupBench()) },
+  { name: "console", run: () => import("./console.bench.js").then((m) => m.runConsoleBench()) }
 ]
 
 const args = process.argv.slice(2)

@@ -3,10 +3,12 @@
  * that wires the store (`Store.ts`), the schema checker's worker threads, the settings
  * (`Settings.ts`; `--help` lists them, docs/http.md describes them), the bootstrap of an empty
  * store, the HTTP server with its admission control, the optional stats line (`Stats.ts`) and,
- * with `--workers N`, a cluster of server processes on one port (`Cluster.ts`). Unhandled
+ * with `--workers N`, a cluster of server processes on one port (`Cluster.ts`), and the console
+ * (`@agentledger/console`) at `/`. Unhandled
  * rejections and uncaught exceptions are logged on stderr (`Backstop.ts`).
  */
 import { WorkerChecker } from "@agentledger/checker-worker"
+import { Console } from "@agentledger/console"
 import { Ids, LedgerLive } from "@agentledger/domain"
 import { Server } from "@agentledger/http"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
@@ -45,6 +47,8 @@ const serve = (bootstraps: boolean) => {
   const { admission, connections, host, maxBodyBytes, port } = settings
   const operatorToken = Option.map(Option.fromNullable(settings.operatorSecret), Redacted.make)
   return Server.layer({ host, port, maxBodyBytes, operatorToken, connections, admission }).pipe(
+    // The console's pages and assets on the same router: a client of the API, served beside it.
+    Layer.provide(Console.layer()),
     Layer.provide(Layer.effectDiscard(bootstraps ? Store.bootstrap(store.description, settings.bootstrapSecret) : Effect.void)),
     Layer.provide(ledger),
     Layer.launch

@@ -1,0 +1,133 @@
+/**
+ * A run: its header (status, times, risk, Terminate), its stamps, and the Activity, Risk and
+ * Details tabs. The run and the first page of its span outline are read at once, so the tree
+ * paints as soon as both are in; the rest of the outline follows (`Outline.ts`).
+ */
+import { useState } from "preact/hooks"
+import { details } from "../../api/Page.js"
+import { type Instance, instance as readInstance, isOpen } from "../../api/Runs.js"
+import { isAccount, type Session } from "../../session/Session.js"
+import { navigate, runHref } from "../../Router.js"
+import { LevelBadge, StatusBadge } from "../../ui/Badges.js"
+import { Failed, Loading } from "../../ui/Feedback.js"
+import { count, dateTime, duration, millisBetween, points, shortId, words } from "../../ui/Format.js"
+import { useTitle } from "../../ui/Layout.js"
+import { useAnswer } from "../../ui/Load.js"
+import { Tabs } from "../../ui/Tabs.js"
+import { Activity } from "./Activity.js"
+import { useOutline } from "./Outline.js"
+import { RiskTab } from "./RiskTab.js"
+import { Stamps } from "./Stamps.js"
+import { Terminate } from "./Terminate.js"
+
+type TabId = "activity" | "risk" | "details"
+
+const tabs = [
+  { id: "activity", label: "Activity" },
+  { id: "risk", label: "Risk" },
+  { id: "details", label: "Details" }
+] as const
+
+const tabOf = (query: URLSearchParams): TabId => {
+  const tab = query.get("tab")
+  return tab === "risk" || tab === "details" ? tab : "activity"
+}
+
+const placeholder: Instance = {
+  id: "",
+  agent_id: "",
+  agent_version_id: "",
+  agent_schema_version_id: "",
+  environment_id: "",
+  agent_deployment_id: null,
+  status: "pending",
+  purpose: "live",
+  started_at: null,
+  finished_at: null,
+  termination_reason: null,
+  span_counts: {},
+  conformance_counts: { conforms: 0, flagged: 0 },
+  risk_profile_revision_id: null,
+  risk: null,
+  inserted_at: "",
+  updated_at: ""
+}
+
+/** When the run ran, as the platform's header strip says it. */
+const when = (run: Instance): string =>
+  run.started_at === null
+    ? "Ready to start (registered, not started)"
+    : run.finished_at === null
+    ? `Running since ${dateTime(run.started_at)}`
+    : `${dateTime(run.started_at)} → ${dateTime(run.finished_at)} (${duration(millisBetween(run.started_at, run.finished_at))})`
+
+const DetailsTab = ({ run }: { readonly run: Instance }) => (
+  <dl class="facts">
+    <dt>Run id</dt>
+    <dd><code>{run.id}</code></dd>
+    <dt>Registered</dt>
+    <dd>{dateTime(run.inserted_at)}</dd>
+    <dt>Last updated</dt>
+    <dd>{dateTime(run.updated_at)}</dd>
+    <dt>Started</dt>
+    <dd>{dateTime(run.started_at)}</dd>
+    <dt>Finished</dt>
+    <dd>{dateTime(run.finished_at)}</dd>
+    <dt>Spans by status</dt>
+    <dd>{Object.entries(run.span_counts).map(([status, n]) => `${words(status)} ${count(n)}`).join(" · ")}</dd>
+    <dt>Conformance</dt>
+    <dd>{count(run.conformance_counts.conforms)} conform · {count(run.conformance_counts.flagged)} flagged</dd>
+    {run.termination_reason === null ? null : (
+      <>
+        <dt>Termination reason</dt>
+        <dd>{run.termination_reason}</dd>
+      </>
+    )}
+  </dl>
+)
+
+export const RunPage = ({ session, id, query }: { readonly session: Session; readonly id: string; readonly query: URLSearchParams }) => {
+  const [round, setRound] = useState(0)
+  const loaded = useAnswer(() => session.client.get(`/agent_instance/${encodeURIComponent(id)}`, details(readInstance, placeholder)), [session, id, round])
+  const outline = useOutline(session.client, id, round)
+  const tab = tabOf(query)
+  const selected = query.get("span")
+  useTitle(`Run ${shortId(id)}`)
+  const go = (changes: { readonly tab?: TabId; readonly span?: string | null }) => {
+    const nextTab = changes.tab ?? tab
+    const nextSpan = changes.span === undefined ? selected : changes.span
+    navigate(runHref(id, { tab: nextTab === "activity" ? undefined : nextTab, span: nextSpan ?? undefined }), { replace: true })
+  }
+  if (loaded.state._tag === "Loading") return <Loading what="the run" />
+  if (loaded.state._tag === "Failed") return <Failed failure={loaded.state.failure} retry={loaded.reload} doing="read this run" />
+  const run = loaded.state.value
+  return (
+    <article class="run">
+      <header class="page-head">
+        <div>
+          <h1>Run <code title={run.id}>{shortId(run.id)}</code></h1>
+          <p class="strip">
+            <StatusBadge status={run.status} /> <span>{when(run)}</span>
+            {run.risk === null
+              ? <LevelBadge level={null} />
+              : <span>risk <strong>{points(run.risk.total)}</strong> <LevelBadge level={run.risk.level} /></span>}
+            <span>{count(run.span_counts["total"] ?? 0)} spans, {count(run.conformance_counts.flagged)} flagged</span>
+          </p>
+          {run.termination_reason === null ? null : <p class="notice">Terminated: {run.termination_reason}</p>}
+        </div>
+        <div class="actions">
+          <button type="button" onClick={() => setRound((n) => n + 1)}>Refresh</button>
+          {isAccount(session) && isOpen(run.status) ? <Terminate session={session} runId={run.id} onDone={() => setRound((n) => n + 1)} /> : null}
+        </div>
+      </header>
+      <Stamps session={session} run={run} />
+      <Tabs label="Run" tabs={tabs} selected={tab} onSelect={(next) => go({ tab: next })}>
+        {tab === "activity"
+          ? <Activity session={session} instance={run} outline={outline} selected={selected} onSelect={(span) => go({ span })} />
+          : tab === "risk"
+          ? <RiskTab session={session} runId={run.id} round={round} />
+          : <DetailsTab run={run} />}
+      </Tabs>
+    </article>
+  )
+}

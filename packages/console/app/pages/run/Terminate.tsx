@@ -1,0 +1,51 @@
+/**
+ * Terminating a run: the reason is asked for (the API keeps it on the run), and the run's open
+ * spans become terminated. Offered to account tokens while the run is open.
+ */
+import { useState } from "preact/hooks"
+import type { Failure } from "../../api/Client.js"
+import { instance } from "../../api/Runs.js"
+import type { Session } from "../../session/Session.js"
+import { Dialog } from "../../ui/Dialog.js"
+import { Failed } from "../../ui/Feedback.js"
+
+export const Terminate = ({ session, runId, onDone }: { readonly session: Session; readonly runId: string; readonly onDone: () => void }) => {
+  const [open, setOpen] = useState(false)
+  const [reason, setReason] = useState("")
+  const [busy, setBusy] = useState(false)
+  const [failure, setFailure] = useState<Failure | null>(null)
+  const close = () => {
+    setOpen(false)
+    setFailure(null)
+  }
+  const submit = async (event: Event) => {
+    event.preventDefault()
+    if (reason.trim() === "") {
+      setFailure({ status: 400, code: "validation_errors", message: "", fields: [["reason", ["say why the run is terminated"]]] })
+      return
+    }
+    setBusy(true)
+    const answer = await session.client.post(`/agent_instance/${encodeURIComponent(runId)}/terminate`, { reason: reason.trim() }, (r) => r.object("details", instance, null))
+    setBusy(false)
+    if (answer._tag === "Failed") return setFailure(answer.failure)
+    close()
+    onDone()
+  }
+  return (
+    <>
+      <button type="button" class="danger" onClick={() => setOpen(true)}>Terminate…</button>
+      <Dialog open={open} title="Terminate this run" onClose={close}>
+        <form onSubmit={submit}>
+          <p>The run and its open spans become terminated. This cannot be undone; the agent's SDK stops the run when it next hears from the server.</p>
+          <label for="terminate-reason">Reason (kept on the run)</label>
+          <textarea id="terminate-reason" required rows={3} value={reason} onInput={(event) => setReason(event.currentTarget.value)} />
+          {failure === null ? null : <Failed failure={failure} doing="terminate the run" />}
+          <div class="actions">
+            <button type="button" onClick={close}>Cancel</button>
+            <button type="submit" class="danger" disabled={busy}>{busy ? "Terminating…" : "Terminate run"}</button>
+          </div>
+        </form>
+      </Dialog>
+    </>
+  )
+}

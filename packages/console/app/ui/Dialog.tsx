@@ -1,0 +1,27 @@
+/**
+ * A modal dialog on the native `<dialog>` element: it keeps focus inside while open, Escape
+ * closes it, and focus returns to what opened it.
+ */
+import type { ComponentChildren } from "preact"
+import { useEffect, useRef } from "preact/hooks"
+
+export const Dialog = ({ open, title, onClose, children }: {
+  readonly open: boolean
+  readonly title: string
+  readonly onClose: () => void
+  readonly children: ComponentChildren
+}) => {
+  const dialog = useRef<HTMLDialogElement>(null)
+  useEffect(() => {
+    const element = dialog.current
+    if (element === null) return
+    if (open && !element.open) element.showModal()
+    if (!open && element.open) element.close()
+  }, [open])
+  return (
+    <dialog ref={dialog} aria-labelledby="dialog-title" onClose={onClose} onCancel={onClose}>
+      <h2 id="dialog-title">{title}</h2>
+      {open ? children : null}
+    </dialog>
+  )
+}

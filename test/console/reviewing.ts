@@ -1,0 +1,109 @@
+/**
+ * A reviewer with the account token: signs in (the token kept nowhere but the tab's memory),
+ * finds the run the SDK recorded, opens a flagged span of its Activity and reads its error,
+ * reads its Risk tab — whose total is the API's — and signs out.
+ */
+import { expect, it } from "vitest"
+import type { Browser } from "playwright-core"
+import { freshPage, problemsOf, screenshot, signedIn } from "../support/console/browser.js"
+import type { World } from "../support/console/world.js"
+import { call, expectAnswer } from "../support/jsonClient.js"
+import { Details, RiskReport } from "../support/resources.js"
+
+export const reviewingRuns = (world: () => World, browser: () => Browser): void => {
+  it("signs in with a pasted token kept in memory only, refuses a wrong one in words, and signs out", async () => {
+    const { token, url } = world()
+    const page = await freshPage(browser())
+    await page.goto(`${url}/`)
+    await screenshot(page, "sign-in")
+    await page.getByLabel("API token").fill("pf_not-a-token-of-this-server")
+    await page.getByRole("button", { name: "Sign in" }).click()
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("The token was not accepted")
+    await page.getByLabel("API token").fill(token)
+    await page.getByRole("button", { name: "Sign in" }).click()
+    await page.getByRole("navigation", { name: "Console" }).waitFor()
+    for (const label of ["Overview", "Runs", "Agents", "Risk profiles", "Environments", "Tokens"]) {
+      await expect(page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: label }).count()).resolves.toBe(1)
+    }
+    // The overview: both agents, and the SDK's run (flagged) among the runs that need attention.
+    const agents = page.getByRole("table", { name: /^Agents and their runs/ })
+    await expect.poll(() => agents.getByRole("rowheader").allTextContents()).toEqual(["Billing bot", "Support bot"])
+    const attention = page.getByRole("table", { name: "The newest flagged or high-risk runs" })
+    await expect.poll(() => attention.getByRole("row").filter({ hasText: "Support bot" }).count()).toBe(1)
+    const kept = await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length, cookies: document.cookie, url: location.href }))
+    expect(kept).toEqual({ local: 0, session: 0, cookies: "", url: `${url}/` })
+    await screenshot(page, "overview")
+    // A reload forgets the token: the console asks for it again.
+    await page.reload()
+    await page.getByLabel("API token").waitFor()
+    await page.getByLabel("API token").fill(token)
+    await page.getByRole("button", { name: "Sign in" }).click()
+    await page.getByRole("button", { name: "Sign out" }).click()
+    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("Signed out")
+    expect(await page.getByLabel("API token").inputValue()).toBe("")
+    expect(problemsOf(page)).toEqual([])
+    await page.context().close()
+  })
+
+  it("lists the SDK's run, opens it, and shows a flagged span's error when the span is opened", async () => {
+    const { reviewed, token, url } = world()
+    const page = await signedIn(browser(), url, token, "/runs")
+    const row = page.getByRole("row").filter({ hasText: "Support bot" })
+    await expect.poll(() => row.count()).toBe(1)
+    await expect(row.textContent()).resolves.toMatch(/complete/)
+    await expect.poll(() => page.getByRole("row").filter({ hasText: "Billing bot" }).count()).toBe(1)
+    // The filters are the address's query, in the API's names: a filtered view can be shared.
+    const filters = page.getByRole("form", { name: "Filter runs" })
+    await filters.getByLabel("Conformance").selectOption({ label: "has flagged spans" })
+    await filters.getByRole("button", { name: "Apply filters" }).click()
+    await page.waitForURL(`${url}/runs?flagged=true`)
+    await expect.poll(() => page.getByRole("row").filter({ hasText: "Billing bot" }).count()).toBe(0)
+    await expect(row.count()).resolves.toBe(1)
+    await screenshot(page, "runs")
+    await page.goBack()
+    await expect.poll(() => page.getByRole("row").filter({ hasText: "Billing bot" }).count()).toBe(1)
+    await row.getByRole("link").click()
+    await page.waitForURL(`${url}/runs/${reviewed.runId}`)
+    await page.getByRole("tree", { name: "Spans of this run" }).waitFor()
+    const items = page.getByRole("treeitem")
+    await expect.poll(() => items.count()).toBe(5)
+    // The stamps name what the run was recorded with.
+    await expect.poll(() => page.locator(".stamps").textContent()).toMatch(/Support bot.*1\.0\.0 \(#1\).*support-console-1 \(#1\).*production/)
+
+    const llm = page.getByRole("treeitem", { name: /^LLM call \(llm\)/ })
+    await expect(llm.getAttribute("aria-label")).resolves.toContain("flagged: payload mismatch")
+    await llm.click()
+    const details = page.getByRole("complementary", { name: "Span details" })
+    await expect.poll(() => details.textContent()).toContain("must have required property 'prompt'")
+    await expect(details.textContent()).resolves.toContain("payload mismatch")
+    await expect(details.getByRole("figure").first().textContent()).resolves.toContain("Summarise order A-1")
+    expect(page.url()).toContain(`span=`)
+    await screenshot(page, "run-activity")
+
+    // The keyboard reaches every span: the tree takes focus, the arrows move, Enter opens.
+    await page.getByRole("tree").focus()
+    await page.keyboard.press("Home")
+    await page.keyboard.press("ArrowDown")
+    await page.keyboard.press("Enter")
+    await expect.poll(() => details.getByRole("heading", { level: 3 }).textContent()).toBe("chain")
+    expect(problemsOf(page)).toEqual([])
+    await page.context().close()
+  })
+
+  it("shows the run's risk breakdown, whose total is the API's", async () => {
+    const { reviewed, token, url } = world()
+    const report = expectAnswer(await call(url, token, "GET", `/api/v1/agent_instance/${reviewed.runId}/risk`), 200, Details(RiskReport), "the risk report").details
+    expect(report.total).toBe(9)
+    const page = await signedIn(browser(), url, token, `/runs/${reviewed.runId}?tab=risk`)
+    const total = page.locator(".risk-total")
+    await total.waitFor()
+    expect(Number(await total.textContent())).toBe(report.total)
+    expect(await total.getAttribute("data-total")).toBe(String(report.total))
+    const tool = page.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "tool" }) })
+    await expect(tool.textContent()).resolves.toContain("9")
+    await expect(page.getByRole("tabpanel").textContent()).resolves.toMatch(/level\s*medium/)
+    await screenshot(page, "run-risk")
+    expect(problemsOf(page)).toEqual([])
+    await page.context().close()
+  })
+}
