@@ -8,7 +8,7 @@
 import { Schema } from "effect"
 import { execFile } from "node:child_process"
 import { createHash } from "node:crypto"
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { builtinModules } from "node:module"
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
@@ -102,6 +102,11 @@ describe("the packages, packed and installed", () => {
     // The worker threads' entries: PGlite's script beside its module, the checker's compiled worker.
     expect(tarballs.find(({ manifest }) => manifest.name === "@agentledger/store-postgres")?.files).toContain("dist/pglite-worker.mjs")
     expect(tarballs.find(({ manifest }) => manifest.name === "@agentledger/checker-worker")?.files).toContain("dist/worker.js")
+  })
+
+  // tsc -b trusts its tsbuildinfo: kept outside dist/, a deleted dist/ was never built again.
+  it("each package's build keeps its tsbuildinfo in its dist/, so the two go together", () => {
+    for (const name of names) expect(existsSync(join(root, "packages", name, "dist", "tsconfig.tsbuildinfo")), name).toBe(true)
   })
 
   it("each package declares every package its build imports", () => {

@@ -1,6 +1,6 @@
 /**
  * How soon `npm start` answers: the time from spawning the server as `npm start` runs it — the
- * app's build, `node apps/server/dist/main.js` — to its first answered request (a client polling
+ * app's bundle, `node apps/server/dist/main.js` — to its first answered request (a client polling
  * `GET /api/v1/ping` every 10 ms from the moment of the spawn), in memory (`--memory`), on an
  * existing default store (the embedded PGlite in a data directory a first start left), and on a
  * first start (an empty data directory: PGlite creates its database and the migrations run).
@@ -8,7 +8,7 @@
  * stopped with SIGTERM after each. Beside the time, the CPU time the serving (main) thread, and
  * all the process's threads, spent until then (Linux `/proc`): on a machine other processes keep
  * busy the time stretches while those stay near what the start costs. For reference, also `npm start` itself in memory: npm,
- * and the incremental build its `prestart` runs, before the same server.
+ * and its `prestart` (the bundle's check that it is current, `apps/server/bundle.mjs`), before the same server.
  *
  * Targets: 1.5 s in memory, 3 s on an existing default store.
  */
@@ -88,7 +88,7 @@ const startBuilt = async (flags: ReadonlyArray<string>): Promise<Start> => {
   }
 }
 
-/** One `npm start` in memory: npm and its prestart build check, then the server; its process group is stopped. */
+/** One `npm start` in memory: npm and its prestart's check of the bundle, then the server; its process group is stopped. */
 const startWithNpm = async (): Promise<Start> => {
   const port = await freePort()
   const began = performance.now()
@@ -119,8 +119,8 @@ const medianOf = async (rounds: number, start: () => Promise<Start>): Promise<St
 export const runStartupBench = async (): Promise<ReadonlyArray<Verdict>> => {
   console.log("\n## Startup: from spawning the built server to its first answer\n")
   const rounds = Number(process.env["AGENTLEDGER_BENCH_STARTUP_ROUNDS"] ?? "5")
-  // What `npm start`'s prestart does; incremental, so nothing is rebuilt when the build is current.
-  execFileSync("npx", ["tsc", "-b", "apps/server"], { cwd: root, stdio: "inherit" })
+  // What `npm start`'s prestart does; nothing is rebuilt when the bundle is current.
+  execFileSync(process.execPath, ["apps/server/bundle.mjs"], { cwd: root, stdio: "inherit" })
   const [loadBefore = 0] = loadavg()
   const existing = mkdtempSync(join(tmpdir(), "agentledger-startup-existing-"))
   const fresh: Array<string> = []
@@ -141,7 +141,7 @@ export const runStartupBench = async (): Promise<ReadonlyArray<Verdict>> => {
       row("in memory (--memory)", inMemory),
       row("existing default store (PGlite data directory)", onExisting),
       row("first start (empty data directory)", firstStart),
-      row("npm start in memory (npm, prestart's build check, server)", withNpm)
+      row("npm start in memory (npm, prestart's bundle check, server)", withNpm)
     ])
     console.log(`\nload average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`)
     return [

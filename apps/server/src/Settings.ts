@@ -1,21 +1,16 @@
 /**
- * The server's settings. Each is a flag or an environment variable — the flag wins — named alike:
- * `--checker-threads` is `AGENTLEDGER_CHECKER_THREADS`. `read` only reads and checks them: it
- * answers the settings, the help text, or why they are refused, and `main.ts` acts on that (print
- * and exit 0, print and exit 2, or serve). Every setting is described in docs/http.md.
+ * The server's settings, from its flags and environment variables (`Flags.ts`). `read` only
+ * reads and checks them: it answers the settings, the help text, or why they are refused, and
+ * `Root.ts` acts on that (print and exit 0, print and exit 2, or serve). Every setting is
+ * described in docs/http.md.
  */
 import { WorkerChecker } from "@agentledger/checker-worker"
 import { TokenCache } from "@agentledger/domain"
 import { Admission, Connections, OperatorToken, Server } from "@agentledger/http"
 import { Duration } from "effect"
-import { resolve } from "node:path"
-import { parseArgs, type ParseArgsConfig } from "node:util"
+import * as Flags from "./Flags.js"
 
-/** Where the records live. */
-export type StoreSetting =
-  | { readonly kind: "memory" }
-  | { readonly kind: "postgres" }
-  | { readonly kind: "pglite"; readonly dataDir: string; readonly inThread: boolean }
+export type { StoreSetting } from "./Flags.js"
 
 export interface Settings {
   readonly host: string
@@ -34,7 +29,7 @@ export interface Settings {
   readonly operatorSecret: string | undefined
   /** AGENTLEDGER_BOOTSTRAP_TOKEN: the first account's token, for scripted use. */
   readonly bootstrapSecret: string | undefined
-  readonly store: StoreSetting
+  readonly store: Flags.StoreSetting
   /** Server processes on the one port (`Cluster.ts`). */
   readonly workers: number
   /** Connections each process keeps to PostgreSQL. */
@@ -45,35 +40,6 @@ export type Reading =
   | { readonly _tag: "Help"; readonly text: string }
   | { readonly _tag: "Refused"; readonly message: string }
   | { readonly _tag: "Read"; readonly settings: Settings }
-
-const options = {
-  host: { type: "string" },
-  port: { type: "string" },
-  "data-dir": { type: "string" },
-  memory: { type: "boolean", default: false },
-  "pglite-in-thread": { type: "boolean", default: false },
-  "max-body-bytes": { type: "string" },
-  "headers-timeout-ms": { type: "string" },
-  "request-timeout-ms": { type: "string" },
-  "idle-timeout-ms": { type: "string" },
-  "max-connections": { type: "string" },
-  "checker-threads": { type: "string" },
-  "check-timeout-ms": { type: "string" },
-  "compile-timeout-ms": { type: "string" },
-  "checker-memory-mb": { type: "string" },
-  "idempotency-ttl-s": { type: "string" },
-  "token-cache-ttl-ms": { type: "string" },
-  "latency-target-ms": { type: "string" },
-  "queue-timeout-ms": { type: "string" },
-  "max-in-flight": { type: "string" },
-  "retry-after-s": { type: "string" },
-  "stats-interval-ms": { type: "string" },
-  workers: { type: "string" },
-  "db-pool-size": { type: "string" },
-  help: { type: "boolean", default: false }
-} as const satisfies ParseArgsConfig["options"]
-
-type ValueFlag = { readonly [K in keyof typeof options]: (typeof options)[K]["type"] extends "string" ? K : never }[keyof typeof options]
 
 export const usage = `agentledger serve [--host 127.0.0.1] [--port 4318] [--data-dir ./.agentledger [--pglite-in-thread] | --memory] [--max-body-bytes 5242880]
                  [--headers-timeout-ms 10000] [--request-timeout-ms 30000] [--idle-timeout-ms 5000] [--max-connections 1024]
@@ -95,29 +61,19 @@ Environment: AGENTLEDGER_HOST, AGENTLEDGER_PORT, AGENTLEDGER_DATA_DIR, AGENTLEDG
              AGENTLEDGER_BOOTSTRAP_TOKEN, AGENTLEDGER_OPERATOR_TOKEN (32+ characters)
 `
 
-/** A flag's environment variable: `--db-pool-size` is `AGENTLEDGER_DB_POOL_SIZE`. */
-const variableOf = (flag: string): string => `AGENTLEDGER_${flag.toUpperCase().replaceAll("-", "_")}`
-
 const refused = (message: string): Reading => ({ _tag: "Refused", message })
 
 /** Reads the settings from the command line's arguments (after the script) and the environment. */
-export const read = (args: ReadonlyArray<string>, environment: Readonly<Record<string, string | undefined>>): Reading => {
-  let flags: ReturnType<typeof parseArgs<{ options: typeof options; strict: true }>>["values"]
-  try {
-    flags = parseArgs({ args: [...args], options, strict: true }).values
-  } catch (error) {
-    return refused(error instanceof Error ? error.message : String(error))
-  }
+export const read = (args: ReadonlyArray<string>, environment: Flags.Environment): Reading => {
+  const parsed = Flags.parse(args)
+  if (parsed._tag === "Refused") return refused(parsed.message)
+  const { flags } = parsed
   if (flags.help) return { _tag: "Help", text: usage }
 
-  // An empty variable counts as unset, as a shell's `VAR= npm start` means.
-  const env = (name: string): string | undefined => {
-    const value = environment[name]
-    return value === undefined || value === "" ? undefined : value
-  }
+  const env = (name: string): string | undefined => Flags.variable(environment, name)
   const problems: Array<string> = []
-  const integer = (flag: ValueFlag, fallback: number): number => {
-    const text = flags[flag] ?? env(variableOf(flag))
+  const integer = (flag: Flags.ValueFlag, fallback: number): number => {
+    const text = flags[flag] ?? env(Flags.variableOf(flag))
     if (text === undefined) return fallback
     const value = Number(text)
     if (Number.isInteger(value) && value >= 0) return value
@@ -170,11 +126,7 @@ export const read = (args: ReadonlyArray<string>, environment: Readonly<Record<s
       : undefined)
   if (problem !== undefined) return refused(problem)
 
-  const store: StoreSetting = flags.memory
-    ? { kind: "memory" }
-    : databaseUrl !== undefined
-    ? { kind: "postgres" }
-    : { kind: "pglite", dataDir: resolve(flags["data-dir"] ?? env("AGENTLEDGER_DATA_DIR") ?? ".agentledger"), inThread: flags["pglite-in-thread"] }
+  const store = Flags.storeOf(flags, environment)
   return {
     _tag: "Read",
     settings: {

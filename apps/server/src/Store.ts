@@ -5,10 +5,11 @@
 import { Ledger, type LedgerStore } from "@agentledger/domain"
 import { MemoryStore } from "@agentledger/store-memory"
 import type { PgStore } from "@agentledger/store-postgres"
+import type { Started } from "@agentledger/store-postgres/PgliteThread"
 import { Config, Effect, Layer } from "effect"
 import { mkdirSync } from "node:fs"
-import { join } from "node:path"
-import type { StoreSetting } from "./Settings.js"
+import { databaseDir } from "./EarlyPglite.js"
+import type { StoreSetting } from "./Flags.js"
 
 export interface Store {
   readonly layer: Layer.Layer<LedgerStore>
@@ -24,8 +25,11 @@ export interface Store {
 const postgres = (layer: (store: typeof PgStore) => Layer.Layer<LedgerStore>): Layer.Layer<LedgerStore> =>
   Layer.unwrapEffect(Effect.map(Effect.promise(() => import("@agentledger/store-postgres")), (loaded) => layer(loaded.PgStore)))
 
-/** The store the settings name; `pool` is the connections to PostgreSQL, when it is PostgreSQL. */
-export const choose = (setting: StoreSetting, pool: number): Store => {
+/**
+ * The store the settings name; `pool` is the connections to PostgreSQL, when it is PostgreSQL;
+ * `started`, the PGlite thread `EarlyPglite` started, when it did.
+ */
+export const choose = (setting: StoreSetting, pool: number, started?: Started): Store => {
   switch (setting.kind) {
     case "memory":
       return { layer: MemoryStore.layer, description: "in-memory store (nothing survives a restart)" }
@@ -37,11 +41,14 @@ export const choose = (setting: StoreSetting, pool: number): Store => {
     case "pglite": {
       const { dataDir } = setting
       mkdirSync(dataDir, { recursive: true })
-      const pglite = { dataDir: join(dataDir, "pglite") }
+      const pglite = { dataDir: databaseDir(dataDir) }
       // In a worker thread PostgreSQL's work overlaps with serving requests (docs/decisions.md).
       return setting.inThread
         ? { layer: postgres((PgStore) => PgStore.layerPglite(pglite)), description: `embedded PGlite in ${dataDir}, in the serving thread` }
-        : { layer: postgres((PgStore) => PgStore.layerPgliteWorker(pglite)), description: `embedded PGlite in ${dataDir}, in a worker thread` }
+        : {
+          layer: postgres((PgStore) => PgStore.layerPgliteWorker({ ...pglite, started })),
+          description: `embedded PGlite in ${dataDir}, in a worker thread`
+        }
     }
   }
 }

@@ -6,8 +6,8 @@
  */
 import { createHash } from "node:crypto"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
-import { extname, join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { createRequire } from "node:module"
+import { dirname, extname, join } from "node:path"
 import { assetCacheControl, pageCacheControl } from "./Policy.js"
 
 /** One file the console serves. */
@@ -24,8 +24,12 @@ export type Bundle =
   | { readonly _tag: "Built"; readonly page: Asset; readonly assets: ReadonlyMap<string, Asset> }
   | { readonly _tag: "Missing"; readonly page: Asset }
 
-/** The folder the bundle is built into: `public/` beside `src/` and `dist/`, whichever this module runs from. */
-export const defaultFolder: string = fileURLToPath(new URL("../public/", import.meta.url))
+/**
+ * The folder the bundle is built into: the package's `public/`, found through the package's own
+ * name rather than beside this module, so it is found from the sources, the package's build, and
+ * an app that bundles this module into files of its own (`npm start` runs such a bundle).
+ */
+export const defaultFolder: string = join(dirname(createRequire(import.meta.url).resolve("@agentledger/console/package.json")), "public")
 
 const contentTypes: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",

@@ -20,15 +20,16 @@
 import * as Reactivity from "@effect/experimental/Reactivity"
 import { SqlClient, SqlError } from "@effect/sql"
 import { Deferred, Duration, Effect, Either, Exit, FiberId, Layer, Schema } from "effect"
-import { existsSync } from "node:fs"
-import { Worker } from "node:worker_threads"
+import type { Worker } from "node:worker_threads"
 import * as PgliteSession from "./PgliteSession.js"
+import * as PgliteThread from "./PgliteThread.js"
 
-export interface PgliteWorkerConfig {
-  /** A directory to persist to; omitted, the database lives in memory. */
-  readonly dataDir?: string | undefined
-  /** The thread's script (default `pglite-worker.mjs`); tests put a failing one here. */
-  readonly script?: URL | undefined
+export interface PgliteWorkerConfig extends PgliteThread.PgliteThreadConfig {
+  /**
+   * A thread `PgliteThread.start` started earlier, its database opening meanwhile: taken instead
+   * of starting one (`dataDir` and `script` are then the ones it was started with). One client takes it.
+   */
+  readonly started?: PgliteThread.Started | undefined
 }
 
 /** The fields of PGlite's `DatabaseError` that the thread copies (structured clone drops them). */
@@ -67,16 +68,8 @@ const Reply = Schema.Union(
 )
 const decodeReply = Schema.decodeUnknownEither(Reply)
 
-/**
- * The thread's script, beside this module: in the sources, and in a build (tsc emits the `.mjs`
- * beside the compiled module, `allowJs`). A build that lacks it (`dist/src/PgliteWorker.js`)
- * takes the sources' copy, two folders up.
- */
-export const workerScript = (from: string = import.meta.url): URL => {
-  const beside = new URL("./pglite-worker.mjs", from)
-  const sources = new URL("../../src/pglite-worker.mjs", from)
-  return existsSync(beside) || !existsSync(sources) ? beside : sources
-}
+/** The thread's script, found from a module's URL (`PgliteThread.ts`). */
+export const workerScript = PgliteThread.workerScript
 
 /** How long closing may wait for PGlite to shut down (a checkpoint, with a data directory). */
 const closeTimeout = Duration.seconds(10)
@@ -92,13 +85,15 @@ class Thread {
   private ended: PgliteWorkerError | null = null
   private onClosed: (() => void) | null = null
 
-  constructor(private readonly worker: Worker, private onOpened: Resume<void> | null) {
-    // Idle, the thread does not keep the process alive; a statement in flight does (`track`).
-    worker.unref()
-    worker.on("message", (message: unknown) => this.receive(message))
-    worker.on("messageerror", (error) => this.end(`a message from the PGlite thread could not be read: ${error.message}`))
-    worker.on("error", (error) => this.end(`the PGlite thread failed: ${error.message}`))
-    worker.on("exit", (code) => this.end(`the PGlite thread exited (code ${code})`))
+  // Idle, the thread does not keep the process alive (`PgliteThread.start`); a statement in flight does (`track`).
+  constructor(private readonly worker: Worker, private onOpened: Resume<void> | null) {}
+
+  /** What the thread says and how it ends, for `PgliteThread.Started.take`. */
+  readonly listener: PgliteThread.Listener = {
+    message: (message) => this.receive(message),
+    messageerror: (error) => this.end(`a message from the PGlite thread could not be read: ${error.message}`),
+    error: (error) => this.end(`the PGlite thread failed: ${error.message}`),
+    exit: (code) => this.end(`the PGlite thread exited (code ${code})`)
   }
 
   /**
@@ -191,19 +186,23 @@ class Thread {
   }
 }
 
-/** Starts the thread and waits until its database is open. */
+/** Starts the thread, or takes the one started earlier, and waits until its database is open. */
 const open = (config: PgliteWorkerConfig): Effect.Effect<Thread, SqlError.SqlError> =>
   Effect.async<Thread, SqlError.SqlError>((resume) => {
-    let worker: Worker
+    let started: PgliteThread.Started
     try {
-      worker = new Worker(config.script ?? workerScript(), { workerData: { dataDir: config.dataDir ?? null } })
+      started = config.started ?? PgliteThread.start(config)
     } catch (cause) {
       resume(Effect.fail(new SqlError.SqlError({ cause, message: "PGlite: failed to start its thread" })))
       return
     }
-    const thread: Thread = new Thread(worker, (outcome) => resume(Exit.as(outcome, thread)))
+    const thread: Thread = new Thread(started.worker, (outcome) => resume(Exit.as(outcome, thread)))
+    if (!started.take(thread.listener)) {
+      resume(Effect.fail(new SqlError.SqlError({ cause: null, message: "PGlite: the thread started earlier was taken by another client" })))
+      return
+    }
     // Interrupted while PGlite opens: the thread goes.
-    return Effect.promise(() => worker.terminate())
+    return Effect.promise(() => started.worker.terminate())
   })
 
 /** A scoped `SqlClient` on PGlite in a worker thread: the thread ends when the scope closes. */

@@ -4,5 +4,6 @@
  */
 export * as Migrations from "./Migrations.js"
 export * as PgliteClient from "./PgliteClient.js"
+export * as PgliteThread from "./PgliteThread.js"
 export * as PgliteWorker from "./PgliteWorker.js"
 export * as PgStore from "./PgStore.js"
