@@ -11,5 +11,8 @@ export const sourceCondition = "@agentledger/source"
 
 export default defineConfig({
   resolve: { conditions: [sourceCondition] },
-  ssr: { resolve: { conditions: [sourceCondition] } }
+  ssr: { resolve: { conditions: [sourceCondition] } },
+  // The run's one pool of processes is built from this file's settings, not the projects': a
+  // process runs file after file (vitest.workspace.ts says why) only if this says so too.
+  test: { isolate: false }
 })

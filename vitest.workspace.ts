@@ -29,5 +29,19 @@ export default defineWorkspace([
   project("testkit", "packages/testkit"),
   project("store-postgres", "packages/store-postgres"),
   project("checker-worker", "packages/checker-worker"),
-  { ...sources, test: { name: "integration", root: "test", include: ["**/*.test.ts"], exclude: [...configDefaults.exclude, ...deepOnly], testTimeout: 120_000, hookTimeout: 120_000, ...shared } }
+  {
+    ...sources,
+    test: {
+      name: "integration",
+      root: "test",
+      include: ["**/*.test.ts"],
+      exclude: [...configDefaults.exclude, ...deepOnly],
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      ...shared,
+      // A page in a browser answers in its own time: the console's tests wait up to 15 s for what
+      // they expect (vitest's default of 1 s failed one of them on a loaded machine).
+      expect: { poll: { timeout: 15_000 } }
+    }
+  }
 ])

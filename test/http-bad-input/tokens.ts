@@ -1,7 +1,7 @@
 /**
  * Tokens over real HTTP: missing and bad tokens; revoked, suspended, expired and deleted
- * tokens; a deployment-scoped token on every management route; anything but the operator token
- * on the operator API.
+ * tokens; a deployment-scoped token on every management route (its own agent's runs it may
+ * list); anything but the operator token on the operator API.
  * Each must get its 4xx with the error envelope and leave both accounts' data as it was
  * (support/badInputWorld.ts); checks inside loops are soft, so one run lists every failing request.
  */
@@ -104,8 +104,7 @@ export const badTokens = (): void => {
       ["POST", "/api/v1/agent_deployment", { details: { agent_id: x.a.agent, environment_id: x.a.environment } }],
       ["GET", "/api/v1/agent_deployment", undefined],
       ["POST", "/api/v1/risk_profile", { details: { name: "by a deployment token", thresholds } }],
-      ["GET", "/api/v1/risk_profile", undefined],
-      ["GET", "/api/v1/agent_instance", undefined]
+      ["GET", "/api/v1/risk_profile", undefined]
     ]
     await unchanged(x, async () => {
       for (const [method, path, body] of collections) {
@@ -116,9 +115,12 @@ export const badTokens = (): void => {
         expectError(`${route.method} ${withId(route.path, id)}`, await sendIdRoute(x, route, id, token), 403, "not_permitted")
       }
     })
-    // Control: the same token reaches its run.
+    // Control: the same token reaches its run, and lists its own agent's runs (a reviewer's list).
     const own = await request(x, "GET", `/api/v1/agent_instance/${x.a.instance}`, undefined, token)
     expect(own.status, B.summary(own)).toBe(200)
+    const listed = await request(x, "GET", "/api/v1/agent_instance", undefined, token)
+    expect(listed.status, B.summary(listed)).toBe(200)
+    expect(listed.text).toContain(x.a.instance)
   })
 
   it("answers the operator API with anything but the operator token with 401 unauthorized", async () => {

@@ -28,7 +28,8 @@ describe("migration 0002 over data written under 0001", () => {
         sql`INSERT INTO idempotency_keys (account_id, key, operation, request_fingerprint, response)
             VALUES (${created.account.id}, ${"old-key"}, ${"agent.create"}, ${"f"}, ${"{}"})`).pipe(Effect.provide(admin), Effect.orDie)
 
-      expect(yield* Effect.provide(Effect.orDie(Migrations.migrate), admin)).toEqual([[2, "principal_keys"]])
+      // 0002, then every later migration.
+      expect(yield* Effect.provide(Effect.orDie(Migrations.migrate), admin)).toEqual([[2, "principal_keys"], [3, "run_reads"]])
 
       const store = PgStore.layerPg({ url: Redacted.make(url), maxConnections: 2 })
       const agent = yield* Effect.gen(function*() {
