@@ -90,11 +90,19 @@ const ceilTo = (millis: number, width: number): number => Math.ceil(millis / wid
 /** How many buckets the window holds. */
 export const bucketCount = (window: Window): number => Math.round((window.until - window.since) / window.width)
 
-/** The window a request names, as read at `now`; refused when its buckets are not whole minutes, it is empty, or it holds too many buckets. */
+/**
+ * The window a request names, as read at `now`; refused when its buckets are not whole minutes,
+ * when it is empty (`since` not before `until`, as asked or once `until` defaults to now), or
+ * when it holds too many buckets.
+ */
 export const windowOf = (request: WindowRequest, now: DateTime.Utc): Either.Either<Window, InvalidInput> => {
   const minutes = request.bucket_minutes ?? defaultBucketMinutes
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > maxBucketMinutes) {
     return Either.left(InvalidInput.field("bucket_minutes", `must be a whole number of minutes from 1 to ${maxBucketMinutes}`))
+  }
+  if (request.since !== undefined && request.until !== undefined && DateTime.lessThanOrEqualTo(request.until, request.since)) {
+    // Refused as asked, before rounding out could make it a bucket.
+    return Either.left(InvalidInput.field("since", "must be before until"))
   }
   const width = minutes * 60_000
   const until = request.until === undefined

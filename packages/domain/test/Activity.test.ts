@@ -54,6 +54,10 @@ describe("Activity.windowOf", () => {
     for (const bucket_minutes of [0, -5, 1.5, Activity.maxBucketMinutes + 1]) expect(Object.keys(refusal({ bucket_minutes }))).toEqual(["bucket_minutes"])
     expect(refusal({ since: time(midnight), until: time(midnight) })).toEqual({ since: ["must be before until"] })
     expect(refusal({ since: time(midnight + minute), until: time(midnight) })).toHaveProperty("since")
+    // Inverted within one bucket: refused as asked, not rounded out into a bucket.
+    expect(refusal({ since: time(midnight + 2 * minute), until: time(midnight + minute) })).toHaveProperty("since")
+    // A start after the bucket that holds now, with no end: empty.
+    expect(refusal({ since: time(midnight + 10 * minute) }, midnight + minute)).toHaveProperty("since")
     expect(Activity.bucketCount(windowOf({ since: time(midnight), until: time(midnight + 2000 * minute), bucket_minutes: 1 }))).toBe(2000)
     expect(refusal({ since: time(midnight), until: time(midnight + 2001 * minute), bucket_minutes: 1 })).toHaveProperty("bucket_minutes")
   })
