@@ -1,14 +1,16 @@
 /**
  * A reviewer with the account token: signs in (the token kept nowhere but the tab's memory),
  * finds the run the SDK recorded, opens a flagged span of its Activity and reads its error,
- * reads its Risk tab — whose total is the API's — and signs out.
+ * reads its Risk tab — whose total is the API's —, reads the chart of its spans over time — whose
+ * total is the run's span count from the API, and which a screen reader reads as a table — and
+ * signs out.
  */
 import { expect, it } from "vitest"
 import type { Browser } from "playwright-core"
 import { freshPage, problemsOf, screenshot, signedIn } from "../support/console/browser.js"
 import type { World } from "../support/console/world.js"
 import { call, expectAnswer } from "../support/jsonClient.js"
-import { Details, RiskReport } from "../support/resources.js"
+import { Details, Instance, RiskReport } from "../support/resources.js"
 
 export const reviewingRuns = (world: () => World, browser: () => Browser): void => {
   it("signs in with a pasted token kept in memory only, refuses a wrong one in words, and signs out", async () => {
@@ -103,6 +105,40 @@ export const reviewingRuns = (world: () => World, browser: () => Browser): void 
     await expect(tool.textContent()).resolves.toContain("9")
     await expect(page.getByRole("tabpanel").textContent()).resolves.toMatch(/level\s*medium/)
     await screenshot(page, "run-risk")
+    expect(problemsOf(page)).toEqual([])
+    await page.context().close()
+  })
+
+  it("charts the run's spans over time after its tree, the chart's total the run's span count from the API, and as a table", async () => {
+    const { reviewed, token, url } = world()
+    const run = expectAnswer(await call(url, token, "GET", `/api/v1/agent_instance/${reviewed.runId}`), 200, Details(Instance), "the run").details
+    expect(run.span_counts.total).toBe(5)
+    const page = await signedIn(browser(), url, token, `/runs/${reviewed.runId}`)
+    const chart = page.getByRole("figure", { name: /^Spans over time/ })
+    await chart.waitFor()
+    // The tree is painted by the time the chart is read: it waits for the tree's first page.
+    await expect(page.getByRole("tree", { name: "Spans of this run" }).count()).resolves.toBe(1)
+    expect(await chart.getAttribute("data-total")).toBe(String(run.span_counts.total))
+    await expect(chart.getByRole("img").getAttribute("aria-label")).resolves.toMatch(/^Spans over time: 5 spans \(/)
+    for (const status of ["active", "complete", "failed"] as const) {
+      await expect(chart.getByRole("list", { name: "Spans by status" }).textContent()).resolves.toContain(`${status} ${run.span_counts[status]}`)
+    }
+    // The same counts as a table, behind a disclosure the keyboard opens.
+    await chart.getByText(/^The chart as a table/).focus()
+    await page.keyboard.press("Enter")
+    const table = chart.getByRole("table", { name: /^Spans over time: spans by status per 5-minute bucket/ })
+    await table.waitFor()
+    const all = await table.locator("tbody tr td:last-child").allTextContents()
+    expect(all.reduce((sum, cell) => sum + Number(cell), 0)).toBe(run.span_counts.total)
+    await screenshot(page, "run-chart")
+
+    // The agent's page charts its spans of the last day: the run's among them.
+    await page.goto(`${url}/agents/${reviewed.agentId}`)
+    await page.getByLabel("API token").fill(token)
+    await page.getByRole("button", { name: "Sign in" }).click()
+    const agentChart = page.getByRole("figure", { name: /^Spans of the last day/ })
+    await agentChart.waitFor()
+    expect(Number(await agentChart.getAttribute("data-total"))).toBeGreaterThanOrEqual(run.span_counts.total)
     expect(problemsOf(page)).toEqual([])
     await page.context().close()
   })

@@ -1,6 +1,6 @@
 /**
  * A deployment token in the console: it is offered only what it may do — its own agent's runs
- * and overview, without Terminate and without the account's pages — and another agent's run is
+ * and overview (its chart of spans too), without Terminate and without the account's pages — and another agent's run is
  * not found.
  */
 import { expect, it } from "vitest"
@@ -22,6 +22,10 @@ export const deploymentScope = (world: () => World, browser: () => Browser): voi
     await nav.getByRole("link", { name: "Overview" }).click()
     const agents = page.getByRole("table", { name: /^Agents and their runs/ })
     await expect.poll(() => agents.getByRole("rowheader").allTextContents()).toEqual(["Support bot"])
+    // So is its chart of spans: the SDK's run's five, none of the other agent's.
+    const chart = page.getByRole("figure", { name: /^Your agent's spans of the last day/ })
+    await chart.waitFor()
+    expect(await chart.getAttribute("data-total")).toBe("5")
     await screenshot(page, "deployment-token-overview")
 
     // An address typed in reloads the page, which forgets the token: each is opened signed in again.

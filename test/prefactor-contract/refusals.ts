@@ -64,6 +64,8 @@ export const refusalsOf = ({ server, the }: ContractSession): ReadonlyArray<Refu
   invalid("GET agent_instance", "an unknown status", () => ({ query: "status=sleeping" })),
   invalid("GET agent_instance", "an unknown risk level", () => ({ query: "risk_level=severe" })),
   invalid("GET overview", "since is not a date", () => ({ query: "since=yesterday" })),
+  invalid("GET activity", "more buckets than it serves", () => ({ query: "since=2026-01-01T00:00:00Z&until=2026-02-01T00:00:00Z&bucket_minutes=1" })),
+  invalid("GET activity", "bucket_minutes is not a number", () => ({ query: "bucket_minutes=five" })),
   unknown("GET agent_instance/{id}"),
   unknown("GET agent_instance/{id}/timeline"),
   unknown("GET agent_instance/{id}/spans"),

@@ -227,6 +227,19 @@ export type ListOfAgent = typeof ListOfAgent.Type
 export const GetOverview = Schema.Struct({ since: Schema.optional(Timestamp) }).annotations({ identifier: "GetOverview" })
 export type GetOverview = typeof GetOverview.Type
 
+/**
+ * Spans counted by status in buckets of a window (`Activity`): the account's, one agent's or
+ * one run's; by default the last day in 5-minute buckets (`Activity.windowOf`).
+ */
+export const GetActivity = Schema.Struct({
+  since: Schema.optional(Timestamp),
+  until: Schema.optional(Timestamp),
+  agent_id: Schema.optional(AgentId),
+  agent_instance_id: Schema.optional(InstanceId),
+  bucket_minutes: Schema.optional(Schema.Int)
+}).annotations({ identifier: "GetActivity" })
+export type GetActivity = typeof GetActivity.Type
+
 /** Bulk requests: every item names its idempotency key, 8–64 characters, unique in the request. */
 export const bulkKeyLength = { min: 8, max: maxIdempotencyKeyLength } as const
 export const maxBulkItems = 1000

@@ -96,9 +96,10 @@ export const fromRequest = (request: Commands.ListInstances): InstanceFilter => 
 
 /**
  * The filter as a token bound to one agent may ask it: a deployment token reads its own agent's
- * runs, so its agent is added; a filter that names another agent keeps nothing (undefined).
+ * runs, so its agent is added; a filter that names another agent keeps nothing (undefined). The
+ * same holds for any filter naming an agent (a run list's, the activity's).
  */
-export const within = (filter: InstanceFilter, agent: AgentId | undefined): InstanceFilter | undefined =>
+export const within = <F extends { readonly agent_id?: AgentId | undefined }>(filter: F, agent: AgentId | undefined): F | undefined =>
   agent === undefined || filter.agent_id === undefined || filter.agent_id === agent ? { ...filter, agent_id: agent ?? filter.agent_id } : undefined
 
 /**

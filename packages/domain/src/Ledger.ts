@@ -9,6 +9,7 @@
  */
 import { Context, type Effect, Schema } from "effect"
 import { Account } from "./Account.js"
+import type { Activity } from "./Activity.js"
 import { Agent } from "./Agent.js"
 import { AgentVersion } from "./AgentVersion.js"
 import { ApiTokenView, TokenScope } from "./ApiToken.js"
@@ -175,6 +176,12 @@ export interface LedgerSession {
    * newest runs needing attention (`Overview`); a deployment token sees its own agent only.
    */
   readonly getOverview: (request: Commands.GetOverview) => Effect.Effect<Overview>
+  /**
+   * The spans started in a window (default: the last day), counted by status in buckets (default:
+   * 5 minutes), every bucket present (`Activity`): the account's, one agent's or one run's; a
+   * deployment token counts its own agent's spans only.
+   */
+  readonly getActivity: (request: Commands.GetActivity) => Effect.Effect<Activity, InvalidInput | NotFound>
 
   // Versions
   readonly getVersion: (id: AgentVersionId) => Effect.Effect<AgentVersion, NotFound | NotPermitted>

@@ -15,6 +15,7 @@ import * as Agents from "./usecases/Agents.js"
 import * as Authentication from "./usecases/Authentication.js"
 import * as Deployments from "./usecases/Deployments.js"
 import * as Environments from "./usecases/Environments.js"
+import * as ActivityReads from "./usecases/Activity.js"
 import * as Reads from "./usecases/Reads.js"
 import * as RiskProfiles from "./usecases/RiskProfiles.js"
 import * as Runs from "./usecases/Runs.js"
@@ -54,6 +55,7 @@ export const makeWith = (options: Options) =>
         ...Runs.make(caller),
         ...Spans.make(caller),
         ...Reads.make(caller),
+        ...ActivityReads.make(caller),
         ...Versions.make(caller),
         ...Deployments.make(caller),
         ...RiskProfiles.make(caller)

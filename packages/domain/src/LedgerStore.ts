@@ -32,6 +32,7 @@ import type {
   SchemaVersionId,
   SpanId
 } from "./Ids.js"
+import type { ActivityCell, ActivityFilter } from "./Activity.js"
 import type { Instance } from "./Instance.js"
 import type { InstanceFilter } from "./InstanceQuery.js"
 import type { OverviewRow } from "./Overview.js"
@@ -263,6 +264,12 @@ export interface StoreTx {
     readonly outlines: (instance: InstanceId, filter: OutlineFilter, query: ListQuery<OutlineSortField>) => Effect.Effect<Listed<SpanOutline>>
     /** The instance's spans counted and their points summed by (type, status): the risk report's read. */
     readonly tallies: (instance: InstanceId) => Effect.Effect<ReadonlyArray<SpanTally>>
+    /**
+     * The spans the filter keeps (started in its window; of its agent, of its run) counted by
+     * (bucket, status), the bucket as `Activity.bucketOf` places a span: one aggregate over the
+     * spans' start times, however many spans.
+     */
+    readonly activity: (filter: ActivityFilter) => Effect.Effect<ReadonlyArray<ActivityCell>>
   }
 
   readonly riskProfiles: {

@@ -3,6 +3,7 @@
  * function of values, and the ports adapters implement.
  */
 export * as Account from "./Account.js"
+export * as Activity from "./Activity.js"
 export * as ActivitySchema from "./ActivitySchema.js"
 export * as Agent from "./Agent.js"
 export * as CheckCost from "./CheckCost.js"

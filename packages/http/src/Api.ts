@@ -19,6 +19,7 @@ import {
   NotPermittedError,
   UnauthenticatedError
 } from "./ApiError.js"
+import { ActivityQuery, activityDescription, ActivityWire } from "./ActivityRoute.js"
 import { BulkRequest, BulkResponse } from "./Bulk.js"
 import { Details, List } from "./Envelope.js"
 import {
@@ -346,6 +347,12 @@ export class OverviewGroup extends HttpApiGroup.make("overview")
   .middleware(Authentication)
 {}
 
+export class ActivityGroup extends HttpApiGroup.make("activity")
+  .add(HttpApiEndpoint.get("get", "/activity").setUrlParams(ActivityQuery).addSuccess(Details(ActivityWire)).annotate(OpenApi.Description, activityDescription))
+  .annotate(OpenApi.Description, "Spans by status over time, in buckets: the activity chart of the account, an agent or a run")
+  .middleware(Authentication)
+{}
+
 export class BulkGroup extends HttpApiGroup.make("bulk")
   .add(HttpApiEndpoint.post("run", "/bulk").setPayload(BulkRequest).addSuccess(BulkResponse))
   .annotate(OpenApi.Description, "Several calls in one request: in order, one transaction each, stopping at the first error")
@@ -366,6 +373,7 @@ export class LedgerApi extends HttpApi.make("agentledger")
   .add(InstanceGroup)
   .add(SpanGroup)
   .add(OverviewGroup)
+  .add(ActivityGroup)
   .add(BulkGroup)
   .addError(InvalidInputError)
   .addError(NotFoundError)

@@ -171,6 +171,7 @@ const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession
     api.instances.spans({ path: { id }, urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotFound")),
   getRiskReport: (id) => api.instances.risk({ path: { id } }).pipe(answer("NotFound")),
   getOverview: (request) => api.overview.get({ urlParams: request }).pipe(answer()),
+  getActivity: (request) => api.activity.get({ urlParams: request }).pipe(answer("InvalidInput", "NotFound")),
 
   getVersion: (id) => api.versions.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted"), Effect.map(versionOf)),
   listVersions: (request) =>

@@ -172,6 +172,9 @@ const spans = HttpApiBuilder.group(LedgerApi, "spans", (handlers) =>
 const overview = HttpApiBuilder.group(LedgerApi, "overview", (handlers) =>
   handlers.handle("get", ({ urlParams }) => withSession((s) => Effect.map(s.getOverview(urlParams), ok))))
 
+const activity = HttpApiBuilder.group(LedgerApi, "activity", (handlers) =>
+  handlers.handle("get", ({ urlParams }) => withSession((s) => Effect.map(s.getActivity(urlParams), ok))))
+
 /** One bulk item: the use case its `_type` names, under its own idempotency key. */
 const runItem = (s: LedgerSession, item: BulkItem): Effect.Effect<BulkOutput, DomainError> => {
   const options = { idempotencyKey: item.idempotency_key }
@@ -244,6 +247,6 @@ export const authentications = (options: { readonly operatorToken: Option.Option
 /** The implemented contract; needs the `Ledger`. */
 export const layer = (options: { readonly operatorToken: Option.Option<Redacted.Redacted<string>> }) =>
   HttpApiBuilder.api(LedgerApi).pipe(
-    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, bulk]),
+    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, activity, bulk]),
     Layer.provide(authentications(options))
   )

@@ -2,6 +2,7 @@
  * @agentledger/http — agentledger over HTTP: the Prefactor-compatible contract, the server that
  * implements it over the `Ledger`, and the client that implements the `Ledger` over it.
  */
+export * as ActivityRoute from "./ActivityRoute.js"
 export * as Admission from "./Admission.js"
 export * as Api from "./Api.js"
 export * as ApiError from "./ApiError.js"

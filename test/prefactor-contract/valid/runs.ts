@@ -1,7 +1,7 @@
 /**
  * Valid requests: a run, from its register with an activity schema that declares data risk
  * through spans (one, a batch, a finish), the run's finish, reads (the run list as a reviewer
- * filters it, the overview, its timeline, its spans in creation order, its risk) and a second
+ * filters it, the overview, the activity of its spans, its timeline, its spans in creation order, its risk) and a second
  * run terminated with a span in flight. Each answer must
  * decode with its reference Schema.
  */
@@ -10,7 +10,7 @@ import { expect, it } from "vitest"
 import { Details, List } from "../../support/contract/envelopes.js"
 import { supportSchema } from "../../support/contract/requests.js"
 import { RiskReport } from "../../support/contract/risk.js"
-import { AgentInstance, AgentSpan, Overview, Timeline } from "../../support/contract/runs.js"
+import { Activity, AgentInstance, AgentSpan, Overview, Timeline } from "../../support/contract/runs.js"
 import type { ContractSession } from "../../support/contract/session.js"
 
 /** The valid requests of a run and its spans. */
@@ -132,6 +132,23 @@ export const runRequests = (contract: ContractSession): void => {
     const agent = overview.details.agents.find((a) => a.agent_id === the("agent"))
     expect(agent?.runs_by_risk_level.medium).toBe(1)
     expect(overview.details.runs_by_status.complete).toBeGreaterThanOrEqual(1)
+  })
+
+  it("GET activity: spans by status in 5-minute buckets of the last day by default, every bucket present; a run's in weeks", async () => {
+    const day = ok(await call("GET activity"), Details(Activity))
+    expect([day.details.bucket_minutes, day.details.buckets.length]).toEqual([5, 288])
+    const run = ok(await call("GET agent_instance/{id}", { id: the("run") }), Details(AgentInstance))
+    // Weekly buckets over twenty years: a span of the run started on 2026-01-01, the others now.
+    const query = `agent_instance_id=${the("run")}&agent_id=${the("agent")}&since=2020-01-01T00:00:00Z&until=2040-01-01T00:00:00Z&bucket_minutes=10080`
+    const ofRun = ok(await call("GET activity", { query }), Details(Activity))
+    const total = ofRun.details.buckets.reduce((sum, bucket) => sum + Object.values(bucket.counts).reduce((a, b) => a + b, 0), 0)
+    expect(total).toBe(run.details.span_counts.total)
+    const hourly = ok(await call("GET activity", { query: "since=2026-01-31T09:30:00Z&until=2026-01-31T12:00:00Z&bucket_minutes=60" }), Details(Activity))
+    expect([hourly.details.since, hourly.details.until, hourly.details.buckets.map((b) => b.start)]).toEqual([
+      "2026-01-31T09:00:00.000Z",
+      "2026-01-31T12:00:00.000Z",
+      ["2026-01-31T09:00:00.000Z", "2026-01-31T10:00:00.000Z", "2026-01-31T11:00:00.000Z"]
+    ])
   })
 
   it("GET agent_instance/{id}: the run carries its risk", async () => {

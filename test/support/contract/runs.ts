@@ -1,7 +1,7 @@
 /**
  * The reference's runs (the SDK's wire protocol, the Prefactor platform's API): span counts that reconcile, agent instances
  * and agent spans with agentledger's documented extensions (risk, conformance), a run's
- * timeline, and the overview of the runs (an extension).
+ * timeline, the overview of the runs and the activity of spans over time (extensions).
  * (Reference Schemas: see fields.ts for where they come from and why nothing here is imported
  * from packages/http.)
  */
@@ -110,3 +110,14 @@ export const Overview = Schema.Struct({
   flagged_runs: Count,
   recent_attention: Schema.Array(AgentInstance)
 }).annotations({ identifier: "Overview" })
+
+/** docs/http.md: spans by status, every status named. */
+const SpansByStatus = Schema.Struct({ pending: Count, active: Count, complete: Count, failed: Count, cancelled: Count, terminated: Count })
+
+/** docs/http.md: the activity, an agentledger extension: every bucket of the window, oldest first. */
+export const Activity = Schema.Struct({
+  since: Timestamp,
+  until: Timestamp,
+  bucket_minutes: Count,
+  buckets: Schema.Array(Schema.Struct({ start: Timestamp, counts: SpansByStatus }))
+}).annotations({ identifier: "Activity" })

@@ -4,8 +4,9 @@
  * the contract's answer or has another type. Nothing here reaches the bundle (it holds only
  * types), and the contract's Schemas never reach the browser.
  */
-import type { Resources } from "@agentledger/http"
+import type { ActivityRoute, Resources } from "@agentledger/http"
 import type * as Account from "./Account.js"
+import type * as ActivityReads from "./Activity.js"
 import type * as Agents from "./Agents.js"
 import type * as Runs from "./Runs.js"
 
@@ -35,6 +36,7 @@ export type Checks = [
   Fits<Encoded<typeof Resources.ApiTokenResource>, Account.ApiToken>,
   Fits<Encoded<typeof Resources.RiskProfileResource>, Account.RiskProfile>,
   Fits<Encoded<typeof Resources.OverviewWire>, Account.Overview>,
+  Fits<Encoded<typeof ActivityRoute.ActivityWire>, ActivityReads.Activity>,
   Fits<Omit<RevisionWire, "rules">, Omit<Account.RiskProfileRevision, "rules">>,
   Fits<RevisionWire["rules"]["thresholds"], Account.RiskRules["thresholds"]>,
   Fits<RevisionWire["rules"]["category_weights"][string], Account.RiskRules["category_weights"][number][1]>,

@@ -1,7 +1,8 @@
 /**
  * The overview: for the last day (or a chosen start), each agent with its status, its runs by
  * status and by risk level and its flagged runs, the totals, and the newest runs that need
- * attention (flagged, or high or critical). One API call (`GET /overview`), a store aggregate.
+ * attention (flagged, or high or critical). One API call (`GET /overview`), a store aggregate;
+ * the spans of the last day as a chart beside it (`GET /activity`, another).
  * An account token also sees each agent's current version per environment (its deployments).
  */
 import { type Overview as OverviewData, overview } from "../api/Account.js"
@@ -16,6 +17,7 @@ import { count, dateTime, words } from "../ui/Format.js"
 import { useTitle } from "../ui/Layout.js"
 import { Link } from "../ui/Link.js"
 import { useAnswer } from "../ui/Load.js"
+import { ActivityPanel } from "./ActivityPanel.js"
 import { RunTable, useNames } from "./Runs.js"
 import { DeploymentStrip } from "./agent/DeploymentStrip.js"
 
@@ -97,6 +99,7 @@ export const Overview = ({ session }: { readonly session: Session }) => {
       <h1>Overview</h1>
       <p class="muted">Runs since {dateTime(data.since)}.</p>
       <Totals data={data} />
+      <ActivityPanel session={session} query={{}} title={account ? "Spans of the last day" : "Your agent's spans of the last day"} />
       <section aria-label="Agents">
         <h2>Agents</h2>
         {data.agents.length === 0

@@ -2,7 +2,7 @@
  * `StoreTx.spans` in memory, keeping each run's spans in creation order (`spansOf`): the
  * timeline's source, and what a run's reads go through instead of scanning the account.
  */
-import { type Ids, type Span, SpanOutline, type StoreTx, UniqueViolation } from "@agentledger/domain"
+import { Activity, type Ids, type Span, SpanOutline, type StoreTx, UniqueViolation } from "@agentledger/domain"
 import { DateTime, Effect } from "effect"
 import type { AccountData, Scope } from "../State.js"
 import { listOf } from "../Table.js"
@@ -15,6 +15,11 @@ const spansOfInstance = (data: AccountData, instance: Ids.InstanceId): Array<Spa
     if (row !== undefined) out.push(row)
   }
   return out
+}
+
+/** The rows `keep` keeps, as they are read: one pass, no copy. */
+function* keptBy(rows: Iterable<Span.Span>, keep: (row: Span.Span) => boolean): Iterable<Span.Span> {
+  for (const row of rows) if (keep(row)) yield row
 }
 
 export const spans = ({ data, journal }: Scope): StoreTx["spans"] => {
@@ -68,6 +73,14 @@ export const spans = ({ data, journal }: Scope): StoreTx["spans"] => {
         const page = listOf(spansOfInstance(data, instance), SpanOutline.matches(filter), query)
         return { items: page.items.map(SpanOutline.outlineOf), total: page.total }
       }),
-    tallies: (instance) => Effect.sync(() => Tallies.spanTallies(spansOfInstance(data, instance)))
+    tallies: (instance) => Effect.sync(() => Tallies.spanTallies(spansOfInstance(data, instance))),
+    activity: (filter) =>
+      Effect.sync(() => {
+        const source = filter.agent_instance_id === undefined
+          ? data.spans.rows.values()
+          : spansOfInstance(data, filter.agent_instance_id)
+        const agent = filter.agent_id
+        return Activity.cellsOf(filter.window, agent === undefined ? source : keptBy(source, (row) => row.agent_id === agent))
+      })
   }
 }

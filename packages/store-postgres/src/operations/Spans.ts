@@ -74,6 +74,26 @@ export const spans = (scope: Scope, instances: StoreTx["instances"], forget: (id
         sql`SELECT schema_name, status, count(*)::int AS span_count, coalesce(sum(risk_points), 0)::int8 AS points
             FROM agent_spans WHERE ${mine} AND agent_instance_id = ${instance} GROUP BY schema_name, status`,
         Aggregates.spanTally
+      ),
+    activity: ({ agent_id, agent_instance_id, window }) =>
+      // `Activity.bucketOf` as SQL: epoch milliseconds are exact in numeric, so a span on a
+      // bucket's edge lands where the domain puts it. The window reads the index on
+      // (account_id, started_at).
+      many(
+        sql`SELECT floor((extract(epoch FROM started_at) * 1000 - ${window.since}::numeric) / ${window.width}::numeric)::int AS bucket,
+                   status, count(*)::int AS count
+            FROM agent_spans
+            WHERE ${
+          sql.and([
+            mine,
+            ...optional("agent_id", agent_id),
+            ...optional("agent_instance_id", agent_instance_id),
+            sql`started_at >= ${Columns.timestampAt(window.since)}`,
+            sql`started_at < ${Columns.timestampAt(window.until)}`
+          ])
+        }
+            GROUP BY bucket, status`,
+        Aggregates.activityCell
       )
   }
 }

@@ -3,7 +3,7 @@
  * one GROUP BY (or join) limited to a page's ids (the overview's, to a window of runs), so a page
  * of agents or versions costs the same number of statements whatever the agent has accumulated.
  */
-import { Agent, Ids, type Overview, Risk, Status, type Usage } from "@agentledger/domain"
+import { type Activity, Agent, Ids, type Overview, Risk, Status, type Usage } from "@agentledger/domain"
 import * as Columns from "./Columns.js"
 import * as Deployments from "./Deployments.js"
 
@@ -51,4 +51,11 @@ export const overviewRow = (row: Columns.Row): Overview.OverviewRow => ({
     flagged: Columns.boolean(row, "flagged"),
     count: Columns.integer(row, "count")
   }
+})
+
+/** Spans of one status in one bucket of an activity window (the bucket's index). */
+export const activityCell = (row: Columns.Row): Activity.ActivityCell => ({
+  bucket: Columns.integer(row, "bucket"),
+  status: Columns.literal(row, "status", Status.Status),
+  count: Columns.integer(row, "count")
 })

@@ -5,6 +5,7 @@
 import type { Ledger } from "@agentledger/domain"
 import { describe, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
+import { activityExamples } from "./activity.js"
 import { agentExamples } from "./agents.js"
 import { conformanceExamples } from "./conformance.js"
 import { deploymentExamples } from "./deployments.js"
@@ -34,6 +35,7 @@ export const exampleTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>): void =
   describe("risk profiles", () => riskProfileExamples(test))
   describe("queries", () => queryExamples(test))
   describe("reviews", () => reviewExamples(test))
+  describe("activity", () => activityExamples(test))
   describe("idempotency", () => idempotencyExamples(test))
   describe("tenancy", () => tenancyExamples(test))
 }

@@ -1,13 +1,14 @@
 /**
  * Property tests: the model-based workload property (every invariant after every step, over
  * random operation sequences in several accounts) and focused properties for fingerprints,
- * conformance, risk, idempotency, the timeline, pagination, run filters and the overview; one module
+ * conformance, risk, idempotency, the timeline, pagination, run filters, the overview and activity; one module
  * per invariant.
  */
 import type { Ledger } from "@agentledger/domain"
 import { describe } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
 import { runs } from "../runs.js"
+import { activityProperties } from "./activity.js"
 import { conformanceProperties } from "./conformance.js"
 import type { PropertyContext } from "./context.js"
 import { fingerprintProperties } from "./fingerprints.js"
@@ -47,4 +48,5 @@ export const propertyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, option
     outlineFilterProperties(context)
   })
   describe("the overview", () => overviewProperties(context))
+  describe("activity", () => activityProperties(context))
 }

@@ -1,7 +1,7 @@
 /**
  * An agent: its header (status, description, runs by status, risk profile, retire or reinstate as
- * the API's `available_actions` say), the deployment snapshot, and the Versions, Schema and
- * Deployments tabs.
+ * the API's `available_actions` say), its spans of the last day as a chart, the deployment
+ * snapshot, and the Versions, Schema and Deployments tabs.
  */
 import { useState } from "preact/hooks"
 import { environment, riskProfile } from "../../api/Account.js"
@@ -18,6 +18,7 @@ import { useTitle } from "../../ui/Layout.js"
 import { Link } from "../../ui/Link.js"
 import { useAnswer } from "../../ui/Load.js"
 import { Tabs } from "../../ui/Tabs.js"
+import { ActivityPanel } from "../ActivityPanel.js"
 import { DeploymentStrip } from "./DeploymentStrip.js"
 import { Deployments } from "./Deployments.js"
 import { Schemas } from "./Schemas.js"
@@ -137,6 +138,7 @@ export const AgentPage = ({ session, id, query }: { readonly session: Session; r
           <li><Link to={href("/runs", { agent_id: agent.id })}>all runs</Link></li>
         </ul>
       </section>
+      <ActivityPanel session={session} query={{ agent_id: agent.id }} title="Spans of the last day" />
       <section aria-label="Deployment snapshot">
         <h2>Deployments</h2>
         <DeploymentStrip session={session} deployments={deployments} environments={environments} />

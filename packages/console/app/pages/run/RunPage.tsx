@@ -1,9 +1,12 @@
 /**
- * A run: its header (status, times, risk, Terminate), its stamps, and the Activity, Risk and
- * Details tabs. The run and the first page of its span outline are read at once, so the tree
- * paints as soon as both are in; the rest of the outline follows (`Outline.ts`).
+ * A run: its header (status, times, risk, Terminate, the chart of its spans over time), its
+ * stamps, and the Activity, Risk and Details tabs. The run and the first page of its span outline
+ * are read at once, so the tree paints as soon as both are in; the rest of the outline follows
+ * (`Outline.ts`), and the chart is read only once the first page is in, so that it never delays
+ * the tree.
  */
-import { useState } from "preact/hooks"
+import { useMemo, useState } from "preact/hooks"
+import { runWindow } from "../../api/Activity.js"
 import { details } from "../../api/Page.js"
 import { type Instance, instance as readInstance, isOpen } from "../../api/Runs.js"
 import { isAccount, type Session } from "../../session/Session.js"
@@ -14,6 +17,7 @@ import { count, dateTime, duration, millisBetween, points, shortId, words } from
 import { useTitle } from "../../ui/Layout.js"
 import { useAnswer } from "../../ui/Load.js"
 import { Tabs } from "../../ui/Tabs.js"
+import { ActivityPanel } from "../ActivityPanel.js"
 import { Activity } from "./Activity.js"
 import { useOutline } from "./Outline.js"
 import { RiskTab } from "./RiskTab.js"
@@ -60,6 +64,15 @@ const when = (run: Instance): string =>
     : run.finished_at === null
     ? `Running since ${dateTime(run.started_at)}`
     : `${dateTime(run.started_at)} → ${dateTime(run.finished_at)} (${duration(millisBetween(run.started_at, run.finished_at))})`
+
+/** The chart of the run's spans over its time (its last day, when longer), once the tree's first page is in. */
+const RunChart = ({ session, run, round, ready }: { readonly session: Session; readonly run: Instance; readonly round: number; readonly ready: boolean }) => {
+  // The window is fixed when the run (or a refresh) is read: an open run's ends at that moment.
+  const query = useMemo(() => ({ agent_instance_id: run.id, ...runWindow(run, Date.now()) }), [run.id, run.inserted_at, run.started_at, run.finished_at, round])
+  return ready
+    ? <ActivityPanel session={session} query={query} title="Spans over time" round={round} />
+    : <p class="loading activity">The chart of spans over time follows the tree…</p>
+}
 
 const DetailsTab = ({ run }: { readonly run: Instance }) => (
   <dl class="facts">
@@ -120,6 +133,7 @@ export const RunPage = ({ session, id, query }: { readonly session: Session; rea
           {isAccount(session) && isOpen(run.status) ? <Terminate session={session} runId={run.id} onDone={() => setRound((n) => n + 1)} /> : null}
         </div>
       </header>
+      <RunChart session={session} run={run} round={round} ready={outline.total !== null || outline.failure !== null} />
       <Stamps session={session} run={run} />
       <Tabs label="Run" tabs={tabs} selected={tab} onSelect={(next) => go({ tab: next })}>
         {tab === "activity"
