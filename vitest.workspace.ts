@@ -8,9 +8,9 @@ import { sourceCondition } from "./vitest.config.js"
 const sources = { resolve: { conditions: [sourceCondition] }, ssr: { resolve: { conditions: [sourceCondition] } } }
 
 /** Suites that only add time to the paths other suites already cover: the deep run takes them (`npm run test:deep`). */
-// serve-workers.test.ts is here for another reason: two workers on one PostgreSQL stopped answering
-// in some of its runs (every request hung; a bug under investigation, see docs/operations.md), and
-// a hung test fails the whole run. The deep run keeps it, so the bug stays in view until fixed.
+// serve-workers.test.ts (a real cluster, a SIGKILL, a restart: half a minute): in npm test, two
+// processes on one PostgreSQL are proven by postgres-processes.test.ts; the cluster's supervision
+// itself is proven in the deep run.
 const deepOnly = (process.env["AGENTLEDGER_DEEP"] ?? "") === "" ? ["http-pglite.test.ts", "serve-workers.test.ts"] : []
 
 // One process runs a project's files one after another (`isolate: false`): a fresh process per
