@@ -8,10 +8,7 @@ import { sourceCondition } from "./vitest.config.js"
 const sources = { resolve: { conditions: [sourceCondition] }, ssr: { resolve: { conditions: [sourceCondition] } } }
 
 /** Suites that only add time to the paths other suites already cover: the deep run takes them (`npm run test:deep`). */
-// serve-workers.test.ts (a real cluster, a SIGKILL, a restart: half a minute): in npm test, two
-// processes on one PostgreSQL are proven by postgres-processes.test.ts; the cluster's supervision
-// itself is proven in the deep run.
-const deepOnly = (process.env["AGENTLEDGER_DEEP"] ?? "") === "" ? ["http-pglite.test.ts", "serve-workers.test.ts"] : []
+const deepOnly = (process.env["AGENTLEDGER_DEEP"] ?? "") === "" ? ["http-pglite.test.ts"] : []
 
 // One process runs a project's files one after another (`isolate: false`): a fresh process per
 // file loaded Effect and the packages anew each time, a fifth of npm test's time on two cores.
