@@ -15,7 +15,7 @@
 import { DateTime, Duration, Either, Schema } from "effect"
 import { InvalidInput } from "./Errors.js"
 import type { AgentId, InstanceId } from "./Ids.js"
-import { type Status, statuses } from "./Status.js"
+import { CountByStatus, noneByStatus, type Status, statuses } from "./Status.js"
 
 /** A bucket's length when the caller names none. */
 export const defaultBucketMinutes = 5
@@ -29,14 +29,7 @@ export const maxBuckets = 2000
 /** The longest bucket: a week. */
 export const maxBucketMinutes = 10_080
 
-export const SpansByStatus = Schema.Struct({
-  pending: Schema.Int,
-  active: Schema.Int,
-  complete: Schema.Int,
-  failed: Schema.Int,
-  cancelled: Schema.Int,
-  terminated: Schema.Int
-}).annotations({ identifier: "SpansByStatus" })
+export const SpansByStatus = CountByStatus.annotations({ identifier: "SpansByStatus" })
 export type SpansByStatus = typeof SpansByStatus.Type
 
 export const ActivityBucket = Schema.Struct({
@@ -128,7 +121,7 @@ export const windowOf = (request: WindowRequest, now: DateTime.Utc): Either.Eith
 export const bucketOf = (window: Window, startedAt: number): number | undefined =>
   startedAt < window.since || startedAt >= window.until ? undefined : Math.floor((startedAt - window.since) / window.width)
 
-const noSpans: SpansByStatus = { pending: 0, active: 0, complete: 0, failed: 0, cancelled: 0, terminated: 0 }
+const noSpans: SpansByStatus = noneByStatus
 
 /** Every bucket of the window with the cells' counts (a cell outside the window is in none of them). */
 export const histogram = (window: Window, cells: Iterable<ActivityCell>): Activity => {

@@ -13,7 +13,7 @@ import { type Agent, AgentStatus, effectiveStatus } from "./Agent.js"
 import { AgentId } from "./Ids.js"
 import { Instance } from "./Instance.js"
 import type { RiskLevel } from "./Risk.js"
-import type { Status } from "./Status.js"
+import { CountByStatus, noneByStatus, type Status } from "./Status.js"
 
 /** How far back an overview looks when the caller names no time. */
 export const defaultWindow: Duration.Duration = Duration.hours(24)
@@ -21,14 +21,7 @@ export const defaultWindow: Duration.Duration = Duration.hours(24)
 /** How many runs needing attention an overview shows, newest first. */
 export const attentionShown = 10
 
-export const RunsByStatus = Schema.Struct({
-  pending: Schema.Int,
-  active: Schema.Int,
-  complete: Schema.Int,
-  failed: Schema.Int,
-  cancelled: Schema.Int,
-  terminated: Schema.Int
-}).annotations({ identifier: "RunsByStatus" })
+export const RunsByStatus = CountByStatus.annotations({ identifier: "RunsByStatus" })
 export type RunsByStatus = typeof RunsByStatus.Type
 
 /** Runs by their current risk level; `none` counts the runs no profile scores. */
@@ -87,7 +80,7 @@ export interface OverviewRow {
   readonly cell: RunCell | null
 }
 
-const noRunsByStatus: RunsByStatus = { pending: 0, active: 0, complete: 0, failed: 0, cancelled: 0, terminated: 0 }
+const noRunsByStatus: RunsByStatus = noneByStatus
 const noRunsByRiskLevel: RunsByRiskLevel = { low: 0, medium: 0, high: 0, critical: 0, none: 0 }
 
 type Counts = Pick<AgentOverview, "runs_by_status" | "runs_by_risk_level" | "flagged_runs">

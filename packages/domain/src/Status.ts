@@ -19,6 +19,20 @@ export const isTerminal = (status: Status): status is TerminalStatus =>
 export const FinishStatus = Schema.Literal("complete", "failed", "cancelled")
 export type FinishStatus = typeof FinishStatus.Type
 
+/** A count for each status, of runs or of spans: every status present, zero or not. */
+export const CountByStatus = Schema.Struct({
+  pending: Schema.Int,
+  active: Schema.Int,
+  complete: Schema.Int,
+  failed: Schema.Int,
+  cancelled: Schema.Int,
+  terminated: Schema.Int
+})
+export type CountByStatus = typeof CountByStatus.Type
+
+/** Nothing counted in any status. */
+export const noneByStatus: CountByStatus = { pending: 0, active: 0, complete: 0, failed: 0, cancelled: 0, terminated: 0 }
+
 /** Spans of a run by status; `finished` counts the terminal ones. */
 export const StatusCounts = Schema.Struct({
   total: Schema.Int,
