@@ -15,8 +15,11 @@ import * as Agents from "./usecases/Agents.js"
 import * as Authentication from "./usecases/Authentication.js"
 import * as Deployments from "./usecases/Deployments.js"
 import * as Environments from "./usecases/Environments.js"
+import * as Erasure from "./usecases/Erasure.js"
 import * as ActivityReads from "./usecases/Activity.js"
 import * as Reads from "./usecases/Reads.js"
+import * as Retention from "./usecases/Retention.js"
+import * as RetentionPolicies from "./usecases/RetentionPolicies.js"
 import * as RiskProfiles from "./usecases/RiskProfiles.js"
 import * as Runs from "./usecases/Runs.js"
 import * as Session from "./usecases/Session.js"
@@ -58,12 +61,15 @@ export const makeWith = (options: Options) =>
         ...ActivityReads.make(caller),
         ...Versions.make(caller),
         ...Deployments.make(caller),
-        ...RiskProfiles.make(caller)
+        ...RiskProfiles.make(caller),
+        ...Erasure.make(caller),
+        ...RetentionPolicies.make(caller)
       }
     }
 
     return Ledger.of({
       ...(yield* Accounts.make(shared)),
+      ...Retention.make(shared),
       authenticate: Authentication.make(shared, session)
     })
   })

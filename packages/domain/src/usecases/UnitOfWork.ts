@@ -13,6 +13,7 @@ import type { MutationOptions } from "../Commands.js"
 import { fingerprintOf } from "../Digest.js"
 import { type Conflict, InvalidInput, NotPermitted } from "../Errors.js"
 import * as Idempotency from "../Idempotency.js"
+import type { InstanceId } from "../Ids.js"
 import { findUnstorable } from "../Json.js"
 import type { Principal } from "../Ledger.js"
 import type { StoreTx } from "../LedgerStore.js"
@@ -37,6 +38,8 @@ export interface Mutation<A, I> {
   readonly callers?: Callers | undefined
   /** What of the answer a replay gives back (a token's secret is not kept). */
   readonly kept?: ((answer: A) => A) | undefined
+  /** The runs the answer is about: a key's record goes when one of them is erased (none when omitted). */
+  readonly runs?: ((answer: A) => ReadonlyArray<InstanceId>) | undefined
 }
 
 /** Use cases any token may call: they never answer `NotPermitted` for the token's scope. */
@@ -121,7 +124,8 @@ export const make = (shared: Shared, principal: Principal): UnitOfWork => {
           operation,
           request_fingerprint: fingerprint,
           response: encoded,
-          recorded_at: at
+          recorded_at: at,
+          runs: mutation.runs?.(answer) ?? []
         })
         return answer
       })
