@@ -12,6 +12,7 @@ import { type AccountData, dataOf, type MemoryState, type Scope } from "../State
 import { agents } from "./Agents.js"
 import { deployments } from "./Deployments.js"
 import { environments } from "./Environments.js"
+import { erasure, retention } from "./Erasure.js"
 import { idempotency } from "./Idempotency.js"
 import { instances } from "./Instances.js"
 import { riskProfiles } from "./RiskProfiles.js"
@@ -67,7 +68,9 @@ const storeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData):
     instances: instances(scope),
     spans: spans(scope),
     riskProfiles: riskProfiles(scope),
-    idempotency: idempotency(scope)
+    idempotency: idempotency(scope),
+    erasure: erasure(scope),
+    retention: retention(scope)
   }
 }
 

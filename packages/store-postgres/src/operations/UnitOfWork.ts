@@ -11,6 +11,7 @@ import * as Accounts from "../tables/Accounts.js"
 import { agents } from "./Agents.js"
 import { deployments } from "./Deployments.js"
 import { environments } from "./Environments.js"
+import { erasure, retention } from "./Erasure.js"
 import { idempotency } from "./Idempotency.js"
 import { instances } from "./Instances.js"
 import { riskProfiles } from "./RiskProfiles.js"
@@ -48,7 +49,9 @@ export const storeTx = (sql: SqlClient.SqlClient, account: Ids.AccountId, forget
     instances: runs,
     spans: spans(within, runs, forgetRun),
     riskProfiles: riskProfiles(within),
-    idempotency: idempotency(within)
+    idempotency: idempotency(within),
+    erasure: erasure(within, forgetRun),
+    retention: retention(within)
   }
 }
 
