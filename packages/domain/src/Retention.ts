@@ -125,7 +125,7 @@ export const recordedCutoffs = (cutoffs: Cutoffs): SweepCutoffs => ({
   environments: cutoffs.environments.map((override) => ({ environment_id: override.environment_id, cutoff: instant(override.cutoff) }))
 })
 
-/** One account's part of a pass: what was deleted, under which cutoffs (the `retention.sweep` event's `after`). */
+/** One account's part of a pass: what was deleted, under which cutoffs. */
 export const AccountSweep = Schema.Struct({
   account_id: AccountId,
   runs: Schema.Int,
@@ -133,6 +133,14 @@ export const AccountSweep = Schema.Struct({
   cutoffs: SweepCutoffs
 }).annotations({ identifier: "AccountSweep" })
 export type AccountSweep = typeof AccountSweep.Type
+
+/** What the audit log records of one account's pass (`retention.sweep`'s `after`). */
+export const SweepRecord = Schema.Struct({
+  runs: Schema.Int,
+  spans: Schema.Int,
+  cutoffs: SweepCutoffs
+}).annotations({ identifier: "SweepRecord" })
+export type SweepRecord = typeof SweepRecord.Type
 
 /** A pass of the retention job: when it began and each account with a policy it visited. */
 export const RetentionSweep = Schema.Struct({

@@ -79,7 +79,7 @@ export const make = ({ account, load, shared, work }: Session): ErasureUseCases 
   return {
     deleteRun: useCase("Ledger.deleteRun", (id, options) =>
       work.mutate(
-        { operation: "agent_instance.delete", request: { id }, answer: Instance.Instance, options },
+        { operation: "agent_instance.delete", request: { id }, answer: Instance.Instance, options, subject: (run) => run.id, removes: true },
         (tx) =>
           Effect.gen(function*() {
             // Held first: a span arriving meanwhile waits, then finds no run.
@@ -91,10 +91,11 @@ export const make = ({ account, load, shared, work }: Session): ErasureUseCases 
 
     redactRun: useCase("Ledger.redactRun", (id, options) =>
       work.mutate(
-        { operation: "agent_instance.redact", request: { id }, answer: Instance.Instance, options },
-        (tx) =>
+        { operation: "agent_instance.redact", request: { id }, answer: Instance.Instance, options, subject: (run) => run.id },
+        (tx, trail) =>
           Effect.gen(function*() {
             const instance = yield* load.lockInstance(tx, id)
+            yield* trail.before(Instance.Instance, instance)
             const redaction = yield* fromEither(Erasure.redact(instance, yield* tx.spans.ofInstance(id), yield* now))
             if (redaction.instance !== instance) yield* tx.erasure.redact(redaction)
             return redaction.instance

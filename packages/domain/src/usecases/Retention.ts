@@ -8,16 +8,26 @@
  * policy again under it: two servers sweeping one store at once take turns batch by batch, and
  * each run is deleted once — the second finds the first's runs gone. A run some other unit of
  * work holds at that moment (a span being finished) is passed over; the next pass takes it.
+ *
+ * Each account's pass appends one `retention.sweep` event (actor `system`, `"retention"`) in the
+ * unit of work of its last batch, with what the whole pass deleted and under which cutoffs; a
+ * pass that deleted nothing records nothing. The batches before the last commit on their own, so
+ * a server that stops in the middle of a pass leaves what they deleted in no event.
  */
 import { type Context, type DateTime, Effect, Option } from "effect"
+import * as Audit from "../Audit.js"
 import type { AccountId, InstanceId } from "../Ids.js"
 import type { Ledger } from "../Ledger.js"
 import * as Retention from "../Retention.js"
+import { appendEvent, recorded } from "./AuditTrail.js"
 import { forgetRuns } from "./Erasure.js"
 import type { Shared } from "./Shared.js"
 import { useCase } from "./Tracing.js"
 
 type RetentionUseCases = Pick<Context.Tag.Service<Ledger>, "sweepRetention">
+
+/** The job's name: the audit log's actor (`system`, `"retention"`). */
+export const job = "retention"
 
 /** The named turn of an account's retention. */
 export const turnOf = (account: AccountId): string => JSON.stringify(["retention", account])
@@ -47,6 +57,20 @@ export const make = (shared: Shared): RetentionUseCases => {
             const stepCutoffs = Retention.cutoffsOf(policy, at)
             const ids = Retention.deletesAny(policy) ? yield* tx.erasure.expired(stepCutoffs, batchRuns) : []
             const deleted = ids.length === 0 ? { runs: 0, spans: 0 } : yield* tx.erasure.delete(ids)
+            // The pass's one event, in the unit of work of its last batch: with what the whole
+            // pass deleted in the account. A pass that deleted nothing records nothing.
+            const passRuns = runs + ids.length
+            if (ids.length < batchRuns && passRuns > 0) {
+              const after = { runs: passRuns, spans: spans + deleted.spans, cutoffs: Retention.recordedCutoffs(stepCutoffs) }
+              yield* appendEvent(shared, tx, {
+                actor: Audit.system(job),
+                action: "retention.sweep",
+                entity: Audit.entityOf("retention.sweep"),
+                entity_id: null,
+                before: null,
+                after: yield* recorded(Retention.SweepRecord, after)
+              })
+            }
             return { ids, spans: deleted.spans, cutoffs: stepCutoffs }
           }))
         forgetRuns(shared, account, step.ids)

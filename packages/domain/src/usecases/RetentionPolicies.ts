@@ -18,9 +18,16 @@ export const make = ({ account, shared, work }: Session): RetentionPolicyUseCase
     work.read((tx) => Effect.map(tx.retention.get, Option.getOrElse(() => Retention.keepForever(account))))),
 
   updateRetentionPolicy: useCase("Ledger.updateRetentionPolicy", (input, options) =>
-    work.mutate({ operation: "retention_policy.update", request: input, answer: Retention.RetentionPolicy, options }, (tx) =>
+    work.mutate({
+      operation: "retention_policy.update",
+      request: input,
+      answer: Retention.RetentionPolicy,
+      options,
+      subject: (policy) => policy.account_id
+    }, (tx, trail) =>
       Effect.gen(function*() {
         const policy = yield* fromEither(Retention.update(account, input, yield* shared.now))
+        yield* trail.before(Retention.RetentionPolicy, Option.getOrElse(yield* tx.retention.get, () => Retention.keepForever(account)))
         for (const [index, override] of policy.environments.entries()) {
           if (Option.isNone(yield* tx.environments.get(override.environment_id))) {
             return yield* InvalidInput.field(`environments.${index}.environment_id`, "names no environment of the account")
