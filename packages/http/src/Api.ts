@@ -22,6 +22,7 @@ import {
 import { ActivityQuery, activityDescription, ActivityWire } from "./ActivityRoute.js"
 import { BulkRequest, BulkResponse } from "./Bulk.js"
 import { Details, List } from "./Envelope.js"
+import { ErasureEndpoints } from "./ErasureRoutes.js"
 import {
   OutlineQuery,
   outlineDescription,
@@ -375,6 +376,7 @@ export class LedgerApi extends HttpApi.make("agentledger")
   .add(OverviewGroup)
   .add(ActivityGroup)
   .add(BulkGroup)
+  .add(ErasureEndpoints.middleware(Authentication))
   .addError(InvalidInputError)
   .addError(NotFoundError)
   .addError(InvalidActionError)
