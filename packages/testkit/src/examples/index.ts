@@ -10,9 +10,11 @@ import { agentExamples } from "./agents.js"
 import { conformanceExamples } from "./conformance.js"
 import { deploymentExamples } from "./deployments.js"
 import { environmentExamples } from "./environments.js"
+import { erasureExamples } from "./erasure.js"
 import type { ExampleTest } from "./helpers.js"
 import { idempotencyExamples } from "./idempotency.js"
 import { queryExamples } from "./queries.js"
+import { retentionPolicyExamples } from "./retentionPolicy.js"
 import { reviewExamples } from "./reviews.js"
 import { riskProfileExamples } from "./riskProfiles.js"
 import { runExamples } from "./runs.js"
@@ -38,4 +40,6 @@ export const exampleTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>): void =
   describe("activity", () => activityExamples(test))
   describe("idempotency", () => idempotencyExamples(test))
   describe("tenancy", () => tenancyExamples(test))
+  describe("erasure", () => erasureExamples(test))
+  describe("retention policy", () => retentionPolicyExamples(test))
 }
