@@ -184,6 +184,10 @@ export interface StoreTx {
     readonly byExternalIdentifier: (externalIdentifier: string) => Effect.Effect<Option.Option<Agent>>
     readonly insert: (agent: Agent) => Effect.Effect<void, UniqueViolation>
     readonly update: (agent: Agent) => Effect.Effect<void>
+    /**
+     * Removes the agent with its versions and schema versions (an agent whose runs were all
+     * erased still has them); the use case decides it may (`Agent.checkDeletable`).
+     */
     readonly remove: (id: AgentId) => Effect.Effect<void>
     readonly list: (filter: AgentFilter, query: ListQuery<SortField<"agent">>) => Effect.Effect<Listed<Agent>>
     readonly instanceCount: (id: AgentId) => Effect.Effect<number>
