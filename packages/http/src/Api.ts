@@ -20,6 +20,7 @@ import {
   UnauthenticatedError
 } from "./ApiError.js"
 import { ActivityQuery, activityDescription, ActivityWire } from "./ActivityRoute.js"
+import { AuditGroup } from "./AuditRoute.js"
 import { BulkRequest, BulkResponse } from "./Bulk.js"
 import { Details, List } from "./Envelope.js"
 import { ErasureEndpoints } from "./ErasureRoutes.js"
@@ -376,6 +377,7 @@ export class LedgerApi extends HttpApi.make("agentledger")
   .add(OverviewGroup)
   .add(ActivityGroup)
   .add(BulkGroup)
+  .add(AuditGroup.middleware(Authentication))
   .add(ErasureEndpoints.middleware(Authentication))
   .addError(InvalidInputError)
   .addError(NotFoundError)
