@@ -21,6 +21,11 @@ export interface Shown {
   readonly runs: ReadonlyMap<string, RunShown>
   /** Every answer of every read route, as one text. */
   readonly text: string
+  /**
+   * The audit log, as one text: it keeps that an erasure happened — the ids it names — and
+   * never the data (ingest writes no event).
+   */
+  readonly audit: string
   /** Runs by status in the overview, and spans in the account's activity. */
   readonly overviewRuns: number
   readonly activitySpans: number
@@ -63,9 +68,16 @@ export const shown = (session: LedgerSession, agents: ReadonlyArray<Ids.AgentId>
     for (const agent of agents) keep(yield* session.getActivity({ agent_id: agent }))
     const listedAgents = keep(yield* session.listAgents(everything))
     keep(yield* session.agentUsage(listedAgents.items))
+    const events: Array<string> = []
+    for (let offset = 0; ; offset += everything.page_size) {
+      const page = yield* session.listAuditEvents({ ...everything, offset })
+      events.push(canonical(page.items))
+      if (page.items.length < everything.page_size) break
+    }
     return {
       runs,
       text: texts.join("\n"),
+      audit: events.join("\n"),
       overviewRuns: spansOf(overview.runs_by_status),
       activitySpans: activity.buckets.reduce((sum, bucket) => sum + spansOf(bucket.counts), 0)
     }

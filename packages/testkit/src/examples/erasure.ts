@@ -131,6 +131,32 @@ export const erasureExamples = (test: ExampleTest): void => {
     expect(yield* t.session.deleteRun(deletedRun.id, { idempotencyKey: "delete-1" })).toEqual(deleted)
   }))
 
+  test("every erasure is one audit event by its token: the run as it was for a deletion, each batch's runs for a range", Effect.gen(function*() {
+    const t = yield* tenant()
+    const agent = yield* agentOf(t)
+    const deleted = (yield* runWithSecrets(t, agent.id)).run
+    const redacted = (yield* runWithSecrets(t, agent.id)).run
+    const ranged = (yield* runWithSecrets(t, agent.id)).run
+    yield* t.session.deleteRun(deleted.id)
+    yield* t.session.redactRun(redacted.id)
+    yield* t.session.eraseRuns(agent.id, { mode: "delete" })
+    yield* t.session.updateRetentionPolicy({ run_days: 7 })
+    const events = (yield* t.session.listAuditEvents({ ...everything, sorting: "sequence" })).items
+    const actor = { type: "api_token", id: t.session.principal.token_id, scope: "account" }
+    const of = (action: string) => events.filter((e) => e.action === action)
+    expect(of("agent_instance.delete")).toMatchObject([{ entity: "agent_instance", entity_id: deleted.id, actor, after: null }])
+    expect(of("agent_instance.delete")[0]?.before).toMatchObject({ id: deleted.id, status: "complete", redacted_at: null })
+    expect(of("agent_instance.redact")).toMatchObject([{ entity_id: redacted.id, actor, before: { redacted_at: null }, after: { id: redacted.id } }])
+    expect(of("agent_instance.redact")[0]?.after).not.toMatchObject({ redacted_at: null })
+    expect(of("agent_instance.erase")).toMatchObject([{ entity: "agent_instance", entity_id: null, actor, after: { agent_id: agent.id, mode: "delete" } }])
+    const erasedIds = Reflect.get(Object(of("agent_instance.erase")[0]?.after), "agent_instance_ids")
+    expect(erasedIds).toEqual([redacted.id, ranged.id].sort())
+    expect(of("retention_policy.update")).toMatchObject([{ entity: "retention_policy", entity_id: t.account.id, actor, before: { run_days: null }, after: { run_days: 7 } }])
+    // The log keeps that each erasure happened, not the data it erased.
+    expect(JSON.stringify(events)).not.toContain(secret)
+    expect((yield* t.session.verifyAuditChain()).valid).toBe(true)
+  }))
+
   test("an agent's runs in a window are deleted or redacted, the others kept", Effect.gen(function*() {
     const t = yield* tenant()
     const agent = yield* agentOf(t)

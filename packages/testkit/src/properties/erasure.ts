@@ -111,7 +111,10 @@ export const erasureProperties = <E>({ fresh, runs: n, timeout }: PropertyContex
 
         const after = yield* shown(t.session, agents)
         for (const [index, { run, spans }] of made.entries()) {
-          if (deleted.has(index) || redacted.has(index)) expect(after.text.includes(secretOf(index)), label).toBe(false)
+          if (deleted.has(index) || redacted.has(index)) {
+            expect(after.text.includes(secretOf(index)), label).toBe(false)
+            expect(after.audit.includes(secretOf(index)), label).toBe(false)
+          }
           if (deleted.has(index)) {
             for (const id of [run.id, ...spans.map((s) => s.id)]) expect(after.text.includes(id), label).toBe(false)
           } else {
