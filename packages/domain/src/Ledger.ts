@@ -17,6 +17,7 @@ import type { AuditEvent, Verification } from "./Audit.js"
 import type * as Commands from "./Commands.js"
 import { Deployment, DeploymentHistoryEntry } from "./Deployment.js"
 import { Environment } from "./Environment.js"
+import type * as Erasure from "./Erasure.js"
 import type { Conflict, InvalidAction, InvalidInput, NotFound, NotPermitted, Unauthenticated } from "./Errors.js"
 import {
   AccountId,
@@ -35,6 +36,7 @@ import { Instance } from "./Instance.js"
 import type { Overview } from "./Overview.js"
 import { Pagination, SortDirection } from "./Page.js"
 import { BreakdownEntry, RiskLevel, TheoreticalRisk, Violation } from "./Risk.js"
+import type * as Retention from "./Retention.js"
 import { RiskProfile, RiskProfileRevision, Thresholds } from "./RiskProfile.js"
 import { SchemaVersion } from "./SchemaVersion.js"
 import { Span } from "./Span.js"
@@ -184,6 +186,24 @@ export interface LedgerSession {
    */
   readonly getActivity: (request: Commands.GetActivity) => Effect.Effect<Activity, InvalidInput | NotFound>
 
+  // Erasure and retention (account tokens only)
+  /** Deletes a run with its spans; answers the run as it was. */
+  readonly deleteRun: (id: InstanceId, options?: Mutation) => Effect.Effect<Instance, NotFound | NotPermitted | InvalidInput | Conflict>
+  /** Replaces a finished run's payloads and results by a marker, keeping the rest (`Erasure`). */
+  readonly redactRun: (id: InstanceId, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+  /**
+   * Deletes or redacts every run of an agent that started in a window, in bounded units of work
+   * (each audited); a repeat erases what is left, so it takes no idempotency key.
+   */
+  readonly eraseRuns: (id: AgentId, input: Erasure.EraseRuns) => Effect.Effect<Erasure.Erased, InvalidInput | NotFound | NotPermitted | Conflict>
+  /** The account's retention policy (every run kept until one is set). */
+  readonly getRetentionPolicy: () => Effect.Effect<Retention.RetentionPolicy, NotPermitted>
+  /** Sets the account's retention policy, replacing the one before. */
+  readonly updateRetentionPolicy: (
+    input: Retention.RetentionPolicyInput,
+    options?: Mutation
+  ) => Effect.Effect<Retention.RetentionPolicy, InvalidInput | NotPermitted | Conflict>
+
   // Versions
   readonly getVersion: (id: AgentVersionId) => Effect.Effect<AgentVersion, NotFound | NotPermitted>
   readonly listVersions: (request: Commands.ListOfAgent) => Effect.Effect<Paged<AgentVersion>, InvalidInput | NotFound | NotPermitted>
@@ -233,4 +253,10 @@ export class Ledger extends Context.Tag("@agentledger/domain/Ledger")<Ledger, {
   readonly bootstrap: (input: { readonly name: string; readonly secret?: string | undefined }) => Effect.Effect<CreatedAccount | null, InvalidInput | Conflict>
   /** The session of the token with this secret. */
   readonly authenticate: (secret: string) => Effect.Effect<LedgerSession, Unauthenticated>
+  /**
+   * One pass of the retention job: for each account with a policy, deletes the runs it selects
+   * in bounded units of work (`batchRuns` runs each), taking the account's named turn so two
+   * servers on one store delete each run once, and records the pass in the audit log.
+   */
+  readonly sweepRetention: (options?: { readonly batchRuns?: number | undefined }) => Effect.Effect<Retention.RetentionSweep>
 }>() {}

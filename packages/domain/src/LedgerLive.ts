@@ -17,8 +17,11 @@ import * as AuditLog from "./usecases/AuditLog.js"
 import * as Authentication from "./usecases/Authentication.js"
 import * as Deployments from "./usecases/Deployments.js"
 import * as Environments from "./usecases/Environments.js"
+import * as Erasure from "./usecases/Erasure.js"
 import * as ActivityReads from "./usecases/Activity.js"
 import * as Reads from "./usecases/Reads.js"
+import * as Retention from "./usecases/Retention.js"
+import * as RetentionPolicies from "./usecases/RetentionPolicies.js"
 import * as RiskProfiles from "./usecases/RiskProfiles.js"
 import * as Runs from "./usecases/Runs.js"
 import * as Session from "./usecases/Session.js"
@@ -68,12 +71,15 @@ export const makeWith = (options: Options) =>
         ...Versions.make(caller),
         ...Deployments.make(caller),
         ...RiskProfiles.make(caller),
-        ...AuditLog.make(caller)
+        ...AuditLog.make(caller),
+        ...Erasure.make(caller),
+        ...RetentionPolicies.make(caller)
       }
     }
 
     return Ledger.of({
       ...(yield* Accounts.make(shared)),
+      ...Retention.make(shared),
       authenticate: Authentication.make(shared, session)
     })
   })

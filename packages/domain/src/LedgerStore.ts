@@ -20,6 +20,8 @@ import type { ApiToken } from "./ApiToken.js"
 import type { AuditEvent, AuditFilter, ChainHead } from "./Audit.js"
 import type { Deployment, DeploymentHistoryEntry } from "./Deployment.js"
 import type { Environment } from "./Environment.js"
+import type { ErasureSection, RetentionSection } from "./ErasureStore.js"
+import type { RetentionPolicy } from "./Retention.js"
 import type {
   AccountId,
   AgentId,
@@ -127,6 +129,8 @@ export interface IdempotencyRecord {
   readonly response: string
   /** When the key was claimed, epoch milliseconds. */
   readonly recorded_at: number
+  /** The runs the answer is about: erasing one of them drops the record (`StoreTx.erasure`). */
+  readonly runs: ReadonlyArray<InstanceId>
 }
 
 /** A claim of a principal's key at `at`; a record written before `expiredBefore` is as if absent. */
@@ -186,6 +190,10 @@ export interface StoreTx {
     readonly byExternalIdentifier: (externalIdentifier: string) => Effect.Effect<Option.Option<Agent>>
     readonly insert: (agent: Agent) => Effect.Effect<void, UniqueViolation>
     readonly update: (agent: Agent) => Effect.Effect<void>
+    /**
+     * Removes the agent with its versions and schema versions (an agent whose runs were all
+     * erased still has them); the use case decides it may (`Agent.checkDeletable`).
+     */
     readonly remove: (id: AgentId) => Effect.Effect<void>
     readonly list: (filter: AgentFilter, query: ListQuery<SortField<"agent">>) => Effect.Effect<Listed<Agent>>
     readonly instanceCount: (id: AgentId) => Effect.Effect<number>
@@ -320,6 +328,9 @@ export interface StoreTx {
     readonly claim: (claim: IdempotencyClaim) => Effect.Effect<Option.Option<IdempotencyRecord>>
     readonly record: (record: IdempotencyRecord) => Effect.Effect<void>
   }
+
+  readonly erasure: ErasureSection
+  readonly retention: RetentionSection
 }
 
 export class LedgerStore extends Context.Tag("@agentledger/domain/LedgerStore")<LedgerStore, {
@@ -344,4 +355,9 @@ export class LedgerStore extends Context.Tag("@agentledger/domain/LedgerStore")<
   readonly idempotentAccount: (principal: string, key: string, expiredBefore: number) => Effect.Effect<Option.Option<AccountId>>
   /** Whether the store holds no account yet (a server bootstraps one then). */
   readonly isEmpty: Effect.Effect<boolean>
+  /**
+   * The retention policies set, of every account, by account id: at most `limit` after the
+   * account `after` (from the first with null). The retention job's one look across accounts.
+   */
+  readonly retentionPolicies: (after: AccountId | null, limit: number) => Effect.Effect<ReadonlyArray<RetentionPolicy>>
 }>() {}

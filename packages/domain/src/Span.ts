@@ -12,6 +12,7 @@ import { DateTime, Either, Schema } from "effect"
 import type { SpanTypeDefinitions } from "./ActivitySchema.js"
 import { checkSpan, checkType, type CompiledActivitySchema, type CompiledType, isFlagged, type Offloaded, SpanConformance } from "./Conformance.js"
 import { Timestamp } from "./Timestamp.js"
+import { refuseRedacted } from "./Erasure.js"
 import { Conflict, InvalidAction, InvalidInput } from "./Errors.js"
 import { AccountId, AgentId, InstanceId, SpanId } from "./Ids.js"
 import { admitSpan, type ConformanceCounts, type Instance } from "./Instance.js"
@@ -242,6 +243,8 @@ export const finishSpan = (args: {
   if (isTerminal(span.status)) {
     return Either.left(new InvalidAction({ entity: "agent_span", id: span.id, action: "finish", status: span.status }))
   }
+  const redacted = refuseRedacted(instance, span)
+  if (redacted !== null) return Either.left(redacted)
   const status: FinishStatus = input.status
   const resultPayload = input.result_payload ?? span.result_payload
   // The payload was checked when the span was recorded; only the result is new.

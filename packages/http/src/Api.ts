@@ -23,6 +23,7 @@ import { ActivityQuery, activityDescription, ActivityWire } from "./ActivityRout
 import { AuditGroup } from "./AuditRoute.js"
 import { BulkRequest, BulkResponse } from "./Bulk.js"
 import { Details, List } from "./Envelope.js"
+import { ErasureEndpoints } from "./ErasureRoutes.js"
 import {
   OutlineQuery,
   outlineDescription,
@@ -377,6 +378,7 @@ export class LedgerApi extends HttpApi.make("agentledger")
   .add(ActivityGroup)
   .add(BulkGroup)
   .add(AuditGroup.middleware(Authentication))
+  .add(ErasureEndpoints.middleware(Authentication))
   .addError(InvalidInputError)
   .addError(NotFoundError)
   .addError(InvalidActionError)

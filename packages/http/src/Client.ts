@@ -24,7 +24,7 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpApiClient from "@effect/platform/HttpApiClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Effect, Layer } from "effect"
+import { DateTime, Effect, Layer } from "effect"
 import { LedgerApi, type PageQuery } from "./Api.js"
 import type { DomainError } from "./ApiError.js"
 import { type ListEnvelope, paged } from "./Envelope.js"
@@ -173,6 +173,14 @@ const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession
   getOverview: (request) => api.overview.get({ urlParams: request }).pipe(answer()),
   getActivity: (request) => api.activity.get({ urlParams: request }).pipe(answer("InvalidInput", "NotFound")),
 
+  deleteRun: (id, options) => api.erasure.deleteRun({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "NotPermitted", "InvalidInput", "Conflict")),
+  redactRun: (id, options) =>
+    api.erasure.redactRun({ path: { id }, payload: null, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")),
+  eraseRuns: (id, input) => api.erasure.eraseRuns({ path: { id }, payload: input }).pipe(answer("InvalidInput", "NotFound", "NotPermitted", "Conflict")),
+  getRetentionPolicy: () => api.erasure.getRetentionPolicy().pipe(answer("NotPermitted")),
+  updateRetentionPolicy: (input, options) =>
+    api.erasure.updateRetentionPolicy({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotPermitted", "Conflict")),
+
   getVersion: (id) => api.versions.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted"), Effect.map(versionOf)),
   listVersions: (request) =>
     api.versions.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotFound", "NotPermitted"), Effect.map(items(versionOf))),
@@ -245,7 +253,10 @@ export const make = (options: ClientOptions) =>
       openAccount,
       // A served store is bootstrapped by its server at start; a client never finds it empty.
       bootstrap: () => Effect.succeed(null),
-      authenticate
+      authenticate,
+      // A served store's retention runs on its server's schedule (`--retention-interval-s`): a
+      // client has no pass of its own, and answers one that visited no account.
+      sweepRetention: () => Effect.map(DateTime.now, (started_at) => ({ started_at, accounts: [] }))
     })
   })
 

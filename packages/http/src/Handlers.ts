@@ -11,6 +11,7 @@ import { Authentication, CurrentSession, LedgerApi, OperatorAuthentication } fro
 import type { BulkItem, BulkOutput } from "./Bulk.js"
 import { ok, summaries } from "./Envelope.js"
 import { auditHandlers } from "./AuditHandlers.js"
+import { erasure } from "./ErasureHandlers.js"
 import * as OperatorToken from "./OperatorToken.js"
 import { listRequest } from "./Queries.js"
 import { agentView, agentViews, schemaVersionViews, versionViews } from "./Views.js"
@@ -241,6 +242,6 @@ export const authentications = (options: { readonly operatorToken: Option.Option
 /** The implemented contract; needs the `Ledger`. */
 export const layer = (options: { readonly operatorToken: Option.Option<Redacted.Redacted<string>> }) =>
   HttpApiBuilder.api(LedgerApi).pipe(
-    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, activity, bulk, auditHandlers]),
+    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, activity, bulk, auditHandlers, erasure]),
     Layer.provide(authentications(options))
   )

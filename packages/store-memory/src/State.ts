@@ -14,6 +14,7 @@ import {
   type IdempotencyRecord,
   type Ids,
   type Instance,
+  type Retention,
   type RiskProfile,
   type SchemaVersion,
   type Span,
@@ -42,6 +43,8 @@ export interface AccountData {
   readonly audit: Array<Audit.AuditEvent>
   /** Records by `idempotencyName`, in the order they were written. */
   readonly idempotency: Map<string, IdempotencyRecord>
+  /** The account's retention policy, once it set one. */
+  retention: Retention.RetentionPolicy | null
   /** The undo log of the unit of work holding the lock; null during a read. */
   undo: Array<() => void> | null
   /** Releases of the named turns (`StoreTx.exclusive`) the unit of work holding the lock took. */
@@ -72,6 +75,7 @@ const newAccountData = (): AccountData => ({
   revisions: new Table("risk_profile_revision", (row) => [`revision:${row.risk_profile_id}:${row.revision}`]),
   audit: [],
   idempotency: new Map(),
+  retention: null,
   undo: null,
   turns: [],
   tx: undefined

@@ -288,6 +288,21 @@ export const migrations = {
       ADD COLUMN created_by_id text,
       ADD COLUMN created_by_scope text CHECK (created_by_scope IN ('account', 'agent_deployment'))`,
     `ALTER TABLE api_tokens ADD COLUMN deleted_at timestamptz`
+  ),
+  // Erasure and retention: an account's policy; a run's redaction mark; the runs an idempotency
+  // record's answer is about, so erasing a run drops the records that would replay it (a GIN
+  // index finds them by any run); and the finished runs by finish, which retention selects by.
+  "0005_retention": statements(
+    `CREATE TABLE retention_policies (
+      account_id text PRIMARY KEY REFERENCES accounts (account_id),
+      run_days integer CHECK (run_days > 0),
+      environments jsonb NOT NULL,
+      updated_at timestamptz
+    )`,
+    `ALTER TABLE agent_instances ADD COLUMN redacted_at timestamptz`,
+    `CREATE INDEX agent_instances_finished ON agent_instances (account_id, finished_at) WHERE finished_at IS NOT NULL`,
+    `ALTER TABLE idempotency_keys ADD COLUMN agent_instance_ids text[]`,
+    `CREATE INDEX idempotency_keys_runs ON idempotency_keys USING gin (agent_instance_ids) WHERE agent_instance_ids IS NOT NULL`
   )
 }
 

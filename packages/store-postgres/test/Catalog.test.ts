@@ -27,6 +27,7 @@ const ledgerTables = [
   "deployment_history",
   "environments",
   "idempotency_keys",
+  "retention_policies",
   "risk_profile_revisions",
   "risk_profiles"
 ]

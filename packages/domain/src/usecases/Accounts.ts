@@ -118,7 +118,7 @@ export const make = (shared: Shared): Effect.Effect<AccountUseCases> =>
             Effect.gen(function*() {
               yield* tx.idempotency.claim(claim)
               const response = yield* Schema.encode(asJson)({ ...created, secret: null }).pipe(Effect.orDie)
-              yield* tx.idempotency.record({ principal, key, operation, request_fingerprint: fingerprint, response, recorded_at: at })
+              yield* tx.idempotency.record({ principal, key, operation, request_fingerprint: fingerprint, response, recorded_at: at, runs: [] })
             }),
           (tx) =>
             tx.exclusive(JSON.stringify([operation, principal, key])).pipe(

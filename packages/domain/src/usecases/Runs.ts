@@ -35,6 +35,9 @@ import { useCase } from "./Tracing.js"
 
 type RunUseCases = Pick<LedgerSession, "registerRun" | "startRun" | "finishRun" | "terminateRun">
 
+/** The run a run's answer is about (a key's record goes when the run is erased). */
+const runOf = (instance: Instance.Instance): ReadonlyArray<Ids.InstanceId> => [instance.id]
+
 export const make = ({ account, load, principal, shared, work }: Session): RunUseCases => {
   const { newId, now, outside } = shared
   const actor = Audit.ofToken(principal)
@@ -146,7 +149,7 @@ export const make = ({ account, load, principal, shared, work }: Session): RunUs
     options: Commands.MutationOptions | undefined,
     decide: (instance: Instance.Instance, at: DateTime.Utc) => Either.Either<Instance.Instance, InvalidAction | InvalidInput>
   ) =>
-    work.mutate({ operation, request: { id, input }, answer: Instance.Instance, options, callers: "any token", ingest: true }, (tx) =>
+    work.mutate({ operation, request: { id, input }, answer: Instance.Instance, options, callers: "any token", ingest: true, runs: runOf }, (tx) =>
       Effect.gen(function*() {
         const instance = yield* load.lockInstance(tx, id)
         const next = yield* fromEither(decide(instance, yield* now))
@@ -157,7 +160,7 @@ export const make = ({ account, load, principal, shared, work }: Session): RunUs
   return {
     registerRun: useCase("Ledger.registerRun", (input, options) =>
       outside.settle((answers) =>
-        work.mutate({ operation: "agent_instance.register", request: input, answer: Instance.Instance, options, callers: "any token", ingest: true }, (tx) =>
+        work.mutate({ operation: "agent_instance.register", request: input, answer: Instance.Instance, options, callers: "any token", ingest: true, runs: runOf }, (tx) =>
           Effect.gen(function*() {
             const at = yield* now
             const target = yield* fromEither(ApiToken.runTarget(principal, input))
@@ -195,7 +198,7 @@ export const make = ({ account, load, principal, shared, work }: Session): RunUs
         Instance.finish(instance, input.status, input.timestamp ?? at, at))),
 
     terminateRun: useCase("Ledger.terminateRun", (id, input, options) =>
-      work.mutate({ operation: "agent_instance.terminate", request: { id, input }, answer: Instance.Instance, options, subject: (run) => run.id }, (tx, trail) =>
+      work.mutate({ operation: "agent_instance.terminate", request: { id, input }, answer: Instance.Instance, options, subject: (run) => run.id, runs: runOf }, (tx, trail) =>
         Effect.gen(function*() {
           const at = yield* now
           const instance = yield* load.lockInstance(tx, id)

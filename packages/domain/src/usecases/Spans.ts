@@ -70,6 +70,10 @@ const runContext = (
   })
 }
 
+/** The runs spans belong to: a key's record of them goes when one of the runs is erased. */
+const runsOf = (spans: ReadonlyArray<Span.Span>): ReadonlyArray<Ids.InstanceId> => [...new Set(spans.map((span) => span.agent_instance_id))]
+const runOf = (span: Span.Span): ReadonlyArray<Ids.InstanceId> => [span.agent_instance_id]
+
 const onlySpan = (spans: ReadonlyArray<Span.Span>) =>
   spans[0] === undefined ? Effect.dieMessage("a recorded batch of one lost its span") : Effect.succeed(spans[0])
 
@@ -202,7 +206,7 @@ export const make = ({ account, load, shared, work }: Session): SpanUseCases => 
         ? Effect.zipRight(checkStorable(input), spanCommits.submit(input.agent_instance_id, input))
         : outside.settle((answers) =>
           work.ingest(
-            { operation: "agent_span.create", request: input, answer: Span.Span, options, callers: "any token" },
+            { operation: "agent_span.create", request: input, answer: Span.Span, options, callers: "any token", runs: runOf },
             (tx) => recordAll(tx, [input], answers).pipe(Effect.flatMap(onlySpan))
           )
         ).pipe(Effect.tap((span) => remember([span])))),
@@ -211,7 +215,7 @@ export const make = ({ account, load, shared, work }: Session): SpanUseCases => 
       fromEither(validateSpanBatch(inputs)).pipe(Effect.zipRight(
         outside.settle((answers) =>
           work.ingest(
-            { operation: "agent_span.create_many", request: inputs, answer: RecordedSpans, options, callers: "any token" },
+            { operation: "agent_span.create_many", request: inputs, answer: RecordedSpans, options, callers: "any token", runs: runsOf },
             (tx) => recordAll(tx, inputs, answers)
           )
         ).pipe(Effect.tap(remember))
@@ -223,7 +227,7 @@ export const make = ({ account, load, shared, work }: Session): SpanUseCases => 
         ? Effect.zipRight(checkStorable({ id, input }), spanFinishes.submit(known.agent_instance_id, { id, input }))
         : outside.settle((answers) =>
           work.mutate(
-            { operation: "agent_span.finish", request: { id, input }, answer: Span.Span, options, callers: "any token", ingest: true },
+            { operation: "agent_span.finish", request: { id, input }, answer: Span.Span, options, callers: "any token", ingest: true, runs: runOf },
             (tx) => finishAll(tx, [{ id, input }], answers).pipe(Effect.flatMap(onlySpan))
           )
         )

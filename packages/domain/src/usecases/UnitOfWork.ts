@@ -19,6 +19,7 @@ import { fingerprintOf } from "../Digest.js"
 import * as Audit from "../Audit.js"
 import { type Conflict, InvalidInput, NotPermitted } from "../Errors.js"
 import * as Idempotency from "../Idempotency.js"
+import type { InstanceId } from "../Ids.js"
 import { findUnstorable } from "../Json.js"
 import type { Principal } from "../Ledger.js"
 import type { StoreTx } from "../LedgerStore.js"
@@ -49,6 +50,8 @@ export interface Mutation<A, I> {
   readonly callers?: Callers | undefined
   /** What of the answer a replay gives back, and the audit log records (a token's secret is not kept). */
   readonly kept?: ((answer: A) => A) | undefined
+  /** The runs the answer is about: a key's record goes when one of them is erased (none when omitted). */
+  readonly runs?: ((answer: A) => ReadonlyArray<InstanceId>) | undefined
   /** The id of the record the mutation changed, from its answer (none when omitted). */
   readonly subject?: ((answer: A) => string | null) | undefined
   /** A deletion: the answer is the record as it was, so the event's `before` is the answer and `after` null. */
@@ -161,7 +164,8 @@ export const make = (shared: Shared, principal: Principal): UnitOfWork => {
           operation,
           request_fingerprint: fingerprint,
           response: encoded,
-          recorded_at: at
+          recorded_at: at,
+          runs: mutation.runs?.(answer) ?? []
         })
         return answer
       })

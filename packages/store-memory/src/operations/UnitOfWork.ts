@@ -13,6 +13,7 @@ import { agents } from "./Agents.js"
 import { audit } from "./Audit.js"
 import { deployments } from "./Deployments.js"
 import { environments } from "./Environments.js"
+import { erasure, retention } from "./Erasure.js"
 import { idempotency } from "./Idempotency.js"
 import { instances } from "./Instances.js"
 import { riskProfiles } from "./RiskProfiles.js"
@@ -69,7 +70,9 @@ const storeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData):
     spans: spans(scope),
     riskProfiles: riskProfiles(scope),
     audit: audit(scope),
-    idempotency: idempotency(scope)
+    idempotency: idempotency(scope),
+    erasure: erasure(scope),
+    retention: retention(scope)
   }
 }
 

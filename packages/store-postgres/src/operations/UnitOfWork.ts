@@ -12,6 +12,7 @@ import { agents } from "./Agents.js"
 import { audit } from "./Audit.js"
 import { deployments } from "./Deployments.js"
 import { environments } from "./Environments.js"
+import { erasure, retention } from "./Erasure.js"
 import { idempotency } from "./Idempotency.js"
 import { instances } from "./Instances.js"
 import { riskProfiles } from "./RiskProfiles.js"
@@ -50,7 +51,9 @@ export const storeTx = (sql: SqlClient.SqlClient, account: Ids.AccountId, forget
     spans: spans(within, runs, forgetRun),
     riskProfiles: riskProfiles(within),
     audit: audit(within),
-    idempotency: idempotency(within)
+    idempotency: idempotency(within),
+    erasure: erasure(within, forgetRun),
+    retention: retention(within)
   }
 }
 

@@ -11,9 +11,11 @@ import { auditExamples } from "./audit.js"
 import { conformanceExamples } from "./conformance.js"
 import { deploymentExamples } from "./deployments.js"
 import { environmentExamples } from "./environments.js"
+import { erasureExamples } from "./erasure.js"
 import type { ExampleTest } from "./helpers.js"
 import { idempotencyExamples } from "./idempotency.js"
 import { queryExamples } from "./queries.js"
+import { retentionPolicyExamples } from "./retentionPolicy.js"
 import { reviewExamples } from "./reviews.js"
 import { riskProfileExamples } from "./riskProfiles.js"
 import { runExamples } from "./runs.js"
@@ -40,4 +42,6 @@ export const exampleTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>): void =
   describe("idempotency", () => idempotencyExamples(test))
   describe("tenancy", () => tenancyExamples(test))
   describe("audit log", () => auditExamples(test))
+  describe("erasure", () => erasureExamples(test))
+  describe("retention policy", () => retentionPolicyExamples(test))
 }

@@ -1,7 +1,7 @@
 /**
  * Property tests: the model-based workload property (every invariant after every step, over
  * random operation sequences in several accounts) and focused properties for fingerprints,
- * conformance, risk, idempotency, the timeline, pagination, run filters, the overview, activity and the audit log; one module
+ * conformance, risk, idempotency, the timeline, pagination, run filters, the overview, activity, the audit log and erasure; one module
  * per invariant.
  */
 import type { Ledger } from "@agentledger/domain"
@@ -11,6 +11,7 @@ import { runs } from "../runs.js"
 import { activityProperties } from "./activity.js"
 import { auditProperties } from "./audit.js"
 import { conformanceProperties } from "./conformance.js"
+import { erasureProperties } from "./erasure.js"
 import type { PropertyContext } from "./context.js"
 import { fingerprintProperties } from "./fingerprints.js"
 import { idempotencyProperties } from "./idempotency.js"
@@ -51,4 +52,5 @@ export const propertyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, option
   describe("the overview", () => overviewProperties(context))
   describe("activity", () => activityProperties(context))
   describe("the audit log", () => auditProperties(context))
+  describe("erasure", () => erasureProperties(context))
 }
