@@ -31,6 +31,7 @@ import {
   type SpanId
 } from "./Ids.js"
 import { Instance } from "./Instance.js"
+import type { MaskingPolicy, UpdateMaskingPolicy } from "./MaskingPolicy.js"
 import type { Overview } from "./Overview.js"
 import { Pagination, SortDirection } from "./Page.js"
 import { BreakdownEntry, RiskLevel, TheoreticalRisk, Violation } from "./Risk.js"
@@ -212,6 +213,15 @@ export interface LedgerSession {
   readonly updateRiskProfile: (id: RiskProfileId, input: Commands.UpdateRiskProfile, options?: Mutation) => Effect.Effect<RiskProfileDetails, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>
   /** Scores no new instance; revisions and past scores stay. */
   readonly deleteRiskProfile: (id: RiskProfileId, options?: Mutation) => Effect.Effect<RiskProfileDetails, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+
+  // Masking (account tokens only)
+  /** The account's masking policy: the empty policy (nothing masked) until one is set. */
+  readonly getMaskingPolicy: () => Effect.Effect<MaskingPolicy, NotPermitted>
+  /**
+   * Replaces the account's masking policy; spans recorded from then on are masked by it (in this
+   * process at once, in others within `MaskingCache.defaultTtl`). Spans already stored stay as they are.
+   */
+  readonly updateMaskingPolicy: (input: UpdateMaskingPolicy, options?: Mutation) => Effect.Effect<MaskingPolicy, InvalidInput | NotPermitted | Conflict>
 }
 
 export class Ledger extends Context.Tag("@agentledger/domain/Ledger")<Ledger, {

@@ -16,6 +16,7 @@ import * as Authentication from "./usecases/Authentication.js"
 import * as Deployments from "./usecases/Deployments.js"
 import * as Environments from "./usecases/Environments.js"
 import * as ActivityReads from "./usecases/Activity.js"
+import * as MaskingPolicies from "./usecases/MaskingPolicies.js"
 import * as Reads from "./usecases/Reads.js"
 import * as RiskProfiles from "./usecases/RiskProfiles.js"
 import * as Runs from "./usecases/Runs.js"
@@ -35,13 +36,20 @@ export interface Options {
    * process is seen here.
    */
   readonly tokenCacheTtl?: Duration.DurationInput | undefined
+  /**
+   * How long ingest reuses an account's masking policy before reading it again (default
+   * `MaskingCache.defaultTtl`, 1 second; 0 reads it for every span): how soon a policy changed
+   * by another process is applied here.
+   */
+  readonly maskingCacheTtl?: Duration.DurationInput | undefined
 }
 
 export const makeWith = (options: Options) =>
   Effect.gen(function*() {
     const shared = yield* Shared.make({
       idempotencyTtl: options.idempotencyTtl ?? Idempotency.defaultTtl,
-      tokenCacheTtl: options.tokenCacheTtl
+      tokenCacheTtl: options.tokenCacheTtl,
+      maskingCacheTtl: options.maskingCacheTtl
     })
 
     /** The use cases of one caller, scoped to its account and token. */
@@ -56,6 +64,7 @@ export const makeWith = (options: Options) =>
         ...Spans.make(caller),
         ...Reads.make(caller),
         ...ActivityReads.make(caller),
+        ...MaskingPolicies.make(caller),
         ...Versions.make(caller),
         ...Deployments.make(caller),
         ...RiskProfiles.make(caller)

@@ -34,6 +34,7 @@ import type {
 } from "./Ids.js"
 import type { ActivityCell, ActivityFilter } from "./Activity.js"
 import type { Instance } from "./Instance.js"
+import type { MaskingPolicy } from "./MaskingPolicy.js"
 import type { InstanceFilter } from "./InstanceQuery.js"
 import type { OverviewRow } from "./Overview.js"
 import type { Sorting } from "./Page.js"
@@ -281,6 +282,13 @@ export interface StoreTx {
     readonly insertRevision: (revision: RiskProfileRevision) => Effect.Effect<void, UniqueViolation>
     /** Oldest first. */
     readonly revisions: (id: RiskProfileId) => Effect.Effect<ReadonlyArray<RiskProfileRevision>>
+  }
+
+  /** The account's masking policy: one record per account, replaced whole. */
+  readonly maskingPolicy: {
+    /** None while the account never set one. */
+    readonly get: () => Effect.Effect<Option.Option<MaskingPolicy>>
+    readonly put: (policy: MaskingPolicy) => Effect.Effect<void>
   }
 
   readonly idempotency: {

@@ -13,6 +13,7 @@ import {
   type IdempotencyRecord,
   type Ids,
   type Instance,
+  type MaskingPolicy,
   type RiskProfile,
   type SchemaVersion,
   type Span,
@@ -39,6 +40,8 @@ export interface AccountData {
   readonly revisions: Table<Ids.RiskProfileRevisionId, RiskProfile.RiskProfileRevision>
   /** Records by `idempotencyName`, in the order they were written. */
   readonly idempotency: Map<string, IdempotencyRecord>
+  /** The account's masking policy; null until it sets one. */
+  maskingPolicy: MaskingPolicy.MaskingPolicy | null
   /** The undo log of the unit of work holding the lock; null during a read. */
   undo: Array<() => void> | null
   /** Releases of the named turns (`StoreTx.exclusive`) the unit of work holding the lock took. */
@@ -68,6 +71,7 @@ const newAccountData = (): AccountData => ({
   profiles: new Table("risk_profile"),
   revisions: new Table("risk_profile_revision", (row) => [`revision:${row.risk_profile_id}:${row.revision}`]),
   idempotency: new Map(),
+  maskingPolicy: null,
   undo: null,
   turns: [],
   tx: undefined

@@ -246,6 +246,18 @@ export const migrations = {
   // a window of time, the overview's last day.
   "0003_run_reads": statements(
     `CREATE INDEX agent_instances_run_start ON agent_instances (account_id, (coalesce(started_at, inserted_at)), id)`
+  ),
+  // Masking at ingest: an account's policy (one row, replaced whole; none means nothing is
+  // masked), and the client's `sensitive_encoding` on each span (null: the client said nothing,
+  // as every span stored before this migration).
+  "0006_masking": statements(
+    `CREATE TABLE masking_policies (
+      account_id text PRIMARY KEY REFERENCES accounts (account_id),
+      categories jsonb NOT NULL,
+      keys jsonb NOT NULL,
+      updated_at timestamptz
+    )`,
+    `ALTER TABLE agent_spans ADD COLUMN sensitive_encoding boolean`
   )
 }
 

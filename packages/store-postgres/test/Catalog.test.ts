@@ -25,6 +25,7 @@ const ledgerTables = [
   "deployment_history",
   "environments",
   "idempotency_keys",
+  "masking_policies",
   "risk_profile_revisions",
   "risk_profiles"
 ]

@@ -28,8 +28,16 @@ const schemaSnapshot = Effect.flatMap(SqlClient.SqlClient, (sql) =>
     SELECT 'index', indexdef FROM pg_indexes WHERE schemaname = 'public'
     ORDER BY 1, 2`))
 
-/** Every migration, in order: the first schema, then keys per principal and global secret hashes, then the index of runs by time. */
-const allMigrations = [{ migration_id: 1, name: "ledger" }, { migration_id: 2, name: "principal_keys" }, { migration_id: 3, name: "run_reads" }]
+/**
+ * Every migration, in order: the first schema, then keys per principal and global secret hashes,
+ * then the index of runs by time, then masking (the policies' table, the spans' flag).
+ */
+const allMigrations = [
+  { migration_id: 1, name: "ledger" },
+  { migration_id: 2, name: "principal_keys" },
+  { migration_id: 3, name: "run_reads" },
+  { migration_id: 6, name: "masking" }
+]
 
 const publicTables = Effect.flatMap(SqlClient.SqlClient, (sql) =>
   count(sql`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`))
@@ -60,8 +68,8 @@ describe("migrations on PostgreSQL", () => {
       expect(created.account.name).toBe("Migrated")
 
       yield* Effect.gen(function*() {
-        // 13 ledger tables and the migrator's own.
-        expect(yield* publicTables).toBe(14)
+        // 14 ledger tables and the migrator's own.
+        expect(yield* publicTables).toBe(15)
         expect(yield* appliedMigrations).toEqual(allMigrations)
       }).pipe(Effect.provide(admin))
     }))
@@ -118,7 +126,7 @@ describe("migrations on PostgreSQL", () => {
         const failures = starts.flatMap((exit) => (Exit.isFailure(exit) ? [reason(exit.cause)] : []))
         expect(failures).toEqual([])
         yield* Effect.gen(function*() {
-          expect(yield* publicTables).toBe(14)
+          expect(yield* publicTables).toBe(15)
           expect(yield* appliedMigrations).toEqual(allMigrations)
         }).pipe(Effect.provide(sqlClient(url)))
       }), { discard: true }))

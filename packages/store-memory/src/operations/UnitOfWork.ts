@@ -14,6 +14,7 @@ import { deployments } from "./Deployments.js"
 import { environments } from "./Environments.js"
 import { idempotency } from "./Idempotency.js"
 import { instances } from "./Instances.js"
+import { maskingPolicy } from "./MaskingPolicies.js"
 import { riskProfiles } from "./RiskProfiles.js"
 import { spans } from "./Spans.js"
 import { tokens } from "./Tokens.js"
@@ -67,6 +68,7 @@ const storeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData):
     instances: instances(scope),
     spans: spans(scope),
     riskProfiles: riskProfiles(scope),
+    maskingPolicy: maskingPolicy(scope),
     idempotency: idempotency(scope)
   }
 }

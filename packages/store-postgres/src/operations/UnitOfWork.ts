@@ -13,6 +13,7 @@ import { deployments } from "./Deployments.js"
 import { environments } from "./Environments.js"
 import { idempotency } from "./Idempotency.js"
 import { instances } from "./Instances.js"
+import { maskingPolicy } from "./MaskingPolicies.js"
 import { riskProfiles } from "./RiskProfiles.js"
 import { spans } from "./Spans.js"
 import { insert, scope } from "./Statements.js"
@@ -48,6 +49,7 @@ export const storeTx = (sql: SqlClient.SqlClient, account: Ids.AccountId, forget
     instances: runs,
     spans: spans(within, runs, forgetRun),
     riskProfiles: riskProfiles(within),
+    maskingPolicy: maskingPolicy(within),
     idempotency: idempotency(within)
   }
 }
