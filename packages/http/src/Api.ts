@@ -21,6 +21,7 @@ import {
 } from "./ApiError.js"
 import { ActivityQuery, activityDescription, ActivityWire } from "./ActivityRoute.js"
 import { BulkRequest, BulkResponse } from "./Bulk.js"
+import { MaskingGroup } from "./MaskingRoutes.js"
 import { Details, List } from "./Envelope.js"
 import {
   OutlineQuery,
@@ -374,6 +375,7 @@ export class LedgerApi extends HttpApi.make("agentledger")
   .add(SpanGroup)
   .add(OverviewGroup)
   .add(ActivityGroup)
+  .add(MaskingGroup.middleware(Authentication))
   .add(BulkGroup)
   .addError(InvalidInputError)
   .addError(NotFoundError)

@@ -172,6 +172,9 @@ const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession
   getRiskReport: (id) => api.instances.risk({ path: { id } }).pipe(answer("NotFound")),
   getOverview: (request) => api.overview.get({ urlParams: request }).pipe(answer()),
   getActivity: (request) => api.activity.get({ urlParams: request }).pipe(answer("InvalidInput", "NotFound")),
+  getMaskingPolicy: () => api.masking.get().pipe(answer("NotPermitted")),
+  updateMaskingPolicy: (input, options) =>
+    api.masking.update({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotPermitted", "Conflict")),
 
   getVersion: (id) => api.versions.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted"), Effect.map(versionOf)),
   listVersions: (request) =>

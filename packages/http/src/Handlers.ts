@@ -10,20 +10,15 @@ import type { DomainError } from "./ApiError.js"
 import { Authentication, CurrentSession, LedgerApi, OperatorAuthentication, type PageQuery } from "./Api.js"
 import type { BulkItem, BulkOutput } from "./Bulk.js"
 import { ok, summaries } from "./Envelope.js"
+import { masking } from "./MaskingHandlers.js"
+import { mutation } from "./Mutation.js"
 import * as OperatorToken from "./OperatorToken.js"
 import { agentView, agentViews, schemaVersionViews, versionViews } from "./Views.js"
 
 const withSession = <A, E>(use: (session: LedgerSession) => Effect.Effect<A, E>): Effect.Effect<A, E, CurrentSession> =>
   Effect.flatMap(CurrentSession, use)
 
-/** The idempotency key of a call: the body's `idempotency_key`, else the `Idempotency-Key` header. */
-export const mutation = (
-  headers: { readonly "idempotency-key"?: string | undefined },
-  body?: { readonly idempotency_key?: string | undefined } | null
-): Commands.MutationOptions => {
-  const key = body?.idempotency_key ?? headers["idempotency-key"]
-  return key === undefined ? {} : { idempotencyKey: key }
-}
+export { mutation } from "./Mutation.js"
 
 /** The page request of a list's query: `pagination[...]`, and `sorting=-field` or `sorting[field]` + `sorting[direction]`. */
 export const listRequest = (query: PageQuery): Commands.ListRequest => {
@@ -247,6 +242,6 @@ export const authentications = (options: { readonly operatorToken: Option.Option
 /** The implemented contract; needs the `Ledger`. */
 export const layer = (options: { readonly operatorToken: Option.Option<Redacted.Redacted<string>> }) =>
   HttpApiBuilder.api(LedgerApi).pipe(
-    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, activity, bulk]),
+    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, activity, masking, bulk]),
     Layer.provide(authentications(options))
   )
