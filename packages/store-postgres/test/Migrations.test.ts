@@ -30,12 +30,14 @@ const schemaSnapshot = Effect.flatMap(SqlClient.SqlClient, (sql) =>
 
 /**
  * Every migration, in order: the first schema, then keys per principal and global secret hashes,
- * then the index of runs by time, then masking (the policies' table, the spans' flag).
+ * then the index of runs by time, then the audit log, then masking (the policies' table, the
+ * spans' flag).
  */
 const allMigrations = [
   { migration_id: 1, name: "ledger" },
   { migration_id: 2, name: "principal_keys" },
   { migration_id: 3, name: "run_reads" },
+  { migration_id: 4, name: "audit" },
   { migration_id: 6, name: "masking" }
 ]
 
@@ -68,8 +70,8 @@ describe("migrations on PostgreSQL", () => {
       expect(created.account.name).toBe("Migrated")
 
       yield* Effect.gen(function*() {
-        // 14 ledger tables and the migrator's own.
-        expect(yield* publicTables).toBe(15)
+        // 16 ledger tables and the migrator's own.
+        expect(yield* publicTables).toBe(17)
         expect(yield* appliedMigrations).toEqual(allMigrations)
       }).pipe(Effect.provide(admin))
     }))
@@ -126,7 +128,7 @@ describe("migrations on PostgreSQL", () => {
         const failures = starts.flatMap((exit) => (Exit.isFailure(exit) ? [reason(exit.cause)] : []))
         expect(failures).toEqual([])
         yield* Effect.gen(function*() {
-          expect(yield* publicTables).toBe(15)
+          expect(yield* publicTables).toBe(17)
           expect(yield* appliedMigrations).toEqual(allMigrations)
         }).pipe(Effect.provide(sqlClient(url)))
       }), { discard: true }))
