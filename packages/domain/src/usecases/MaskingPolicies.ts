@@ -1,6 +1,6 @@
 /**
- * The masking policy of an account: read and replaced by account tokens (`masking_policy.update`),
- * and read by ingest through a per-account cache (`maskerOf`, `MaskingCache`). A change forgets
+ * The masking policy of an account: read and replaced by account tokens (`masking_policy.update`,
+ * audited with the policy before and after: names and categories, never span data), and read by ingest through a per-account cache (`maskerOf`, `MaskingCache`). A change forgets
  * this process's cached policy once its unit of work has committed, so the next span recorded
  * here is masked by it; other processes read it within the cache's lifetime.
  */
@@ -34,10 +34,19 @@ export const make = ({ account, shared, work }: Session): Pick<LedgerSession, "g
 
   updateMaskingPolicy: useCase("Ledger.updateMaskingPolicy", (input, options) =>
     work.mutate(
-      { operation: "masking_policy.update", request: input, answer: MaskingPolicy.MaskingPolicy, options },
-      (tx) =>
+      {
+        operation: "masking_policy.update",
+        request: input,
+        answer: MaskingPolicy.MaskingPolicy,
+        options,
+        // One policy per account: the account names it.
+        subject: (policy) => policy.account_id
+      },
+      (tx, trail) =>
         Effect.gen(function*() {
           const rules = yield* fromEither(MaskingPolicy.validate(input))
+          const current = Option.getOrElse(yield* tx.maskingPolicy.get(), () => MaskingPolicy.defaultPolicy(account))
+          yield* trail.before(MaskingPolicy.MaskingPolicy, current)
           const policy: MaskingPolicy.MaskingPolicy = { account_id: account, ...rules, updated_at: yield* shared.now }
           yield* tx.maskingPolicy.put(policy)
           return policy

@@ -12,6 +12,7 @@ import { deploymentExamples } from "./deployments.js"
 import { environmentExamples } from "./environments.js"
 import type { ExampleTest } from "./helpers.js"
 import { idempotencyExamples } from "./idempotency.js"
+import { maskingExamples } from "./masking.js"
 import { queryExamples } from "./queries.js"
 import { reviewExamples } from "./reviews.js"
 import { riskProfileExamples } from "./riskProfiles.js"
@@ -36,6 +37,7 @@ export const exampleTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>): void =
   describe("queries", () => queryExamples(test))
   describe("reviews", () => reviewExamples(test))
   describe("activity", () => activityExamples(test))
+  describe("masking", () => maskingExamples(test))
   describe("idempotency", () => idempotencyExamples(test))
   describe("tenancy", () => tenancyExamples(test))
 }
