@@ -128,15 +128,31 @@ const underKeys = (value: Json, keys: ReadonlySet<string>): Json => {
   return underKeysOf(value, keys)
 }
 
+/**
+ * `keyForm` of the keys payloads hold, remembered: the same few field names come in every span, and
+ * lower-casing and a replace per key were most of the walk. Bounded: cleared when full.
+ */
+const forms = new Map<string, string>()
+const formsHeld = 4096
+
+const formOf = (key: string): string => {
+  const known = forms.get(key)
+  if (known !== undefined) return known
+  const form = keyForm(key)
+  if (forms.size >= formsHeld) forms.clear()
+  forms.set(key, form)
+  return form
+}
+
 const underKeysOf = (object: JsonObject, keys: ReadonlySet<string>): JsonObject => {
-  const entries = Object.entries(object)
+  const names = Object.keys(object)
   let out: Array<readonly [string, Json]> | undefined
-  for (let index = 0; index < entries.length; index++) {
-    const entry = entries[index]
-    if (entry === undefined) continue
-    const [key, value] = entry
-    const next = keys.has(keyForm(key)) ? leaves(value, keyMarker) : underKeys(value, keys)
-    if (out === undefined && next !== value) out = entries.slice(0, index)
+  for (let index = 0; index < names.length; index++) {
+    const key = names[index]
+    const value = key === undefined ? undefined : object[key]
+    if (key === undefined || value === undefined) continue
+    const next = keys.has(formOf(key)) ? leaves(value, keyMarker) : underKeys(value, keys)
+    if (out === undefined && next !== value) out = names.slice(0, index).map((name) => [name, object[name] ?? null])
     out?.push([key, next])
   }
   return out === undefined ? object : Object.fromEntries(out)

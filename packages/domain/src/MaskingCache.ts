@@ -9,7 +9,6 @@
  * forgotten is not kept (`ticket`), so a slow read cannot put the old policy back.
  */
 import { Duration } from "effect"
-import { Lru } from "./Lru.js"
 import type { Masker } from "./Masking.js"
 
 /** How long a read policy is reused by default: the bound on a change made by another process. */
@@ -20,13 +19,16 @@ interface Entry {
   readonly until: number
 }
 
+/**
+ * A plain map, not an `Lru`: every span reads it, and an LRU's reordering on each hit (a delete
+ * and a set) was most of the read. Entries age out anyway; a full map drops its oldest entry.
+ */
 export class MaskingCache {
-  private readonly entries: Lru<string, Entry>
+  private readonly entries = new Map<string, Entry>()
   private readonly ttlMillis: number
   private forgotten = 0
 
-  constructor(ttl: Duration.DurationInput = defaultTtl, capacity = 4096) {
-    this.entries = new Lru(capacity)
+  constructor(ttl: Duration.DurationInput = defaultTtl, readonly capacity = 4096) {
     this.ttlMillis = Duration.toMillis(ttl)
   }
 
@@ -45,7 +47,13 @@ export class MaskingCache {
   }
 
   set(account: string, masker: Masker, now: number, ticket: number): Masker {
-    if (this.ttlMillis > 0 && ticket === this.forgotten) this.entries.set(account, { masker, until: now + this.ttlMillis })
+    if (this.ttlMillis <= 0 || ticket !== this.forgotten) return masker
+    this.entries.delete(account)
+    if (this.entries.size >= this.capacity) {
+      const oldest = this.entries.keys().next()
+      if (oldest.done !== true) this.entries.delete(oldest.value)
+    }
+    this.entries.set(account, { masker, until: now + this.ttlMillis })
     return masker
   }
 
