@@ -10,7 +10,7 @@
  * refuse the request anyway), the request is masked as if its type declared every masked
  * category: a fingerprint may then mask more than the span will, never less.
  */
-import { Effect, Option, Schema } from "effect"
+import { DateTime, Effect, Option, Schema } from "effect"
 import type * as Commands from "../Commands.js"
 import { categories, DataCategories, type DataRisk } from "../DataRisk.js"
 import type { InstanceId, SpanId } from "../Ids.js"
@@ -31,7 +31,7 @@ const everyCategoryRisk = { params_data_categories: everyCategory, result_data_c
 type Declared = Pick<DataRisk, "params_data_categories" | "result_data_categories">
 
 /** The stored forms of keyed span requests, for one session. */
-export const make = ({ load, shared, work }: Session) => {
+export const make = ({ account, load, shared, work }: Session) => {
   /** The data declaration of a span type in a run, or the widest one when it cannot be read. */
   const declarationOf = (tx: StoreTx, instance: Instance, name: string): Effect.Effect<Declared | undefined> => {
     const cached = shared.runContexts.get(runContextKey(instance))
@@ -54,34 +54,45 @@ export const make = ({ load, shared, work }: Session) => {
     )
   }
 
+  /** `body` in a read, with the account's masker. */
   const read = <A>(body: (tx: StoreTx, masker: Masking.Masker) => Effect.Effect<A>) =>
-    Effect.flatMap(shared.now, (at) => work.read((tx) => Effect.flatMap(maskerOf(shared, tx, at), (masker) => body(tx, masker)), { callers: "any token" }))
+    Effect.flatMap(shared.now, (at) =>
+      work.read((tx) => Effect.flatMap(maskerOf(shared, tx, at), (masker) => body(tx, masker)), { callers: "any token" }))
+
+  /** Whether the account's cached policy is off: then a request that does not say `sensitive_encoding: true` needs no read. */
+  const knownOff = Effect.map(shared.now, (at) => shared.maskers.get(account, DateTime.toEpochMillis(at))?.on === false)
+
+  /** Span creates as masking will store them, under this masker. */
+  const maskCreates = (tx: StoreTx, masker: Masking.Masker, inputs: ReadonlyArray<Commands.CreateSpan>) =>
+    Effect.forEach(inputs, (input) =>
+      Effect.map(runDeclaration(tx, input.agent_instance_id, input.schema_name, masker), (declared): Commands.CreateSpan => {
+        const sensitive = input.sensitive_encoding
+        const result = input.result_payload
+        return {
+          ...input,
+          payload: Masking.mask(input.payload, masker, declared?.params_data_categories, sensitive),
+          ...(result === undefined || result === null
+            ? {}
+            : { result_payload: Masking.mask(result, masker, declared?.result_data_categories, sensitive) })
+        }
+      }))
+
+  const saysSensitive = (inputs: ReadonlyArray<Commands.CreateSpan>) => inputs.some((input) => input.sensitive_encoding === true)
 
   return {
     /** Span creates as they will be stored. */
     creates: (inputs: ReadonlyArray<Commands.CreateSpan>): Effect.Effect<ReadonlyArray<Commands.CreateSpan>> =>
-      read((tx, masker) => {
-        if (!masker.on && !inputs.some((input) => input.sensitive_encoding === true)) return Effect.succeed(inputs)
-        return Effect.forEach(inputs, (input) =>
-          Effect.map(runDeclaration(tx, input.agent_instance_id, input.schema_name, masker), (declared) => {
-            const sensitive = input.sensitive_encoding
-            const result = input.result_payload
-            return {
-              ...input,
-              payload: Masking.mask(input.payload, masker, declared?.params_data_categories, sensitive),
-              ...(result === undefined || result === null
-                ? {}
-                : { result_payload: Masking.mask(result, masker, declared?.result_data_categories, sensitive) })
-            }
-          }))
-      }),
+      Effect.flatMap(knownOff, (off) =>
+        off && !saysSensitive(inputs)
+          ? Effect.succeed(inputs)
+          : read((tx, masker) => !masker.on && !saysSensitive(inputs) ? Effect.succeed(inputs) : maskCreates(tx, masker, inputs))),
 
     /** A span finish as it will be stored (a span recorded sensitive stays so: `Masking.sensitiveOf`). */
-    finish: (id: SpanId, input: Commands.FinishSpan): Effect.Effect<Commands.FinishSpan> =>
-      read((tx, masker) => {
-        const result = input.result_payload
-        if (result === undefined || result === null) return Effect.succeed(input)
-        return load.span(tx, id).pipe(
+    finish: (id: SpanId, input: Commands.FinishSpan): Effect.Effect<Commands.FinishSpan> => {
+      const result = input.result_payload
+      if (result === undefined || result === null) return Effect.succeed(input)
+      return read((tx, masker) =>
+        load.span(tx, id).pipe(
           Effect.flatMap((span) => {
             const sensitive = Masking.sensitiveOf(span.sensitive_encoding, input.sensitive_encoding)
             if (!masker.on && sensitive !== true) return Effect.succeed(result)
@@ -90,7 +101,7 @@ export const make = ({ load, shared, work }: Session) => {
           }),
           Effect.orElseSucceed(() => Masking.mask(result, masker, everyCategory, true)),
           Effect.map((masked) => masked === result ? input : { ...input, result_payload: masked })
-        )
-      })
+        ))
+    }
   }
 }
