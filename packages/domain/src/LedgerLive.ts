@@ -6,12 +6,14 @@
  * records (compiled schemas, run contexts, span owners) that make a span decision O(1).
  */
 import { type Duration, Effect, Layer } from "effect"
+import * as ApiToken from "./ApiToken.js"
 import * as Idempotency from "./Idempotency.js"
 import type * as Ids from "./Ids.js"
 import { Ledger, type LedgerSession, type Principal } from "./Ledger.js"
 import type { LedgerStore } from "./LedgerStore.js"
 import * as Accounts from "./usecases/Accounts.js"
 import * as Agents from "./usecases/Agents.js"
+import * as AuditLog from "./usecases/AuditLog.js"
 import * as Authentication from "./usecases/Authentication.js"
 import * as Deployments from "./usecases/Deployments.js"
 import * as Environments from "./usecases/Environments.js"
@@ -37,6 +39,12 @@ export interface Options {
    */
   readonly tokenCacheTtl?: Duration.DurationInput | undefined
   /**
+   * How often a token's `last_used_at` is written at most (default
+   * `ApiToken.defaultLastUseInterval`, 1 minute): a use is recorded when the last one recorded is
+   * older, never a write per request.
+   */
+  readonly tokenLastUseInterval?: Duration.DurationInput | undefined
+  /**
    * How long ingest reuses an account's masking policy before reading it again (default
    * `MaskingCache.defaultTtl`, 1 second; 0 reads it for every span): how soon a policy changed
    * by another process is applied here.
@@ -49,6 +57,7 @@ export const makeWith = (options: Options) =>
     const shared = yield* Shared.make({
       idempotencyTtl: options.idempotencyTtl ?? Idempotency.defaultTtl,
       tokenCacheTtl: options.tokenCacheTtl,
+      lastUseInterval: options.tokenLastUseInterval ?? ApiToken.defaultLastUseInterval,
       maskingCacheTtl: options.maskingCacheTtl
     })
 
@@ -67,7 +76,8 @@ export const makeWith = (options: Options) =>
         ...MaskingPolicies.make(caller),
         ...Versions.make(caller),
         ...Deployments.make(caller),
-        ...RiskProfiles.make(caller)
+        ...RiskProfiles.make(caller),
+        ...AuditLog.make(caller)
       }
     }
 

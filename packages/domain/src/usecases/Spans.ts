@@ -251,7 +251,7 @@ export const make = (session: Session): SpanUseCases => {
         : Effect.flatMap(storedFinish(id, input, options), (request) =>
           outside.settle((answers) =>
             work.mutate(
-              { operation: "agent_span.finish", request: { id, input: request }, answer: Span.Span, options, callers: "any token" },
+              { operation: "agent_span.finish", request: { id, input: request }, answer: Span.Span, options, callers: "any token", ingest: true },
               (tx) => finishAll(tx, [{ id, input }], answers).pipe(Effect.flatMap(onlySpan))
             )
           ))
