@@ -28,6 +28,7 @@ import { sdkShapes } from "./prefactor-contract/sdkShapes.js"
 import { auditRequests } from "./prefactor-contract/valid/audit.js"
 import { catalogRequests } from "./prefactor-contract/valid/catalog.js"
 import { deploymentRequests } from "./prefactor-contract/valid/deployments.js"
+import { maskingRequests } from "./prefactor-contract/valid/masking.js"
 import { bulkAndOperatorRequests } from "./prefactor-contract/valid/operator.js"
 import { retiringRequests } from "./prefactor-contract/valid/retiring.js"
 import { runRequests } from "./prefactor-contract/valid/runs.js"
@@ -44,6 +45,7 @@ describe("valid requests answer in the reference's shapes", () => {
   auditRequests(contract)
   retiringRequests(contract)
   bulkAndOperatorRequests(contract)
+  maskingRequests(contract)
 })
 
 describe("the reference's query parameters", () => queryParameters(contract))

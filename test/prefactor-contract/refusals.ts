@@ -66,6 +66,17 @@ export const refusalsOf = ({ server, the }: ContractSession): ReadonlyArray<Refu
   invalid("GET overview", "since is not a date", () => ({ query: "since=yesterday" })),
   invalid("GET activity", "more buckets than it serves", () => ({ query: "since=2026-01-01T00:00:00Z&until=2026-02-01T00:00:00Z&bucket_minutes=1" })),
   invalid("GET activity", "bucket_minutes is not a number", () => ({ query: "bucket_minutes=five" })),
+  {
+    route: "GET masking_policy",
+    why: "a deployment token reads no masking policy",
+    request: () => ({ token: the("deployment secret") }),
+    status: 403,
+    code: "not_permitted"
+  },
+  invalid("PUT masking_policy", "an unknown data category", () => ({ body: { details: { categories: ["salary"] } } })),
+  invalid("PUT masking_policy", "more field names than a policy holds", () => ({
+    body: { details: { keys: Array.from({ length: 101 }, (_, i) => `field_${i}`) } }
+  })),
   unknown("GET agent_instance/{id}"),
   unknown("GET agent_instance/{id}/timeline"),
   unknown("GET agent_instance/{id}/spans"),

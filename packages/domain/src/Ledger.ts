@@ -33,6 +33,7 @@ import {
   type SpanId
 } from "./Ids.js"
 import { Instance } from "./Instance.js"
+import type { MaskingPolicy, UpdateMaskingPolicy } from "./MaskingPolicy.js"
 import type { Overview } from "./Overview.js"
 import { Pagination, SortDirection } from "./Page.js"
 import { BreakdownEntry, RiskLevel, TheoreticalRisk, Violation } from "./Risk.js"
@@ -239,6 +240,15 @@ export interface LedgerSession {
   readonly listAuditEvents: (request: Commands.ListAuditEvents) => Effect.Effect<Paged<AuditEvent>, InvalidInput | NotPermitted>
   /** Recomputes the account's hash chain (`Audit.verify`) and names the first event that does not match. */
   readonly verifyAuditChain: () => Effect.Effect<Verification, NotPermitted>
+
+  // Masking (account tokens only)
+  /** The account's masking policy: the empty policy (nothing masked) until one is set. */
+  readonly getMaskingPolicy: () => Effect.Effect<MaskingPolicy, NotPermitted>
+  /**
+   * Replaces the account's masking policy; spans recorded from then on are masked by it (in this
+   * process at once, in others within `MaskingCache.defaultTtl`). Spans already stored stay as they are.
+   */
+  readonly updateMaskingPolicy: (input: UpdateMaskingPolicy, options?: Mutation) => Effect.Effect<MaskingPolicy, InvalidInput | NotPermitted | Conflict>
 }
 
 export class Ledger extends Context.Tag("@agentledger/domain/Ledger")<Ledger, {

@@ -19,6 +19,7 @@ import * as Deployments from "./usecases/Deployments.js"
 import * as Environments from "./usecases/Environments.js"
 import * as Erasure from "./usecases/Erasure.js"
 import * as ActivityReads from "./usecases/Activity.js"
+import * as MaskingPolicies from "./usecases/MaskingPolicies.js"
 import * as Reads from "./usecases/Reads.js"
 import * as Retention from "./usecases/Retention.js"
 import * as RetentionPolicies from "./usecases/RetentionPolicies.js"
@@ -46,6 +47,12 @@ export interface Options {
    * older, never a write per request.
    */
   readonly tokenLastUseInterval?: Duration.DurationInput | undefined
+  /**
+   * How long ingest reuses an account's masking policy before reading it again (default
+   * `MaskingCache.defaultTtl`, 1 second; 0 reads it for every span): how soon a policy changed
+   * by another process is applied here.
+   */
+  readonly maskingCacheTtl?: Duration.DurationInput | undefined
 }
 
 export const makeWith = (options: Options) =>
@@ -53,7 +60,8 @@ export const makeWith = (options: Options) =>
     const shared = yield* Shared.make({
       idempotencyTtl: options.idempotencyTtl ?? Idempotency.defaultTtl,
       tokenCacheTtl: options.tokenCacheTtl,
-      lastUseInterval: options.tokenLastUseInterval ?? ApiToken.defaultLastUseInterval
+      lastUseInterval: options.tokenLastUseInterval ?? ApiToken.defaultLastUseInterval,
+      maskingCacheTtl: options.maskingCacheTtl
     })
 
     /** The use cases of one caller, scoped to its account and token. */
@@ -68,6 +76,7 @@ export const makeWith = (options: Options) =>
         ...Spans.make(caller),
         ...Reads.make(caller),
         ...ActivityReads.make(caller),
+        ...MaskingPolicies.make(caller),
         ...Versions.make(caller),
         ...Deployments.make(caller),
         ...RiskProfiles.make(caller),

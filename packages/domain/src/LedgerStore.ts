@@ -37,6 +37,7 @@ import type {
 } from "./Ids.js"
 import type { ActivityCell, ActivityFilter } from "./Activity.js"
 import type { Instance } from "./Instance.js"
+import type { MaskingPolicy } from "./MaskingPolicy.js"
 import type { InstanceFilter } from "./InstanceQuery.js"
 import type { OverviewRow } from "./Overview.js"
 import type { Sorting } from "./Page.js"
@@ -317,6 +318,13 @@ export interface StoreTx {
     readonly list: (filter: AuditFilter, query: ListQuery<SortField<"audit_event">>) => Effect.Effect<Listed<AuditEvent>>
     /** At most `limit` events with a sequence above `after`, in sequence order: verification's read. */
     readonly batch: (after: number, limit: number) => Effect.Effect<ReadonlyArray<AuditEvent>>
+  }
+
+  /** The account's masking policy: one record per account, replaced whole. */
+  readonly maskingPolicy: {
+    /** None while the account never set one. */
+    readonly get: () => Effect.Effect<Option.Option<MaskingPolicy>>
+    readonly put: (policy: MaskingPolicy) => Effect.Effect<void>
   }
 
   readonly idempotency: {

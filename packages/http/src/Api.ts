@@ -22,6 +22,7 @@ import {
 import { ActivityQuery, activityDescription, ActivityWire } from "./ActivityRoute.js"
 import { AuditGroup } from "./AuditRoute.js"
 import { BulkRequest, BulkResponse } from "./Bulk.js"
+import { MaskingGroup } from "./MaskingRoutes.js"
 import { Details, List } from "./Envelope.js"
 import { ErasureEndpoints } from "./ErasureRoutes.js"
 import {
@@ -376,6 +377,7 @@ export class LedgerApi extends HttpApi.make("agentledger")
   .add(SpanGroup)
   .add(OverviewGroup)
   .add(ActivityGroup)
+  .add(MaskingGroup.middleware(Authentication))
   .add(BulkGroup)
   .add(AuditGroup.middleware(Authentication))
   .add(ErasureEndpoints.middleware(Authentication))

@@ -172,6 +172,9 @@ const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession
   getRiskReport: (id) => api.instances.risk({ path: { id } }).pipe(answer("NotFound")),
   getOverview: (request) => api.overview.get({ urlParams: request }).pipe(answer()),
   getActivity: (request) => api.activity.get({ urlParams: request }).pipe(answer("InvalidInput", "NotFound")),
+  getMaskingPolicy: () => api.masking.get().pipe(answer("NotPermitted")),
+  updateMaskingPolicy: (input, options) =>
+    api.masking.update({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotPermitted", "Conflict")),
 
   deleteRun: (id, options) => api.erasure.deleteRun({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "NotPermitted", "InvalidInput", "Conflict")),
   redactRun: (id, options) =>

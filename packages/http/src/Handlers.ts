@@ -12,6 +12,8 @@ import type { BulkItem, BulkOutput } from "./Bulk.js"
 import { ok, summaries } from "./Envelope.js"
 import { auditHandlers } from "./AuditHandlers.js"
 import { erasure } from "./ErasureHandlers.js"
+import { masking } from "./MaskingHandlers.js"
+import { mutation } from "./Mutation.js"
 import * as OperatorToken from "./OperatorToken.js"
 import { listRequest } from "./Queries.js"
 import { agentView, agentViews, schemaVersionViews, versionViews } from "./Views.js"
@@ -19,14 +21,7 @@ import { agentView, agentViews, schemaVersionViews, versionViews } from "./Views
 const withSession = <A, E>(use: (session: LedgerSession) => Effect.Effect<A, E>): Effect.Effect<A, E, CurrentSession> =>
   Effect.flatMap(CurrentSession, use)
 
-/** The idempotency key of a call: the body's `idempotency_key`, else the `Idempotency-Key` header. */
-export const mutation = (
-  headers: { readonly "idempotency-key"?: string | undefined },
-  body?: { readonly idempotency_key?: string | undefined } | null
-): Commands.MutationOptions => {
-  const key = body?.idempotency_key ?? headers["idempotency-key"]
-  return key === undefined ? {} : { idempotencyKey: key }
-}
+export { mutation } from "./Mutation.js"
 
 // Kept here too: where the handlers' request readers were first exported.
 export { listRequest }
@@ -242,6 +237,6 @@ export const authentications = (options: { readonly operatorToken: Option.Option
 /** The implemented contract; needs the `Ledger`. */
 export const layer = (options: { readonly operatorToken: Option.Option<Redacted.Redacted<string>> }) =>
   HttpApiBuilder.api(LedgerApi).pipe(
-    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, activity, bulk, auditHandlers, erasure]),
+    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, activity, masking, bulk, auditHandlers, erasure]),
     Layer.provide(authentications(options))
   )

@@ -15,6 +15,7 @@ import {
   type Ids,
   type Instance,
   type Retention,
+  type MaskingPolicy,
   type RiskProfile,
   type SchemaVersion,
   type Span,
@@ -45,6 +46,8 @@ export interface AccountData {
   readonly idempotency: Map<string, IdempotencyRecord>
   /** The account's retention policy, once it set one. */
   retention: Retention.RetentionPolicy | null
+  /** The account's masking policy; null until it sets one. */
+  maskingPolicy: MaskingPolicy.MaskingPolicy | null
   /** The undo log of the unit of work holding the lock; null during a read. */
   undo: Array<() => void> | null
   /** Releases of the named turns (`StoreTx.exclusive`) the unit of work holding the lock took. */
@@ -76,6 +79,7 @@ const newAccountData = (): AccountData => ({
   audit: [],
   idempotency: new Map(),
   retention: null,
+  maskingPolicy: null,
   undo: null,
   turns: [],
   tx: undefined

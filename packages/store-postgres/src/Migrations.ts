@@ -303,6 +303,18 @@ export const migrations = {
     `CREATE INDEX agent_instances_finished ON agent_instances (account_id, finished_at) WHERE finished_at IS NOT NULL`,
     `ALTER TABLE idempotency_keys ADD COLUMN agent_instance_ids text[]`,
     `CREATE INDEX idempotency_keys_runs ON idempotency_keys USING gin (agent_instance_ids) WHERE agent_instance_ids IS NOT NULL`
+  ),
+  // Masking at ingest: an account's policy (one row, replaced whole; none means nothing is
+  // masked), and the client's `sensitive_encoding` on each span (null: the client said nothing,
+  // as every span stored before this migration).
+  "0006_masking": statements(
+    `CREATE TABLE masking_policies (
+      account_id text PRIMARY KEY REFERENCES accounts (account_id),
+      categories jsonb NOT NULL,
+      keys jsonb NOT NULL,
+      updated_at timestamptz
+    )`,
+    `ALTER TABLE agent_spans ADD COLUMN sensitive_encoding boolean`
   )
 }
 

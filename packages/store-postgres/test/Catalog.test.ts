@@ -28,6 +28,7 @@ const ledgerTables = [
   "environments",
   "idempotency_keys",
   "retention_policies",
+  "masking_policies",
   "risk_profile_revisions",
   "risk_profiles"
 ]

@@ -16,6 +16,7 @@ import { environments } from "./Environments.js"
 import { erasure, retention } from "./Erasure.js"
 import { idempotency } from "./Idempotency.js"
 import { instances } from "./Instances.js"
+import { maskingPolicy } from "./MaskingPolicies.js"
 import { riskProfiles } from "./RiskProfiles.js"
 import { spans } from "./Spans.js"
 import { tokens } from "./Tokens.js"
@@ -72,7 +73,8 @@ const storeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData):
     audit: audit(scope),
     idempotency: idempotency(scope),
     erasure: erasure(scope),
-    retention: retention(scope)
+    retention: retention(scope),
+    maskingPolicy: maskingPolicy(scope)
   }
 }
 

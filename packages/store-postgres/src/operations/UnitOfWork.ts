@@ -15,6 +15,7 @@ import { environments } from "./Environments.js"
 import { erasure, retention } from "./Erasure.js"
 import { idempotency } from "./Idempotency.js"
 import { instances } from "./Instances.js"
+import { maskingPolicy } from "./MaskingPolicies.js"
 import { riskProfiles } from "./RiskProfiles.js"
 import { spans } from "./Spans.js"
 import { insert, scope } from "./Statements.js"
@@ -53,7 +54,8 @@ export const storeTx = (sql: SqlClient.SqlClient, account: Ids.AccountId, forget
     audit: audit(within),
     idempotency: idempotency(within),
     erasure: erasure(within, forgetRun),
-    retention: retention(within)
+    retention: retention(within),
+    maskingPolicy: maskingPolicy(within)
   }
 }
 

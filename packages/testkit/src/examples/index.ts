@@ -14,6 +14,7 @@ import { environmentExamples } from "./environments.js"
 import { erasureExamples } from "./erasure.js"
 import type { ExampleTest } from "./helpers.js"
 import { idempotencyExamples } from "./idempotency.js"
+import { maskingExamples } from "./masking.js"
 import { queryExamples } from "./queries.js"
 import { retentionPolicyExamples } from "./retentionPolicy.js"
 import { reviewExamples } from "./reviews.js"
@@ -39,6 +40,7 @@ export const exampleTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>): void =
   describe("queries", () => queryExamples(test))
   describe("reviews", () => reviewExamples(test))
   describe("activity", () => activityExamples(test))
+  describe("masking", () => maskingExamples(test))
   describe("idempotency", () => idempotencyExamples(test))
   describe("tenancy", () => tenancyExamples(test))
   describe("audit log", () => auditExamples(test))
