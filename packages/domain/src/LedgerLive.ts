@@ -15,6 +15,7 @@ import * as Agents from "./usecases/Agents.js"
 import * as Authentication from "./usecases/Authentication.js"
 import * as Deployments from "./usecases/Deployments.js"
 import * as Environments from "./usecases/Environments.js"
+import * as Exports from "./usecases/Export.js"
 import * as ActivityReads from "./usecases/Activity.js"
 import * as Reads from "./usecases/Reads.js"
 import * as RiskProfiles from "./usecases/RiskProfiles.js"
@@ -56,6 +57,7 @@ export const makeWith = (options: Options) =>
         ...Spans.make(caller),
         ...Reads.make(caller),
         ...ActivityReads.make(caller),
+        ...Exports.make(caller),
         ...Versions.make(caller),
         ...Deployments.make(caller),
         ...RiskProfiles.make(caller)

@@ -22,6 +22,7 @@ import {
 import { ActivityQuery, activityDescription, ActivityWire } from "./ActivityRoute.js"
 import { BulkRequest, BulkResponse } from "./Bulk.js"
 import { Details, List } from "./Envelope.js"
+import { ExportGroup } from "./ExportRoute.js"
 import {
   OutlineQuery,
   outlineDescription,
@@ -374,6 +375,7 @@ export class LedgerApi extends HttpApi.make("agentledger")
   .add(SpanGroup)
   .add(OverviewGroup)
   .add(ActivityGroup)
+  .add(ExportGroup.middleware(Authentication))
   .add(BulkGroup)
   .addError(InvalidInputError)
   .addError(NotFoundError)

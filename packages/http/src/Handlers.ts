@@ -10,6 +10,7 @@ import type { DomainError } from "./ApiError.js"
 import { Authentication, CurrentSession, LedgerApi, OperatorAuthentication, type PageQuery } from "./Api.js"
 import type { BulkItem, BulkOutput } from "./Bulk.js"
 import { ok, summaries } from "./Envelope.js"
+import * as ExportHandlers from "./ExportHandlers.js"
 import * as OperatorToken from "./OperatorToken.js"
 import { agentView, agentViews, schemaVersionViews, versionViews } from "./Views.js"
 
@@ -247,6 +248,6 @@ export const authentications = (options: { readonly operatorToken: Option.Option
 /** The implemented contract; needs the `Ledger`. */
 export const layer = (options: { readonly operatorToken: Option.Option<Redacted.Redacted<string>> }) =>
   HttpApiBuilder.api(LedgerApi).pipe(
-    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, activity, bulk]),
+    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, activity, ExportHandlers.layer, bulk]),
     Layer.provide(authentications(options))
   )
