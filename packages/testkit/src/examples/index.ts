@@ -10,6 +10,7 @@ import { agentExamples } from "./agents.js"
 import { conformanceExamples } from "./conformance.js"
 import { deploymentExamples } from "./deployments.js"
 import { environmentExamples } from "./environments.js"
+import { exportExamples } from "./export.js"
 import type { ExampleTest } from "./helpers.js"
 import { idempotencyExamples } from "./idempotency.js"
 import { queryExamples } from "./queries.js"
@@ -36,6 +37,7 @@ export const exampleTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>): void =
   describe("queries", () => queryExamples(test))
   describe("reviews", () => reviewExamples(test))
   describe("activity", () => activityExamples(test))
+  describe("evidence export", () => exportExamples(test))
   describe("idempotency", () => idempotencyExamples(test))
   describe("tenancy", () => tenancyExamples(test))
 }
