@@ -17,6 +17,7 @@ import type { Account } from "./Account.js"
 import type { Agent } from "./Agent.js"
 import type { AgentVersion } from "./AgentVersion.js"
 import type { ApiToken } from "./ApiToken.js"
+import type { AuditEvent, AuditFilter, ChainHead } from "./Audit.js"
 import type { Deployment, DeploymentHistoryEntry } from "./Deployment.js"
 import type { Environment } from "./Environment.js"
 import type {
@@ -72,7 +73,8 @@ export const sortFields = {
   agent_deployment: ["id", "inserted_at", "updated_at"],
   agent_instance: ["id", "status", "started_at", "finished_at", "inserted_at"],
   agent_span: ["id", "started_at", "finished_at", "status", "inserted_at"],
-  risk_profile: ["id", "name", "inserted_at"]
+  risk_profile: ["id", "name", "inserted_at"],
+  audit_event: ["id", "sequence", "occurred_at"]
 } as const
 
 export type SortField<K extends keyof typeof sortFields> = (typeof sortFields)[K][number]
@@ -292,6 +294,26 @@ export interface StoreTx {
     readonly insertRevision: (revision: RiskProfileRevision) => Effect.Effect<void, UniqueViolation>
     /** Oldest first. */
     readonly revisions: (id: RiskProfileId) => Effect.Effect<ReadonlyArray<RiskProfileRevision>>
+  }
+
+  /**
+   * The account's audit log (`Audit`): appended to, never changed. `head` serializes the
+   * account's appends, so it is the LAST lock a unit of work takes — every other lock is taken
+   * before it, and nothing waits on a lock while holding it but the commit — which keeps two
+   * units from ever waiting on each other.
+   */
+  readonly audit: {
+    /**
+     * The account's last event's sequence and hash (none before the first event), held until the
+     * unit of work ends inside `transact`; in `read`, as last committed.
+     */
+    readonly head: Effect.Effect<Option.Option<ChainHead>>
+    /** Appends the event that `Audit.link` made from `head`: it becomes the head. */
+    readonly append: (event: AuditEvent) => Effect.Effect<void>
+    /** The events the filter keeps (`Audit.matches`), a page of them. */
+    readonly list: (filter: AuditFilter, query: ListQuery<SortField<"audit_event">>) => Effect.Effect<Listed<AuditEvent>>
+    /** At most `limit` events with a sequence above `after`, in sequence order: verification's read. */
+    readonly batch: (after: number, limit: number) => Effect.Effect<ReadonlyArray<AuditEvent>>
   }
 
   readonly idempotency: {

@@ -5,6 +5,7 @@
  */
 import {
   type Account,
+  type Audit,
   type Agent,
   type AgentVersion,
   type ApiToken,
@@ -37,6 +38,8 @@ export interface AccountData {
   readonly spansOf: Map<Ids.InstanceId, Array<Ids.SpanId>>
   readonly profiles: Table<Ids.RiskProfileId, RiskProfile.RiskProfile>
   readonly revisions: Table<Ids.RiskProfileRevisionId, RiskProfile.RiskProfileRevision>
+  /** The audit log, in sequence order (event n at index n - 1). */
+  readonly audit: Array<Audit.AuditEvent>
   /** Records by `idempotencyName`, in the order they were written. */
   readonly idempotency: Map<string, IdempotencyRecord>
   /** The undo log of the unit of work holding the lock; null during a read. */
@@ -67,6 +70,7 @@ const newAccountData = (): AccountData => ({
   spansOf: new Map(),
   profiles: new Table("risk_profile"),
   revisions: new Table("risk_profile_revision", (row) => [`revision:${row.risk_profile_id}:${row.revision}`]),
+  audit: [],
   idempotency: new Map(),
   undo: null,
   turns: [],

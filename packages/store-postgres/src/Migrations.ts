@@ -246,6 +246,36 @@ export const migrations = {
   // a window of time, the overview's last day.
   "0003_run_reads": statements(
     `CREATE INDEX agent_instances_run_start ON agent_instances (account_id, (coalesce(started_at, inserted_at)), id)`
+  ),
+  // The audit log: each account's events in sequence order, a hash chain (`Audit`), and the
+  // chain's head per account, the row whose lock serializes an account's appends.
+  "0004_audit": statements(
+    `CREATE TABLE audit_events (
+      account_id text NOT NULL REFERENCES accounts (account_id),
+      sequence bigint NOT NULL CHECK (sequence > 0),
+      id text NOT NULL,
+      action text NOT NULL,
+      entity text NOT NULL,
+      entity_id text,
+      actor_type text NOT NULL CHECK (actor_type IN ('api_token', 'operator', 'system')),
+      actor_id text,
+      actor_scope text CHECK (actor_scope IN ('account', 'agent_deployment')),
+      occurred_at timestamptz NOT NULL,
+      before jsonb NOT NULL,
+      after jsonb NOT NULL,
+      previous_hash text NOT NULL,
+      hash text NOT NULL,
+      PRIMARY KEY (account_id, sequence),
+      UNIQUE (account_id, id)
+    )`,
+    `CREATE INDEX audit_events_entity ON audit_events (account_id, entity, entity_id)`,
+    `CREATE INDEX audit_events_actor ON audit_events (account_id, actor_type, actor_id)`,
+    `CREATE INDEX audit_events_occurred ON audit_events (account_id, occurred_at)`,
+    `CREATE TABLE audit_heads (
+      account_id text PRIMARY KEY REFERENCES accounts (account_id),
+      sequence bigint NOT NULL,
+      hash text NOT NULL
+    )`
   )
 }
 

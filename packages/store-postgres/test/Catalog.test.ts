@@ -22,6 +22,8 @@ const ledgerTables = [
   "agent_versions",
   "agents",
   "api_tokens",
+  "audit_events",
+  "audit_heads",
   "deployment_history",
   "environments",
   "idempotency_keys",

@@ -28,8 +28,8 @@ const schemaSnapshot = Effect.flatMap(SqlClient.SqlClient, (sql) =>
     SELECT 'index', indexdef FROM pg_indexes WHERE schemaname = 'public'
     ORDER BY 1, 2`))
 
-/** Every migration, in order: the first schema, then keys per principal and global secret hashes, then the index of runs by time. */
-const allMigrations = [{ migration_id: 1, name: "ledger" }, { migration_id: 2, name: "principal_keys" }, { migration_id: 3, name: "run_reads" }]
+/** Every migration, in order: the first schema, then keys per principal and global secret hashes, then the index of runs by time, then the audit log. */
+const allMigrations = [{ migration_id: 1, name: "ledger" }, { migration_id: 2, name: "principal_keys" }, { migration_id: 3, name: "run_reads" }, { migration_id: 4, name: "audit" }]
 
 const publicTables = Effect.flatMap(SqlClient.SqlClient, (sql) =>
   count(sql`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`))

@@ -29,7 +29,7 @@ describe("migration 0002 over data written under 0001", () => {
             VALUES (${created.account.id}, ${"old-key"}, ${"agent.create"}, ${"f"}, ${"{}"})`).pipe(Effect.provide(admin), Effect.orDie)
 
       // 0002, then every later migration.
-      expect(yield* Effect.provide(Effect.orDie(Migrations.migrate), admin)).toEqual([[2, "principal_keys"], [3, "run_reads"]])
+      expect(yield* Effect.provide(Effect.orDie(Migrations.migrate), admin)).toEqual([[2, "principal_keys"], [3, "run_reads"], [4, "audit"]])
 
       const store = PgStore.layerPg({ url: Redacted.make(url), maxConnections: 2 })
       const agent = yield* Effect.gen(function*() {

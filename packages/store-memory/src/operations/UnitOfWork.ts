@@ -10,6 +10,7 @@ import { Effect, Exit } from "effect"
 import { Mutex } from "../Mutex.js"
 import { type AccountData, dataOf, type MemoryState, type Scope } from "../State.js"
 import { agents } from "./Agents.js"
+import { audit } from "./Audit.js"
 import { deployments } from "./Deployments.js"
 import { environments } from "./Environments.js"
 import { idempotency } from "./Idempotency.js"
@@ -67,6 +68,7 @@ const storeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData):
     instances: instances(scope),
     spans: spans(scope),
     riskProfiles: riskProfiles(scope),
+    audit: audit(scope),
     idempotency: idempotency(scope)
   }
 }

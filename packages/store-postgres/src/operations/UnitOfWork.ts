@@ -9,6 +9,7 @@ import { type SqlClient, SqlError } from "@effect/sql"
 import { type Context, Effect } from "effect"
 import * as Accounts from "../tables/Accounts.js"
 import { agents } from "./Agents.js"
+import { audit } from "./Audit.js"
 import { deployments } from "./Deployments.js"
 import { environments } from "./Environments.js"
 import { idempotency } from "./Idempotency.js"
@@ -48,6 +49,7 @@ export const storeTx = (sql: SqlClient.SqlClient, account: Ids.AccountId, forget
     instances: runs,
     spans: spans(within, runs, forgetRun),
     riskProfiles: riskProfiles(within),
+    audit: audit(within),
     idempotency: idempotency(within)
   }
 }
