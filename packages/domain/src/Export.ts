@@ -16,6 +16,7 @@
 import { DateTime, Either, Schema } from "effect"
 import { Agent } from "./Agent.js"
 import { AgentVersion } from "./AgentVersion.js"
+import { Actor, ChainHead, genesisHash } from "./Audit.js"
 import { Deployment, DeploymentHistoryEntry } from "./Deployment.js"
 import { Environment } from "./Environment.js"
 import { InvalidInput } from "./Errors.js"
@@ -31,18 +32,12 @@ import { Timestamp } from "./Timestamp.js"
 /** The version of the document's shape; a change to what it holds is a new version. */
 export const format = "agentledger.evidence/1"
 
-/** Where an account's audit chain stood: its last event's sequence and hash (0 and 64 zeros before any). */
-export const ChainPosition = Schema.Struct({ sequence: Schema.Int, hash: Schema.String })
-  .annotations({ identifier: "ChainPosition" })
-export type ChainPosition = typeof ChainPosition.Type
+/** Where an account's audit chain stood: its last event's sequence and hash (`chainStart` before any). */
+export const ChainPosition = ChainHead
+export type ChainPosition = ChainHead
 
-/** Who exported: the actor the audit log names (`Audit.Actor`). */
-export const Exporter = Schema.Struct({
-  type: Schema.Literal("api_token", "operator", "system"),
-  id: Schema.NullOr(Schema.String),
-  scope: Schema.NullOr(Schema.Literal("account", "agent_deployment"))
-}).annotations({ identifier: "Exporter" })
-export type Exporter = typeof Exporter.Type
+/** The chain's position before an account's first event. */
+export const chainStart: ChainPosition = { sequence: 0, hash: genesisHash }
 
 /**
  * The run's deployment and what its pointer named when the run registered: the version of the
@@ -65,7 +60,7 @@ export const Head = Schema.Struct({
   deployment: Schema.NullOr(DeploymentAtRun),
   environment: Environment,
   exported_at: Schema.DateTimeUtc,
-  exported_by: Exporter,
+  exported_by: Actor,
   format: Schema.Literal(format),
   risk: Schema.NullOr(RiskReport),
   risk_profile_revision: Schema.NullOr(RiskProfileRevision),

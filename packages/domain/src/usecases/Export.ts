@@ -14,13 +14,16 @@
 import { Effect, Option, Stream } from "effect"
 import { withEffectiveStatus } from "../Agent.js"
 import { reaches } from "../ApiToken.js"
+import * as Audit from "../Audit.js"
 import { NotFound } from "../Errors.js"
 import * as Export from "../Export.js"
 import * as ExportDocument from "../ExportDocument.js"
 import type { AgentId, InstanceId, SpanId } from "../Ids.js"
+import type { Json } from "../Json.js"
 import type { LedgerSession } from "../Ledger.js"
 import type { StoreTx } from "../LedgerStore.js"
 import * as Timeline from "../Timeline.js"
+import * as AuditTrail from "./AuditTrail.js"
 import { fromEither } from "./Shared.js"
 import * as Reads from "./Reads.js"
 import type { Session } from "./Session.js"
@@ -50,9 +53,6 @@ interface Prepared {
   readonly slots: ReadonlyArray<Slot>
 }
 
-/** Where the chain stands before an account's first event. */
-const genesis: Export.ChainPosition = { sequence: 0, hash: "0".repeat(64) }
-
 /** Every span's place in the run, a keyset page at a time. */
 const placesOf = (tx: StoreTx, run: InstanceId): Effect.Effect<ReadonlyArray<Timeline.TimelineSpan>> =>
   Effect.gen(function*() {
@@ -81,13 +81,26 @@ const pagesOf = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<Readon
 export const make = (session: Session): ExportUseCases => {
   const { load, principal, shared, work } = session
   const reads = Reads.make(session)
-  const exporter: Export.Exporter = { type: "api_token", id: principal.token_id, scope: principal.token_scope }
+  const exporter = Audit.ofToken(principal)
 
-  /** Where the account's audit chain stands now. */
-  const chainHead: Effect.Effect<Export.ChainPosition> = Effect.succeed(genesis)
+  /** Where the account's audit chain stands now (as last committed: a read takes no lock). */
+  const chainHead: Effect.Effect<Export.ChainPosition> = Effect.map(
+    work.read((tx) => tx.audit.head, anyToken),
+    Option.getOrElse(() => Export.chainStart)
+  )
 
-  /** Records an export in the account's audit log. */
-  const record = (_entity: InstanceId | null, _after: unknown): Effect.Effect<void> => Effect.void
+  /** Records an export in the account's audit log, in a unit of work of its own. */
+  const record = (entity: InstanceId | null, after: Json): Effect.Effect<void> =>
+    Effect.asVoid(work.transact((tx) =>
+      AuditTrail.appendEvent(shared, tx, {
+        actor: exporter,
+        action: Export.action,
+        entity: Audit.entityOf(Export.action),
+        entity_id: entity,
+        before: null,
+        after
+      })
+    ))
 
   /** Everything of a run's document but its spans' contents, read before its first byte. */
   const prepare = (id: InstanceId, chain: Export.ChainPosition): Effect.Effect<Prepared, NotFound> =>
