@@ -57,7 +57,7 @@ const treeRun = (t: Tenant) =>
   })
 
 /** The run's records as the individual reads answer them. */
-const readsOf = (session: LedgerSession, run: Instance.Instance) =>
+export const readsOf = (session: LedgerSession, run: Instance.Instance) =>
   Effect.gen(function*() {
     const instance = yield* session.getInstance(run.id)
     const deployment = instance.agent_deployment_id === null ? null : yield* session.getDeployment(instance.agent_deployment_id)

@@ -1,7 +1,7 @@
 /**
  * Property tests: the model-based workload property (every invariant after every step, over
  * random operation sequences in several accounts) and focused properties for fingerprints,
- * conformance, risk, idempotency, the timeline, pagination, run filters, the overview and activity; one module
+ * conformance, risk, idempotency, the timeline, pagination, run filters, the overview, activity and the evidence export; one module
  * per invariant.
  */
 import type { Ledger } from "@agentledger/domain"
@@ -11,6 +11,7 @@ import { runs } from "../runs.js"
 import { activityProperties } from "./activity.js"
 import { conformanceProperties } from "./conformance.js"
 import type { PropertyContext } from "./context.js"
+import { exportProperties } from "./export.js"
 import { fingerprintProperties } from "./fingerprints.js"
 import { idempotencyProperties } from "./idempotency.js"
 import { listProperties } from "./lists.js"
@@ -49,4 +50,5 @@ export const propertyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, option
   })
   describe("the overview", () => overviewProperties(context))
   describe("activity", () => activityProperties(context))
+  describe("evidence export", () => exportProperties(context))
 }
