@@ -13,6 +13,7 @@ import type { Activity } from "./Activity.js"
 import { Agent } from "./Agent.js"
 import { AgentVersion } from "./AgentVersion.js"
 import { ApiTokenView, TokenScope } from "./ApiToken.js"
+import type { AuditEvent, Verification } from "./Audit.js"
 import type * as Commands from "./Commands.js"
 import { Deployment, DeploymentHistoryEntry } from "./Deployment.js"
 import { Environment } from "./Environment.js"
@@ -228,6 +229,12 @@ export interface LedgerSession {
   readonly updateRiskProfile: (id: RiskProfileId, input: Commands.UpdateRiskProfile, options?: Mutation) => Effect.Effect<RiskProfileDetails, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>
   /** Scores no new instance; revisions and past scores stay. */
   readonly deleteRiskProfile: (id: RiskProfileId, options?: Mutation) => Effect.Effect<RiskProfileDetails, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+
+  // The audit log (account tokens only)
+  /** A page of the account's audit events, newest first by default. */
+  readonly listAuditEvents: (request: Commands.ListAuditEvents) => Effect.Effect<Paged<AuditEvent>, InvalidInput | NotPermitted>
+  /** Recomputes the account's hash chain (`Audit.verify`) and names the first event that does not match. */
+  readonly verifyAuditChain: () => Effect.Effect<Verification, NotPermitted>
 }
 
 export class Ledger extends Context.Tag("@agentledger/domain/Ledger")<Ledger, {

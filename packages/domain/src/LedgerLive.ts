@@ -6,12 +6,14 @@
  * records (compiled schemas, run contexts, span owners) that make a span decision O(1).
  */
 import { type Duration, Effect, Layer } from "effect"
+import * as ApiToken from "./ApiToken.js"
 import * as Idempotency from "./Idempotency.js"
 import type * as Ids from "./Ids.js"
 import { Ledger, type LedgerSession, type Principal } from "./Ledger.js"
 import type { LedgerStore } from "./LedgerStore.js"
 import * as Accounts from "./usecases/Accounts.js"
 import * as Agents from "./usecases/Agents.js"
+import * as AuditLog from "./usecases/AuditLog.js"
 import * as Authentication from "./usecases/Authentication.js"
 import * as Deployments from "./usecases/Deployments.js"
 import * as Environments from "./usecases/Environments.js"
@@ -36,13 +38,20 @@ export interface Options {
    * process is seen here.
    */
   readonly tokenCacheTtl?: Duration.DurationInput | undefined
+  /**
+   * How often a token's `last_used_at` is written at most (default
+   * `ApiToken.defaultLastUseInterval`, 1 minute): a use is recorded when the last one recorded is
+   * older, never a write per request.
+   */
+  readonly tokenLastUseInterval?: Duration.DurationInput | undefined
 }
 
 export const makeWith = (options: Options) =>
   Effect.gen(function*() {
     const shared = yield* Shared.make({
       idempotencyTtl: options.idempotencyTtl ?? Idempotency.defaultTtl,
-      tokenCacheTtl: options.tokenCacheTtl
+      tokenCacheTtl: options.tokenCacheTtl,
+      lastUseInterval: options.tokenLastUseInterval ?? ApiToken.defaultLastUseInterval
     })
 
     /** The use cases of one caller, scoped to its account and token. */
@@ -60,7 +69,8 @@ export const makeWith = (options: Options) =>
         ...Exports.make(caller),
         ...Versions.make(caller),
         ...Deployments.make(caller),
-        ...RiskProfiles.make(caller)
+        ...RiskProfiles.make(caller),
+        ...AuditLog.make(caller)
       }
     }
 

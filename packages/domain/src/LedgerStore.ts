@@ -11,7 +11,7 @@
  * Infrastructure failures are defects: the port's error channel carries only what the domain
  * can act on.
  */
-import type { Effect, Option } from "effect"
+import type { DateTime, Effect, Option } from "effect"
 import { Context, Schema } from "effect"
 import type { Account } from "./Account.js"
 import type { Agent } from "./Agent.js"
@@ -167,11 +167,17 @@ export interface StoreTx {
   }
 
   readonly tokens: {
+    /** A token of the account, deleted ones too (`ApiToken.isShown` says which the API shows). */
     readonly get: (id: ApiTokenId) => Effect.Effect<Option.Option<ApiToken>>
     readonly insert: (token: ApiToken) => Effect.Effect<void, UniqueViolation>
     readonly update: (token: ApiToken) => Effect.Effect<void>
-    readonly remove: (id: ApiTokenId) => Effect.Effect<void>
+    /** The tokens `ApiToken.isShown` keeps (no deleted one), a page of them. */
     readonly list: (filter: TokenFilter, query: ListQuery<SortField<"api_token">>) => Effect.Effect<Listed<ApiToken>>
+    /**
+     * Writes `at` as the token's `last_used_at` when it has none or has one before `staleBefore`,
+     * and touches nothing else of it: a use, recorded beside whatever else changes the token.
+     */
+    readonly touch: (id: ApiTokenId, at: DateTime.Utc, staleBefore: DateTime.Utc) => Effect.Effect<void>
   }
 
   readonly agents: {

@@ -147,7 +147,7 @@ describe("Export", () => {
   const v1 = idOf(Ids.AgentVersionId, 1)
   const v2 = idOf(Ids.AgentVersionId, 2)
   const move = (from: Ids.AgentVersionId | null, to: Ids.AgentVersionId | null, ms: number) =>
-    new Deployment.DeploymentHistoryEntry({ account_id: run.account_id, agent_deployment_id: deployment.id, from_version_id: from, to_version_id: to, cause: "api", changed_at: at(ms) })
+    new Deployment.DeploymentHistoryEntry({ account_id: run.account_id, agent_deployment_id: deployment.id, from_version_id: from, to_version_id: to, cause: "api", changed_at: at(ms), actor: null, agent_instance_id: null })
   const history = [move(null, v1, 10), move(v1, v2, 20), move(v2, null, 30)]
 
   it("the deployment shows the pointer's last move at or before the registration", () => {

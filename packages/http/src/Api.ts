@@ -20,6 +20,7 @@ import {
   UnauthenticatedError
 } from "./ApiError.js"
 import { ActivityQuery, activityDescription, ActivityWire } from "./ActivityRoute.js"
+import { AuditGroup } from "./AuditRoute.js"
 import { BulkRequest, BulkResponse } from "./Bulk.js"
 import { Details, List } from "./Envelope.js"
 import { ExportGroup } from "./ExportRoute.js"
@@ -377,6 +378,7 @@ export class LedgerApi extends HttpApi.make("agentledger")
   .add(ActivityGroup)
   .add(ExportGroup.middleware(Authentication))
   .add(BulkGroup)
+  .add(AuditGroup.middleware(Authentication))
   .addError(InvalidInputError)
   .addError(NotFoundError)
   .addError(InvalidActionError)

@@ -212,7 +212,11 @@ const session = (api: Api, principal: LedgerSession["principal"], exports: Pick<
   updateRiskProfile: (id, input, options) =>
     api.riskProfiles.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")),
   deleteRiskProfile: (id, options) =>
-    api.riskProfiles.delete({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict"))
+    api.riskProfiles.delete({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")),
+
+  listAuditEvents: (request) =>
+    api.audit.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotPermitted")),
+  verifyAuditChain: () => api.audit.verify().pipe(answer("NotPermitted"))
 })
 
 /** The `Ledger` of the server at `baseUrl`; needs an `HttpClient`. */

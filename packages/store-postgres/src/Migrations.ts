@@ -275,7 +275,19 @@ export const migrations = {
       account_id text PRIMARY KEY REFERENCES accounts (account_id),
       sequence bigint NOT NULL,
       hash text NOT NULL
-    )`
+    )`,
+    // Who moved a deployment's pointer (and the run whose registration did), who wrote a
+    // profile's revision: null on rows from before. A deleted token stays, marked.
+    `ALTER TABLE deployment_history
+      ADD COLUMN actor_type text CHECK (actor_type IN ('api_token', 'operator', 'system')),
+      ADD COLUMN actor_id text,
+      ADD COLUMN actor_scope text CHECK (actor_scope IN ('account', 'agent_deployment')),
+      ADD COLUMN agent_instance_id text`,
+    `ALTER TABLE risk_profile_revisions
+      ADD COLUMN created_by_type text CHECK (created_by_type IN ('api_token', 'operator', 'system')),
+      ADD COLUMN created_by_id text,
+      ADD COLUMN created_by_scope text CHECK (created_by_scope IN ('account', 'agent_deployment'))`,
+    `ALTER TABLE api_tokens ADD COLUMN deleted_at timestamptz`
   )
 }
 

@@ -51,6 +51,10 @@ export interface Shared {
   readonly spanOwners: Lru<string, SpanOwner>
   /** Tokens looked up by secret hash, reused for a short time. */
   readonly tokens: TokenCache
+  /** How often a token's `last_used_at` is written at most (`ApiToken.lastUseDue`). */
+  readonly lastUseInterval: Duration.DurationInput
+  /** The last use this process wrote per token id (epoch milliseconds), newer than the cached rows say. */
+  readonly lastUses: Lru<string, number>
   /** `effect`, then the token cache forgotten: after a unit of work that changed tokens has committed. */
   readonly tokensChanged: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
@@ -58,6 +62,7 @@ export interface Shared {
 export const make = (settings: {
   readonly idempotencyTtl: Duration.DurationInput
   readonly tokenCacheTtl: Duration.DurationInput | undefined
+  readonly lastUseInterval: Duration.DurationInput
 }): Effect.Effect<Shared, never, LedgerStore | Ids.IdEntropy> =>
   Effect.gen(function*() {
     const store = yield* LedgerStore
@@ -87,6 +92,8 @@ export const make = (settings: {
       runContexts: new Lru<string, RunContext>(cacheSize),
       spanOwners: new Lru<string, SpanOwner>(cacheSize * 16),
       tokens,
+      lastUseInterval: settings.lastUseInterval,
+      lastUses: new Lru<string, number>(cacheSize * 4),
       tokensChanged: (effect) => Effect.tap(effect, () => tokens.clear())
     }
   })

@@ -223,7 +223,7 @@ export const make = ({ account, load, shared, work }: Session): SpanUseCases => 
         ? Effect.zipRight(checkStorable({ id, input }), spanFinishes.submit(known.agent_instance_id, { id, input }))
         : outside.settle((answers) =>
           work.mutate(
-            { operation: "agent_span.finish", request: { id, input }, answer: Span.Span, options, callers: "any token" },
+            { operation: "agent_span.finish", request: { id, input }, answer: Span.Span, options, callers: "any token", ingest: true },
             (tx) => finishAll(tx, [{ id, input }], answers).pipe(Effect.flatMap(onlySpan))
           )
         )

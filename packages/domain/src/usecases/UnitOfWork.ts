@@ -9,8 +9,8 @@
  *
  * Every mutation writes one audit event (`AuditTrail`) in its unit of work, after its work: the
  * caller's token as actor, the operation as action, the answer as the state after (or, for a
- * deletion, before). Span ingest writes none (the spans are the ledger itself), nor does a
- * replay of an idempotency key (it changes nothing).
+ * deletion, before). Ingest writes none (spans and runs are the ledger itself, `Mutation.ingest`),
+ * nor does a replay of an idempotency key (it changes nothing).
  */
 import { DateTime, Effect, Option, Schema } from "effect"
 import { reachesAccount } from "../ApiToken.js"
@@ -53,6 +53,12 @@ export interface Mutation<A, I> {
   readonly subject?: ((answer: A) => string | null) | undefined
   /** A deletion: the answer is the record as it was, so the event's `before` is the answer and `after` null. */
   readonly removes?: boolean | undefined
+  /**
+   * Ingest: a run's or a span's lifecycle as an SDK reports it, which is the ledger itself, so the
+   * audit log does not repeat it: the mutation writes no event of its own (a registration that
+   * moves a deployment's pointer records that move itself).
+   */
+  readonly ingest?: boolean | undefined
 }
 
 /** Use cases any token may call: they never answer `NotPermitted` for the token's scope. */
@@ -170,7 +176,7 @@ export const make = (shared: Shared, principal: Principal): UnitOfWork => {
   <A, I, E>(mutation: Mutation<A, I>, work: Work<A, E>): Effect.Effect<A, E | InvalidInput | Conflict | NotPermitted> => {
     const key = mutation.options?.idempotencyKey
     const storable = checkStorable(mutation.request)
-    const unit = audit ? audited(mutation, work) : work
+    const unit = audit && mutation.ingest !== true ? audited(mutation, work) : work
     return scoped(
       mutation.callers,
       key === undefined

@@ -4,6 +4,7 @@
  * holding the JSON value itself (`null` too), never SQL NULL.
  */
 import { Audit, Ids, Json } from "@agentledger/domain"
+import * as Actors from "./Actors.js"
 import * as Columns from "./Columns.js"
 
 export const table = "audit_events"
@@ -25,6 +26,8 @@ export const columns = [
   "hash"
 ] as const
 
+const actorColumns = { type: "actor_type", id: "actor_id", scope: "actor_scope" } as const
+
 export const toRow = (event: Audit.AuditEvent): Columns.RowOf<(typeof columns)[number]> => ({
   account_id: event.account_id,
   sequence: event.sequence,
@@ -42,8 +45,8 @@ export const toRow = (event: Audit.AuditEvent): Columns.RowOf<(typeof columns)[n
   hash: event.hash
 })
 
-const actorScope = (row: Columns.Row): Audit.ActorScope | null =>
-  row["actor_scope"] === null || row["actor_scope"] === undefined ? null : Columns.literal(row, "actor_scope", Audit.ActorScope)
+/** Every event has an actor (the column is NOT NULL): a row without one is a defect. */
+const actorOf = (row: Columns.Row): Audit.Actor => Actors.read(row, actorColumns) ?? Columns.mismatch("actor_type", null)
 
 /**
  * A row as the event it holds, whatever it holds: a row edited behind the ledger's back still
@@ -57,11 +60,7 @@ export const fromRow = (row: Columns.Row): Audit.AuditEvent =>
     action: Columns.text(row, "action"),
     entity: Columns.text(row, "entity"),
     entity_id: Columns.textOrNull(row, "entity_id"),
-    actor: {
-      type: Columns.literal(row, "actor_type", Audit.ActorType),
-      id: Columns.textOrNull(row, "actor_id"),
-      scope: actorScope(row)
-    },
+    actor: actorOf(row),
     occurred_at: Columns.time(row, "occurred_at"),
     before: Columns.json(row, "before", Json.Json),
     after: Columns.json(row, "after", Json.Json),

@@ -7,6 +7,7 @@ import { describe, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
 import { activityExamples } from "./activity.js"
 import { agentExamples } from "./agents.js"
+import { auditExamples } from "./audit.js"
 import { conformanceExamples } from "./conformance.js"
 import { deploymentExamples } from "./deployments.js"
 import { environmentExamples } from "./environments.js"
@@ -40,4 +41,5 @@ export const exampleTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>): void =
   describe("evidence export", () => exportExamples(test))
   describe("idempotency", () => idempotencyExamples(test))
   describe("tenancy", () => tenancyExamples(test))
+  describe("audit log", () => auditExamples(test))
 }
