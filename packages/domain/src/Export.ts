@@ -41,9 +41,8 @@ export const chainStart: ChainPosition = { sequence: 0, hash: genesisHash }
 
 /**
  * The run's deployment and what its pointer named when the run registered: the version of the
- * last move of the pointer at or before the registration (`moved_by`), null when it had named
- * none yet. A run that registers with `update_current_version` moves the pointer itself, in the
- * same instant, so that move is the one in force.
+ * move of the pointer in force then (`moved_by`, see `moveInForce`), null when it had named none
+ * yet.
  */
 export const DeploymentAtRun = Schema.Struct({
   record: Deployment,
@@ -77,22 +76,31 @@ export type Entry = typeof Entry.Type
 export const Contents = Schema.Struct({ ...Head.fields, spans: Schema.Array(Entry) }).annotations({ identifier: "ExportContents" })
 export type Contents = typeof Contents.Type
 
-/** The pointer's move in force at `at`: the last of a deployment's history (oldest first) at or before it. */
-export const moveInForce = (history: ReadonlyArray<DeploymentHistoryEntry>, at: DateTime.Utc): DeploymentHistoryEntry | null => {
+/**
+ * The pointer's move in force when the run registered. A run that moved the pointer is named by
+ * the history entry of that move, which is then exact. Otherwise it is the last move at or before
+ * the registration (`inserted_at`; a history is oldest first): to the millisecond, so a move by
+ * another unit of work in the registration's own millisecond counts as before it.
+ */
+export const moveInForce = (
+  history: ReadonlyArray<DeploymentHistoryEntry>,
+  run: Pick<Instance, "id" | "inserted_at">
+): DeploymentHistoryEntry | null => {
   let found: DeploymentHistoryEntry | null = null
   for (const entry of history) {
-    if (DateTime.lessThanOrEqualTo(entry.changed_at, at)) found = entry
+    if (entry.agent_instance_id === run.id) return entry
+    if (DateTime.lessThanOrEqualTo(entry.changed_at, run.inserted_at)) found = entry
   }
   return found
 }
 
-/** The run's deployment as it stood when the run registered (`inserted_at`). */
+/** The run's deployment as it stood when the run registered. */
 export const deploymentAtRun = (
   deployment: Deployment,
   history: ReadonlyArray<DeploymentHistoryEntry>,
-  run: Pick<Instance, "inserted_at">
+  run: Pick<Instance, "id" | "inserted_at">
 ): DeploymentAtRun => {
-  const moved = moveInForce(history, run.inserted_at)
+  const moved = moveInForce(history, run)
   return { record: deployment, version_at_registration: moved?.to_version_id ?? null, moved_by: moved }
 }
 

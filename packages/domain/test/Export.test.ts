@@ -146,17 +146,30 @@ describe("Export", () => {
   }, at(0))
   const v1 = idOf(Ids.AgentVersionId, 1)
   const v2 = idOf(Ids.AgentVersionId, 2)
-  const move = (from: Ids.AgentVersionId | null, to: Ids.AgentVersionId | null, ms: number) =>
-    new Deployment.DeploymentHistoryEntry({ account_id: run.account_id, agent_deployment_id: deployment.id, from_version_id: from, to_version_id: to, cause: "api", changed_at: at(ms), actor: null, agent_instance_id: null })
-  const history = [move(null, v1, 10), move(v1, v2, 20), move(v2, null, 30)]
+  const other = idOf(Ids.InstanceId, 9)
+  const move = (from: Ids.AgentVersionId | null, to: Ids.AgentVersionId | null, ms: number, by: Ids.InstanceId | null = null) =>
+    new Deployment.DeploymentHistoryEntry({
+      account_id: run.account_id,
+      agent_deployment_id: deployment.id,
+      from_version_id: from,
+      to_version_id: to,
+      cause: by === null ? "api" : "run",
+      changed_at: at(ms),
+      actor: null,
+      agent_instance_id: by
+    })
+  const history = [move(null, v1, 10), move(v1, v2, 20, run.id), move(v2, v1, 20, other), move(v1, null, 30)]
 
-  it("the deployment shows the pointer's last move at or before the registration", () => {
-    const shown = (ms: number) => Export.deploymentAtRun(deployment, history, { inserted_at: at(ms) })
-    expect(shown(5)).toEqual({ record: deployment, version_at_registration: null, moved_by: null })
-    expect(shown(10).version_at_registration).toBe(v1)
-    expect(shown(19).version_at_registration).toBe(v1)
-    expect(shown(20).moved_by).toBe(history[1])
-    expect(shown(35)).toEqual({ record: deployment, version_at_registration: null, moved_by: history[2] })
+  it("the deployment shows the move the run made, else the pointer's last move at or before the registration", () => {
+    const shown = (ms: number, id: Ids.InstanceId = other) => Export.deploymentAtRun(deployment, history, { id, inserted_at: at(ms) })
+    expect(shown(5, idOf(Ids.InstanceId, 8))).toEqual({ record: deployment, version_at_registration: null, moved_by: null })
+    expect(shown(10, idOf(Ids.InstanceId, 8)).version_at_registration).toBe(v1)
+    expect(shown(19, idOf(Ids.InstanceId, 8)).version_at_registration).toBe(v1)
+    // Two runs moved the pointer in one millisecond: each is shown its own move.
+    expect(shown(20, run.id).moved_by).toBe(history[1])
+    expect(shown(20, other).moved_by).toBe(history[2])
+    expect(shown(20, idOf(Ids.InstanceId, 8)).moved_by).toBe(history[2])
+    expect(shown(35, idOf(Ids.InstanceId, 8))).toEqual({ record: deployment, version_at_registration: null, moved_by: history[3] })
   })
 
   it("a range may be open at either end or empty; an inverted one is refused", () => {
