@@ -134,9 +134,9 @@ export const exportExamples = (test: ExampleTest): void => {
     const plain = verified(yield* textOf(t.session.exportRun(undeployed.id)))
     expect([plain.spans, plain.risk, plain.risk_profile_revision, plain.deployment]).toEqual([[], null, null, null])
 
-    // v1 deployed by its run; v2 run without moving the pointer; v3 deployed by its run. Times are
-    // milliseconds: a move in the registration's millisecond counts as before it, so the runs are
-    // a few milliseconds apart.
+    // v1 deployed by its run; v2 run without moving the pointer; v3 deployed by its run. The v2
+    // run is placed in the history by time, to the millisecond (a move in its registration's
+    // millisecond counts as before it), so the runs are a few milliseconds apart.
     const pause = Effect.sleep("3 millis")
     const first = yield* runOf(t.session, agent.id, t.production.id, "1.0.0")
     const second = yield* Effect.zipRight(pause, runOf(t.session, agent.id, t.production.id, "2.0.0", { update_current_version: false }))
@@ -152,6 +152,32 @@ export const exportExamples = (test: ExampleTest): void => {
     expect(yield* deploymentOf(second)).toEqual([first.agent_version_id, first.agent_version_id])
     expect(yield* deploymentOf(third)).toEqual([third.agent_version_id, third.agent_version_id])
     expect(second.agent_version_id).not.toBe(first.agent_version_id)
+  }))
+
+  test("the document's chain is the log's head when it was exported; the export's event follows it, naming its hash", Effect.gen(function*() {
+    const t = yield* tenant()
+    const { agent, run } = yield* treeRun(t)
+    const newest = (count: number) => Effect.map(t.session.listAuditEvents({ offset: 0, page_size: count, sorting: "-sequence" }), (page) => page.items)
+    const [head] = yield* newest(1)
+    if (head === undefined) return expect.fail("opening the account and creating the agent are audited")
+    const text = yield* textOf(t.session.exportRun(run.id))
+    const contents = verified(text)
+    expect(contents.chain).toEqual({ sequence: head.sequence, hash: head.hash })
+    const [event] = yield* newest(1)
+    expect(event?.sequence).toBe(head.sequence + 1)
+    expect(event?.previous_hash).toBe(head.hash)
+    expect([event?.action, event?.entity, event?.entity_id]).toEqual(["agent_instance.export", "agent_instance", run.id])
+    expect(event?.actor).toEqual({ type: "api_token", id: t.session.principal.token_id, scope: "account" })
+    // `verified` checked the document's own sha256 against its contents.
+    const sha256 = /"sha256":"([0-9a-f]{64})"}$/.exec(text)?.[1]
+    expect(event?.after).toEqual({ format: Export.format, kind: "run", sha256, chain: contents.chain })
+
+    const lines = yield* textOf(t.session.exportAgentRuns(agent.id, {}))
+    const [stream] = yield* newest(1)
+    expect(stream?.entity_id).toBeNull()
+    expect(stream?.after).toEqual(expect.objectContaining({ kind: "agent_runs", agent_id: agent.id, runs: 1, sha256: Digest.sha256Hex(lines), complete: true }))
+    expect(verified(lines.slice(0, -1)).chain).toEqual({ sequence: event?.sequence, hash: event?.hash })
+    expect((yield* t.session.verifyAuditChain()).valid).toBe(true)
   }))
 
   test("an unknown run is not found before any byte; a deployment token exports its own agent's runs only", Effect.gen(function*() {
