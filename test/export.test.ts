@@ -78,7 +78,7 @@ const auditTests = (name: string, stores: () => SharedStore, ledger: () => Layer
         expect(Audit.verify(after).valid).toBe(true)
       })))
 
-    it.live("an agent's stream is one event when it ends: its range, lines, their hash and the chain every line carries", () =>
+    it.live("an agent's stream is one event when it ends: its range, lines, their hash and the chain's head when it began", () =>
       run(Effect.gen(function*() {
         const { agent, t } = yield* withRuns
         const store = stores().store()

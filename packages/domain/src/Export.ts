@@ -138,9 +138,9 @@ export const runExported = (sha256: string, chain: ChainPosition) => ({
 
 /**
  * The `after` of the audit event of an agent's export: the range, how many lines (runs) were
- * written, the SHA-256 of those lines exactly as written (newlines included), the chain position
- * every line carries, and whether the stream reached its end (`complete`: false when the client
- * went away or a read failed part way).
+ * written, the SHA-256 of those lines exactly as written (newlines included), the chain's head
+ * when the stream began (each line carries its own, at or after it), and whether the stream
+ * reached its end (`complete`: false when the client went away or a read failed part way).
  */
 export const runsExported = (args: {
   readonly agent_id: AgentId

@@ -102,8 +102,13 @@ export const make = (session: Session): ExportUseCases => {
       })
     ))
 
-  /** Everything of a run's document but its spans' contents, read before its first byte. */
-  const prepare = (id: InstanceId, chain: Export.ChainPosition): Effect.Effect<Prepared, NotFound> =>
+  /**
+   * Everything of a run's document but its spans' contents, read before its first byte. The
+   * chain's head is read after the records: every change they show was committed with its event
+   * (a mutation and its event are one unit of work), so the events up to the document's `chain`
+   * account for all of them.
+   */
+  const prepare = (id: InstanceId): Effect.Effect<Prepared, NotFound> =>
     Effect.gen(function*() {
       const { places, records, run } = yield* work.read((tx) =>
         Effect.gen(function*() {
@@ -124,6 +129,7 @@ export const make = (session: Session): ExportUseCases => {
         }), anyToken)
       // The report as the risk read answers it: one rule, one read.
       const risk = yield* reads.getRiskReport(id)
+      const chain = yield* chainHead
       const now = yield* shared.now
       const head: Export.Head = {
         ...records,
@@ -188,8 +194,8 @@ export const make = (session: Session): ExportUseCases => {
 
   return {
     exportRun: useCase("Ledger.exportRun", (id) =>
-      Effect.flatMap(chainHead, (chain) =>
-        Effect.map(prepare(id, chain), (prepared) => document(prepared, (sha256) => record(id, Export.runExported(sha256, chain)))))),
+      Effect.map(prepare(id), (prepared) =>
+        document(prepared, (sha256) => record(id, Export.runExported(sha256, prepared.head.chain))))),
 
     exportAgentRuns: useCase("Ledger.exportAgentRuns", (id, request) =>
       Effect.gen(function*() {
@@ -201,13 +207,14 @@ export const make = (session: Session): ExportUseCases => {
             if (!reaches(principal, { agent_id: id })) return yield* Effect.fail(new NotFound({ entity: "agent", id }))
             return yield* runsInRange(tx, id, range)
           }), anyToken)
+        // Where the chain stood when the stream began: each line carries its own, at or after it.
         const chain = yield* chainHead
         return Stream.suspend(() => {
           const lines = ExportDocument.lines()
           let complete = false
           // A run erased since the stream began is no longer in the range: it is left out, not an error.
           const line = (run: InstanceId) =>
-            Stream.unwrap(Effect.map(Effect.option(prepare(run, chain)), Option.match({
+            Stream.unwrap(Effect.map(Effect.option(prepare(run)), Option.match({
               onNone: () => Stream.empty,
               onSome: (prepared) => document(prepared, () => Effect.void, "\n")
             })))
