@@ -6,16 +6,18 @@
  * leaves no event; a read failing after the first byte cuts the connection rather than ending the
  * body as if it were whole.
  */
-import { Audit, Digest, Export, Ids, type Instance, type Ledger, LedgerLive, LedgerStore, type StoreTx } from "@agentledger/domain"
+import { Audit, type Commands, Digest, Export, ExportDocument, Ids, type Instance, type Ledger, LedgerLive, LedgerStore, type StoreTx } from "@agentledger/domain"
 import { Client } from "@agentledger/http"
 import { MemoryStore } from "@agentledger/store-memory"
 import { PgStore } from "@agentledger/store-postgres"
 import { runOf, tenant } from "@agentledger/testkit"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Exit, Layer, Schedule, Schema, Stream } from "effect"
+import { Context, DateTime, Effect, Either, Exit, Layer, Schedule, Schema, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { type RunningServer, startServer } from "./support/server.js"
 import { type SharedStore, sharedStore } from "./support/sharedStore.js"
+
+const entropy = Effect.runSync(Effect.provide(Ids.IdEntropy, Ids.IdEntropy.Live))
 
 const everyEvent = { offset: 0, limit: 10_000, sort: { field: "sequence", direction: "asc" } } as const
 
@@ -55,6 +57,34 @@ const chainOf = (text: string): unknown => {
 const auditTests = (name: string, stores: () => SharedStore, ledger: () => Layer.Layer<Ledger>) =>
   describe(`evidence export and the audit log: ${name}`, () => {
     const run = <A, E>(body: Effect.Effect<A, E, Ledger>) => Effect.provide(body, ledger())
+
+    it.live("a run longer than a page of places and many pages of spans is exported whole, in the timeline's order", () =>
+      run(Effect.gen(function*() {
+        const t = yield* tenant()
+        const agent = yield* t.session.createAgent({ name: "Long bot" })
+        const long = yield* runOf(t.session, agent.id, t.production.id)
+        const count = Export.pages.places + 3 * Export.pages.spans + 7
+        const base = Date.now() - count * 10
+        const roots: Array<Ids.SpanId> = []
+        // Every tenth span a root; the others children of a root chosen far back, started before
+        // it: timeline order crosses every page of creation order.
+        for (let from = 0; from < count; from += 500) {
+          const batch: Array<Commands.CreateSpan> = []
+          for (let i = from; i < Math.min(count, from + 500); i++) {
+            const id = Ids.mintAt(Ids.SpanId, Ids.partitionOf(t.account.id), Date.now(), entropy)
+            const parent = i % 10 === 0 ? null : roots[(i * 7) % roots.length] ?? null
+            if (parent === null) roots.push(id)
+            batch.push({ agent_instance_id: long.id, id, parent_span_id: parent, schema_name: "llm", status: "complete", payload: { i }, started_at: DateTime.unsafeMake(base + (count - i) * 10) })
+          }
+          yield* t.session.recordSpans(batch)
+        }
+        const text = yield* textOf(t.session.exportRun(long.id))
+        const timeline = yield* t.session.getTimeline(long.id)
+        const entries = Schema.decodeUnknownSync(Schema.Struct({ export: Schema.Struct({ spans: Schema.Array(Export.Entry) }) }))(JSON.parse(text)).export.spans
+        expect(entries).toHaveLength(count)
+        expect(entries.map((entry) => [entry.span.id, entry.depth])).toEqual(timeline.spans.map((entry) => [entry.span.id, entry.depth]))
+        expect(Either.isRight(ExportDocument.verify(text))).toBe(true)
+      })), 120_000)
 
     it.live("a run's document carries the log's head; its event follows it, naming the document's hash and position", () =>
       run(Effect.gen(function*() {

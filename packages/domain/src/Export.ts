@@ -32,6 +32,13 @@ import { Timestamp } from "./Timestamp.js"
 /** The version of the document's shape; a change to what it holds is a new version. */
 export const format = "agentledger.evidence/1"
 
+/**
+ * How much one read of an export takes: the places of 2,000 spans (four small fields each) to
+ * order the run, 200 whole spans to write (the memory an export holds besides the order), the ids
+ * of 500 runs of an agent's range.
+ */
+export const pages = { places: 2000, spans: 200, runs: 500 } as const
+
 /** Where an account's audit chain stood: its last event's sequence and hash (`chainStart` before any). */
 export const ChainPosition = ChainHead
 export type ChainPosition = ChainHead

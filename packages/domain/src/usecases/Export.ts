@@ -33,13 +33,6 @@ type ExportUseCases = Pick<LedgerSession, "exportRun" | "exportAgentRuns">
 
 const anyToken = { callers: "any token" } as const
 
-/** How many spans' places one read orders, and how many whole spans one read writes. */
-export const placesPage = 2000
-export const spansPage = 200
-
-/** How many runs one read of an agent's range names. */
-export const runsPage = 500
-
 /** A span's place in the document: which span, and how deep in the tree. */
 interface Slot {
   readonly id: SpanId
@@ -59,10 +52,10 @@ const placesOf = (tx: StoreTx, run: InstanceId): Effect.Effect<ReadonlyArray<Tim
     const places: Array<Timeline.TimelineSpan> = []
     let after = 0
     for (;;) {
-      const page = yield* tx.spans.places(run, after, placesPage)
+      const page = yield* tx.spans.places(run, after, Export.pages.places)
       places.push(...page)
       const last = page[page.length - 1]
-      if (last === undefined || page.length < placesPage) return places
+      if (last === undefined || page.length < Export.pages.places) return places
       after = last.sequence
     }
   })
@@ -170,7 +163,7 @@ export const make = (session: Session): ExportUseCases => {
     Stream.suspend(() => {
       const run = prepared.head.run.id
       const { opened, text } = ExportDocument.open(prepared.head)
-      const spans = Stream.fromIterable(pagesOf(prepared.slots, spansPage)).pipe(
+      const spans = Stream.fromIterable(pagesOf(prepared.slots, Export.pages.spans)).pipe(
         Stream.mapEffect((page) => Effect.map(entries(run, page), opened.spans))
       )
       const end = Stream.fromEffect(Effect.suspend(() => {
@@ -185,10 +178,10 @@ export const make = (session: Session): ExportUseCases => {
     Effect.gen(function*() {
       const filter = Export.rangeFilter(agent, range)
       const ids: Array<InstanceId> = []
-      for (let offset = 0;; offset += runsPage) {
-        const page = yield* tx.instances.list(filter, { offset, limit: runsPage, sort: { field: "started_at", direction: "asc" } })
+      for (let offset = 0;; offset += Export.pages.runs) {
+        const page = yield* tx.instances.list(filter, { offset, limit: Export.pages.runs, sort: { field: "started_at", direction: "asc" } })
         for (const run of page.items) ids.push(run.id)
-        if (page.items.length < runsPage || offset + runsPage >= page.total) return ids
+        if (page.items.length < Export.pages.runs || offset + Export.pages.runs >= page.total) return ids
       }
     })
 
