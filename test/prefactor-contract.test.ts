@@ -29,6 +29,7 @@ import { auditRequests } from "./prefactor-contract/valid/audit.js"
 import { catalogRequests } from "./prefactor-contract/valid/catalog.js"
 import { deploymentRequests } from "./prefactor-contract/valid/deployments.js"
 import { maskingRequests } from "./prefactor-contract/valid/masking.js"
+import { exportRequests } from "./prefactor-contract/valid/export.js"
 import { bulkAndOperatorRequests } from "./prefactor-contract/valid/operator.js"
 import { retiringRequests } from "./prefactor-contract/valid/retiring.js"
 import { runRequests } from "./prefactor-contract/valid/runs.js"
@@ -43,6 +44,7 @@ describe("valid requests answer in the reference's shapes", () => {
   runRequests(contract)
   versionRequests(contract)
   auditRequests(contract)
+  exportRequests(contract)
   retiringRequests(contract)
   bulkAndOperatorRequests(contract)
   maskingRequests(contract)

@@ -59,6 +59,7 @@ const instance = Instance.Instance.make({
   conformance_counts: { conforms: 0, flagged: 0 },
   risk_profile_revision_id: null,
   risk: null,
+  redacted_at: null,
   inserted_at: at,
   updated_at: at
 }, true)

@@ -29,6 +29,7 @@ const modules: ReadonlyArray<BenchModule> = [
   { name: "reads", run: () => import("./reads.bench.js").then((m) => m.runReadsBench()) },
   { name: "hostile", run: () => import("./hostile.bench.js").then((m) => m.runHostileBench()) },
   { name: "timeline", run: () => import("./timeline.bench.js").then((m) => m.runTimelineBench()) },
+  { name: "export", run: () => import("./export.bench.js").then((m) => m.runExportBench()) },
   { name: "soak", run: () => import("./soak.bench.js").then((m) => m.runSoakBench()), onlyWhenNamed: true },
   { name: "embedded", run: () => import("./embedded.bench.js").then((m) => m.runEmbeddedBench()) },
   { name: "scale", run: () => import("./scale.bench.js").then((m) => m.runScaleBench()) },

@@ -156,6 +156,12 @@ export const refusalsOf = ({ server, the }: ContractSession): ReadonlyArray<Refu
     status: 403,
     code: "not_permitted"
   },
+  unknown("GET agent_instance/{id}/export"),
+  unknown("GET agent/{id}/export"),
+  invalid("GET agent/{id}/export", "a range that ends before it starts", () => ({
+    id: the("agent"),
+    query: "started_after=2026-01-02T00:00:00Z&started_before=2026-01-01T00:00:00Z"
+  })),
   { route: "POST admin/account", why: "an account token", request: () => ({ body: { details: { name: "X" } } }), status: 401, code: "unauthorized" },
   invalid("POST admin/account", "name is a number", () => ({ token: server().operatorToken, body: { details: { name: 3 } } }))
 ]

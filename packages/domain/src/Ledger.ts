@@ -7,7 +7,7 @@
  * on a `LedgerStore`; the HTTP client adapter implements the same interface remotely, so an
  * embedding service swaps one for the other without changing a line.
  */
-import { Context, type Effect, Schema } from "effect"
+import { Context, type Effect, Schema, type Stream } from "effect"
 import { Account } from "./Account.js"
 import type { Activity } from "./Activity.js"
 import { Agent } from "./Agent.js"
@@ -18,6 +18,7 @@ import type * as Commands from "./Commands.js"
 import { Deployment, DeploymentHistoryEntry } from "./Deployment.js"
 import { Environment } from "./Environment.js"
 import type * as Erasure from "./Erasure.js"
+import type { RunRange } from "./Export.js"
 import type { Conflict, InvalidAction, InvalidInput, NotFound, NotPermitted, Unauthenticated } from "./Errors.js"
 import {
   AccountId,
@@ -204,6 +205,20 @@ export interface LedgerSession {
     input: Retention.RetentionPolicyInput,
     options?: Mutation
   ) => Effect.Effect<Retention.RetentionPolicy, InvalidInput | NotPermitted | Conflict>
+  // Evidence export (`Export`, `ExportDocument`)
+  /**
+   * The run as one evidence document, `{"export": <contents, canonical>, "sha256": <their hash>}`,
+   * in pieces of text to send as they come: the spans are read a page at a time, so a run of any
+   * length costs the memory of a page. Not found fails before the first piece; the account's
+   * audit log records the export (`agent_instance.export`) before the piece that ends it.
+   */
+  readonly exportRun: (id: InstanceId) => Effect.Effect<Stream.Stream<string, NotFound>, NotFound>
+  /**
+   * The agent's runs started in the range, oldest first, as NDJSON: one line per run, each line
+   * `exportRun`'s document, read and written one run after the other. One audit event records the
+   * stream when it ends, however it ends (`Export.runsExported`).
+   */
+  readonly exportAgentRuns: (id: AgentId, range: RunRange) => Effect.Effect<Stream.Stream<string, NotFound>, InvalidInput | NotFound>
 
   // Versions
   readonly getVersion: (id: AgentVersionId) => Effect.Effect<AgentVersion, NotFound | NotPermitted>

@@ -18,6 +18,7 @@ import * as Authentication from "./usecases/Authentication.js"
 import * as Deployments from "./usecases/Deployments.js"
 import * as Environments from "./usecases/Environments.js"
 import * as Erasure from "./usecases/Erasure.js"
+import * as Exports from "./usecases/Export.js"
 import * as ActivityReads from "./usecases/Activity.js"
 import * as MaskingPolicies from "./usecases/MaskingPolicies.js"
 import * as Reads from "./usecases/Reads.js"
@@ -77,6 +78,7 @@ export const makeWith = (options: Options) =>
         ...Reads.make(caller),
         ...ActivityReads.make(caller),
         ...MaskingPolicies.make(caller),
+        ...Exports.make(caller),
         ...Versions.make(caller),
         ...Deployments.make(caller),
         ...RiskProfiles.make(caller),

@@ -46,6 +46,7 @@ import type { SchemaVersion } from "./SchemaVersion.js"
 import type { SpanTally } from "./Risk.js"
 import type { Span } from "./Span.js"
 import type { OutlineFilter, OutlineSortField, SpanOutline } from "./SpanOutline.js"
+import type { TimelineSpan } from "./Timeline.js"
 import type { AgentTally, IdentifierTally, SchemaDeployment, StatusTally } from "./Usage.js"
 
 /** A uniqueness rule of the store refused a write. */
@@ -279,6 +280,16 @@ export interface StoreTx {
      * summaries, nor conformance errors).
      */
     readonly outlines: (instance: InstanceId, filter: OutlineFilter, query: ListQuery<OutlineSortField>) => Effect.Effect<Listed<SpanOutline>>
+    /**
+     * Where a page of the instance's spans stands in its timeline (id, parent, start, sequence):
+     * the spans after sequence `after` (0 for the first page) in creation order, at most `limit`.
+     * A keyset page — each page is found by the index on the run's sequence, however deep — and
+     * no payload is read: an export orders a run of any length by these before it reads a byte
+     * of payload.
+     */
+    readonly places: (instance: InstanceId, after: number, limit: number) => Effect.Effect<ReadonlyArray<TimelineSpan>>
+    /** The instance's spans with these sequences (those that exist), whole, in creation order. */
+    readonly withSequences: (instance: InstanceId, sequences: ReadonlyArray<number>) => Effect.Effect<ReadonlyArray<Span>>
     /** The instance's spans counted and their points summed by (type, status): the risk report's read. */
     readonly tallies: (instance: InstanceId) => Effect.Effect<ReadonlyArray<SpanTally>>
     /**

@@ -25,6 +25,7 @@ import { BulkRequest, BulkResponse } from "./Bulk.js"
 import { MaskingGroup } from "./MaskingRoutes.js"
 import { Details, List } from "./Envelope.js"
 import { ErasureEndpoints } from "./ErasureRoutes.js"
+import { ExportGroup } from "./ExportRoute.js"
 import {
   OutlineQuery,
   outlineDescription,
@@ -378,6 +379,7 @@ export class LedgerApi extends HttpApi.make("agentledger")
   .add(OverviewGroup)
   .add(ActivityGroup)
   .add(MaskingGroup.middleware(Authentication))
+  .add(ExportGroup.middleware(Authentication))
   .add(BulkGroup)
   .add(AuditGroup.middleware(Authentication))
   .add(ErasureEndpoints.middleware(Authentication))

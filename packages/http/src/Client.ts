@@ -24,10 +24,11 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpApiClient from "@effect/platform/HttpApiClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { DateTime, Effect, Layer } from "effect"
+import { Context, DateTime, Effect, Layer } from "effect"
 import { LedgerApi, type PageQuery } from "./Api.js"
 import type { DomainError } from "./ApiError.js"
 import { type ListEnvelope, paged } from "./Envelope.js"
+import * as ExportClient from "./ExportClient.js"
 import type { AgentView } from "./Resources.js"
 
 export interface ClientOptions {
@@ -94,8 +95,9 @@ const clientFor = (options: ClientOptions, token: string) =>
 
 type Api = Effect.Effect.Success<ReturnType<typeof clientFor>>
 
-const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession => ({
+const session = (api: Api, principal: LedgerSession["principal"], exports: Pick<LedgerSession, "exportRun" | "exportAgentRuns">): LedgerSession => ({
   principal,
+  ...exports,
 
   createEnvironment: (input, options) =>
     api.environments.create({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "Conflict", "NotPermitted")),
@@ -237,7 +239,7 @@ export const make = (options: ClientOptions) =>
       Effect.gen(function*() {
         const api = yield* connect(secret)
         const principal = yield* api.account.ping().pipe(answer("Unauthenticated"))
-        return session(api, principal)
+        return session(api, principal, ExportClient.exports(Context.get(context, HttpClient.HttpClient), options.baseUrl, secret))
       })
     const openAccount = (input: { readonly name: string }, mutationOptions?: Commands.MutationOptions) =>
       Effect.gen(function*() {

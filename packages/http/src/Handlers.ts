@@ -14,6 +14,7 @@ import { auditHandlers } from "./AuditHandlers.js"
 import { erasure } from "./ErasureHandlers.js"
 import { masking } from "./MaskingHandlers.js"
 import { mutation } from "./Mutation.js"
+import * as ExportHandlers from "./ExportHandlers.js"
 import * as OperatorToken from "./OperatorToken.js"
 import { listRequest } from "./Queries.js"
 import { agentView, agentViews, schemaVersionViews, versionViews } from "./Views.js"
@@ -237,6 +238,6 @@ export const authentications = (options: { readonly operatorToken: Option.Option
 /** The implemented contract; needs the `Ledger`. */
 export const layer = (options: { readonly operatorToken: Option.Option<Redacted.Redacted<string>> }) =>
   HttpApiBuilder.api(LedgerApi).pipe(
-    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, activity, masking, bulk, auditHandlers, erasure]),
+    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, activity, masking, bulk, auditHandlers, erasure, ExportHandlers.layer]),
     Layer.provide(authentications(options))
   )

@@ -4,7 +4,7 @@
  * multi-row INSERT names a value repeated down a column once), and read in a compact shape
  * (`select`, decoded by `reader`) because the driver's cost is per field.
  */
-import { Conformance, Ids, type Span, Status } from "@agentledger/domain"
+import { Conformance, Ids, type Span, Status, type Timeline } from "@agentledger/domain"
 import { DateTime } from "effect"
 import * as Columns from "./Columns.js"
 
@@ -106,6 +106,24 @@ export const outlineSelect = select.replace(
     "jsonb_build_object('payload', conformance->'payload', 'result', conformance->'result', 'errors', '[]'::jsonb)::text AS conformance_text"
 )
 if (outlineSelect === select) throw new Error("agentledger: the outline select no longer matches the span select")
+
+/**
+ * What places a span in its run's timeline, and nothing else: an export orders a run of any
+ * length by these rows before it reads a payload. The start travels as epoch milliseconds, as
+ * in `select`.
+ */
+export const placeSelect = `id, coalesce(parent_span_id, '') AS parent, ${epochMillis("started_at")} AS started, sequence`
+
+/** A row of `placeSelect`. */
+export const place = (row: Columns.Row): Timeline.TimelineSpan => {
+  const parent = Columns.text(row, "parent")
+  return {
+    id: Ids.SpanId.make(Columns.text(row, "id"), true),
+    parent_span_id: parent === "" ? null : Ids.SpanId.make(parent, true),
+    started_at: DateTime.unsafeMake(Columns.integer(row, "started")),
+    sequence: Columns.integer(row, "sequence")
+  }
+}
 
 interface SpanRun {
   readonly account_id: Ids.AccountId

@@ -12,6 +12,7 @@ import { conformanceExamples } from "./conformance.js"
 import { deploymentExamples } from "./deployments.js"
 import { environmentExamples } from "./environments.js"
 import { erasureExamples } from "./erasure.js"
+import { exportExamples } from "./export.js"
 import type { ExampleTest } from "./helpers.js"
 import { idempotencyExamples } from "./idempotency.js"
 import { maskingExamples } from "./masking.js"
@@ -41,6 +42,7 @@ export const exampleTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>): void =
   describe("reviews", () => reviewExamples(test))
   describe("activity", () => activityExamples(test))
   describe("masking", () => maskingExamples(test))
+  describe("evidence export", () => exportExamples(test))
   describe("idempotency", () => idempotencyExamples(test))
   describe("tenancy", () => tenancyExamples(test))
   describe("audit log", () => auditExamples(test))

@@ -1,7 +1,7 @@
 /**
  * Property tests: the model-based workload property (every invariant after every step, over
  * random operation sequences in several accounts) and focused properties for fingerprints,
- * conformance, risk, idempotency, the timeline, pagination, run filters, the overview, activity, the audit log and erasure; one module
+ * conformance, risk, idempotency, the timeline, pagination, run filters, the overview, activity, the audit log, erasure and the evidence export; one module
  * per invariant.
  */
 import type { Ledger } from "@agentledger/domain"
@@ -13,6 +13,7 @@ import { auditProperties } from "./audit.js"
 import { conformanceProperties } from "./conformance.js"
 import { erasureProperties } from "./erasure.js"
 import type { PropertyContext } from "./context.js"
+import { exportProperties } from "./export.js"
 import { fingerprintProperties } from "./fingerprints.js"
 import { idempotencyProperties } from "./idempotency.js"
 import { listProperties } from "./lists.js"
@@ -53,4 +54,5 @@ export const propertyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, option
   describe("activity", () => activityProperties(context))
   describe("the audit log", () => auditProperties(context))
   describe("erasure", () => erasureProperties(context))
+  describe("evidence export", () => exportProperties(context))
 }
