@@ -35,7 +35,8 @@ const modules: ReadonlyArray<BenchModule> = [
   { name: "scale", run: () => import("./scale.bench.js").then((m) => m.runScaleBench()) },
   { name: "startup", run: () => import("./startup.bench.js").then((m) => m.runStartupBench()) },
   { name: "console", run: () => import("./console.bench.js").then((m) => m.runConsoleBench()) },
-  { name: "masking", run: () => import("./masking.bench.js").then((m) => m.runMaskingBench()) }
+  { name: "masking", run: () => import("./masking.bench.js").then((m) => m.runMaskingBench()) },
+  { name: "retention", run: () => import("./retention.bench.js").then((m) => m.runRetentionBench()) }
 ]
 
 const args = process.argv.slice(2)
