@@ -60,8 +60,8 @@ describe("migrations on PostgreSQL", () => {
       expect(created.account.name).toBe("Migrated")
 
       yield* Effect.gen(function*() {
-        // 13 ledger tables and the migrator's own.
-        expect(yield* publicTables).toBe(14)
+        // 15 ledger tables and the migrator's own.
+        expect(yield* publicTables).toBe(16)
         expect(yield* appliedMigrations).toEqual(allMigrations)
       }).pipe(Effect.provide(admin))
     }))
@@ -118,7 +118,7 @@ describe("migrations on PostgreSQL", () => {
         const failures = starts.flatMap((exit) => (Exit.isFailure(exit) ? [reason(exit.cause)] : []))
         expect(failures).toEqual([])
         yield* Effect.gen(function*() {
-          expect(yield* publicTables).toBe(14)
+          expect(yield* publicTables).toBe(16)
           expect(yield* appliedMigrations).toEqual(allMigrations)
         }).pipe(Effect.provide(sqlClient(url)))
       }), { discard: true }))
