@@ -37,12 +37,14 @@ const agentRunsDescription = "The agent's runs whose start is in [started_after,
 export class ExportGroup extends HttpApiGroup.make("export")
   .add(
     HttpApiEndpoint.get("run", "/agent_instance/:id/export").setPath(Schema.Struct({ id: Ids.InstanceId }))
-      .addSuccess(HttpApiSchema.Text({ contentType: mediaTypes.run }))
+      .addSuccess(HttpApiSchema.Text({ contentType: mediaTypes.run }).annotations({ description: "The evidence document, streamed" }))
       .annotate(OpenApi.Description, runDescription)
   )
   .add(
-    HttpApiEndpoint.get("agentRuns", "/agent/:id/export").setPath(Schema.Struct({ id: Ids.AgentId })).setUrlParams(Export.RunRange)
-      .addSuccess(HttpApiSchema.Text({ contentType: mediaTypes.agentRuns }))
+    HttpApiEndpoint.get("agentRuns", "/agent/:id/export").setPath(Schema.Struct({ id: Ids.AgentId }))
+      // The fields as a plain struct: the contract lists each as a query parameter only then.
+      .setUrlParams(Schema.Struct(Export.RunRange.fields))
+      .addSuccess(HttpApiSchema.Text({ contentType: mediaTypes.agentRuns }).annotations({ description: "One evidence document per line, streamed" }))
       .annotate(OpenApi.Description, agentRunsDescription)
   )
   .annotate(OpenApi.Description, "Evidence export: a run as a self-verifying document; an agent's runs as NDJSON")
