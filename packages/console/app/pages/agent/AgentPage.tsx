@@ -6,10 +6,10 @@
 import { useState } from "preact/hooks"
 import { environment, riskProfile } from "../../api/Account.js"
 import { type Agent, agent as readAgent, deployment } from "../../api/Agents.js"
-import type { Failure } from "../../api/Client.js"
 import { maxPageSize, page } from "../../api/Page.js"
 import { statuses } from "../../api/Runs.js"
 import type { Session } from "../../session/Session.js"
+import { useAction } from "../../ui/Action.js"
 import { agentHref, href, navigate, profileHref } from "../../Router.js"
 import { StatusBadge } from "../../ui/Badges.js"
 import { Done, Failed, Loading } from "../../ui/Feedback.js"
@@ -40,25 +40,17 @@ const tabOf = (query: URLSearchParams): TabId => {
 const Actions = ({ session, agent, onDone }: { readonly session: Session; readonly agent: Agent; readonly onDone: (said: string) => void }) => {
   const profiles = useAnswer(() => session.client.get("/risk_profile", page(riskProfile), { "pagination[page_size]": maxPageSize }), [session])
   const [profile, setProfile] = useState(agent.risk_profile_id ?? "")
-  const [failure, setFailure] = useState<Failure | null>(null)
-  const act = async (action: "retire" | "reinstate") => {
-    const answer = await session.client.post(`/agent/${agent.id}/${action}`, {}, (r) => r.object("details", readAgent, null))
-    if (answer._tag === "Failed") return setFailure(answer.failure)
-    setFailure(null)
-    onDone(action === "retire" ? "The agent is retired: its deployments take no new runs." : "The agent is reinstated.")
-  }
-  const assign = async (event: Event) => {
-    event.preventDefault()
-    const answer = await session.client.put(`/agent/${agent.id}`, { details: { risk_profile_id: profile === "" ? null : profile } }, (r) => r.object("details", readAgent, null))
-    if (answer._tag === "Failed") return setFailure(answer.failure)
-    setFailure(null)
-    onDone(profile === "" ? "The agent has no risk profile now: its next runs are not scored." : "Risk profile assigned: the agent's next runs are scored with it.")
-  }
+  const action = useAction()
+  const act = (change: "retire" | "reinstate") =>
+    action.run(() => session.client.post(`/agent/${agent.id}/${change}`, {}, (r) => r.object("details", readAgent, null)), () =>
+      onDone(change === "retire" ? "The agent is retired: its deployments take no new runs." : "The agent is reinstated."))
+  const assign = action.submit(() => session.client.put(`/agent/${agent.id}`, { details: { risk_profile_id: profile === "" ? null : profile } }, (r) => r.object("details", readAgent, null)), () =>
+    onDone(profile === "" ? "The agent has no risk profile now: its next runs are not scored." : "Risk profile assigned: the agent's next runs are scored with it."))
   return (
     <div>
       <div class="actions">
-        {agent.available_actions.retire ? <button type="button" class="danger" onClick={() => void act("retire")}>Retire</button> : null}
-        {agent.available_actions.reinstate ? <button type="button" onClick={() => void act("reinstate")}>Reinstate</button> : null}
+        {agent.available_actions.retire ? <button type="button" class="danger" disabled={action.busy} onClick={() => void act("retire")}>Retire</button> : null}
+        {agent.available_actions.reinstate ? <button type="button" disabled={action.busy} onClick={() => void act("reinstate")}>Reinstate</button> : null}
       </div>
       {agent.available_actions.update
         ? (
@@ -70,11 +62,11 @@ const Actions = ({ session, agent, onDone }: { readonly session: Session; readon
                 {(profiles.state._tag === "Ok" ? profiles.state.value.items : []).map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
               </select>
             </div>
-            <button type="submit">Assign</button>
+            <button type="submit" disabled={action.busy}>Assign</button>
           </form>
         )
         : null}
-      {failure === null ? null : <Failed failure={failure} doing="change the agent" />}
+      {action.failure === null ? null : <Failed failure={action.failure} doing="change the agent" />}
     </div>
   )
 }
