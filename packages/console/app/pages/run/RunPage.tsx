@@ -53,6 +53,7 @@ const placeholder: Instance = {
   conformance_counts: { conforms: 0, flagged: 0 },
   risk_profile_revision_id: null,
   risk: null,
+  redacted_at: null,
   inserted_at: "",
   updated_at: ""
 }
