@@ -1,10 +1,9 @@
 /**
  * Erasure and retention as the console reads them: what an erasure of an agent's runs did
- * (`POST /agent/{id}/erase`), the account's retention policy (`GET`/`PUT /retention_policy`), and
- * the marker a redaction leaves in a span's payloads. Field names are the API's; `Contract.ts`
- * checks them against the contract.
+ * (`POST /agent/{id}/erase`) and the account's retention policy (`GET`/`PUT /retention_policy`).
+ * Field names are the API's; `Contract.ts` checks them against the contract.
  */
-import { isRecord, type Reader } from "./Read.js"
+import type { Reader } from "./Read.js"
 
 export const eraseModes = ["delete", "redact"] as const
 export type EraseMode = (typeof eraseModes)[number]
@@ -58,7 +57,3 @@ export const retentionPlaceholder: RetentionPolicy = { account_id: "", run_days:
 
 /** The days the API accepts for a policy. */
 export const maxRunDays = 36_500
-
-/** Whether a payload is what a redaction left in place of the recorded one (`{"redacted": true}`). */
-export const isRedactedMarker = (payload: unknown): boolean =>
-  isRecord(payload) && payload["redacted"] === true && Object.keys(payload).length === 1

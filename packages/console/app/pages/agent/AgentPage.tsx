@@ -1,6 +1,6 @@
 /**
  * An agent: its header (status, description, runs by status, risk profile, retire or reinstate as
- * the API's `available_actions` say), its spans of the last day as a chart, the deployment
+ * the API's `available_actions` say, erasing its runs of a window), its spans of the last day as a chart, the deployment
  * snapshot, and the Versions, Schema and Deployments tabs.
  */
 import { useState } from "preact/hooks"
@@ -20,6 +20,7 @@ import { useAnswer } from "../../ui/Load.js"
 import { Tabs } from "../../ui/Tabs.js"
 import { ActivityPanel } from "../ActivityPanel.js"
 import { DeploymentStrip } from "./DeploymentStrip.js"
+import { EraseRuns } from "./EraseRuns.js"
 import { Deployments } from "./Deployments.js"
 import { Schemas } from "./Schemas.js"
 import { Versions } from "./Versions.js"
@@ -51,6 +52,7 @@ const Actions = ({ session, agent, onDone }: { readonly session: Session; readon
       <div class="actions">
         {agent.available_actions.retire ? <button type="button" class="danger" disabled={action.busy} onClick={() => void act("retire")}>Retire</button> : null}
         {agent.available_actions.reinstate ? <button type="button" disabled={action.busy} onClick={() => void act("reinstate")}>Reinstate</button> : null}
+        <EraseRuns session={session} agent={agent} onDone={onDone} />
       </div>
       {agent.available_actions.update
         ? (
@@ -73,6 +75,8 @@ const Actions = ({ session, agent, onDone }: { readonly session: Session; readon
 
 export const AgentPage = ({ session, id, query }: { readonly session: Session; readonly id: string; readonly query: URLSearchParams }) => {
   const [said, setSaid] = useState<string | null>(null)
+  // Counts the changes made here, so that the chart is read again after one (an erasure).
+  const [changes, setChanges] = useState(0)
   const loaded = useAnswer(() => session.client.get(`/agent/${encodeURIComponent(id)}`, (r) => r.object("details", readAgent, null), { include_counts: true }), [session, id])
   const context = useAnswer(async () => {
     const [environments, deployments] = await Promise.all([
@@ -114,6 +118,7 @@ export const AgentPage = ({ session, id, query }: { readonly session: Session; r
           agent={agent}
           onDone={(text) => {
             setSaid(text)
+            setChanges((n) => n + 1)
             loaded.reload()
           }}
         />
@@ -130,12 +135,12 @@ export const AgentPage = ({ session, id, query }: { readonly session: Session; r
           <li><Link to={href("/runs", { agent_id: agent.id })}>all runs</Link></li>
         </ul>
       </section>
-      <ActivityPanel session={session} query={{ agent_id: agent.id }} title="Spans of the last day" />
+      <ActivityPanel session={session} query={{ agent_id: agent.id }} title="Spans of the last day" round={changes} />
       <section aria-label="Deployment snapshot">
         <h2>Deployments</h2>
         <DeploymentStrip session={session} deployments={deployments} environments={environments} />
       </section>
-      <Tabs label="Agent" tabs={tabs} selected={tab} onSelect={(next) => navigate(agentHref(agent.id, { tab: next === "versions" ? undefined : next }), { replace: true })}>
+      <Tabs key={changes} label="Agent" tabs={tabs} selected={tab} onSelect={(next) => navigate(agentHref(agent.id, { tab: next === "versions" ? undefined : next }), { replace: true })}>
         {tab === "versions"
           ? <Versions session={session} agentId={agent.id} environments={environments} />
           : tab === "schema"
