@@ -7,9 +7,11 @@ import type { Failure } from "./api/Client.js"
 import { Agents } from "./pages/agent/Agents.js"
 import { AgentPage } from "./pages/agent/AgentPage.js"
 import { Environments } from "./pages/admin/Environments.js"
+import { TokenPage } from "./pages/admin/TokenPage.js"
 import { Tokens } from "./pages/admin/Tokens.js"
 import { ProfilePage } from "./pages/admin/ProfilePage.js"
 import { Profiles } from "./pages/admin/Profiles.js"
+import { AuditLog } from "./pages/audit/AuditLog.js"
 import { Overview } from "./pages/Overview.js"
 import { RunPage } from "./pages/run/RunPage.js"
 import { Runs } from "./pages/Runs.js"
@@ -60,6 +62,10 @@ const page = (route: Route, session: Session) => {
       return account ? <Environments session={session} /> : <NotOffered what="Environments" />
     case "tokens":
       return account ? <Tokens session={session} /> : <NotOffered what="Tokens" />
+    case "token":
+      return account ? <TokenPage session={session} id={route.id} /> : <NotOffered what="Token" />
+    case "audit":
+      return account ? <AuditLog session={session} query={route.query} /> : <NotOffered what="Audit log" />
     case "missing":
       return <Missing path={route.path} />
   }

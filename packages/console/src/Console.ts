@@ -26,7 +26,9 @@ export const pagePaths: ReadonlyArray<`/${string}`> = [
   "/profiles",
   "/profiles/*",
   "/environments",
-  "/tokens"
+  "/tokens",
+  "/tokens/*",
+  "/audit"
 ]
 
 /** Where the hashed assets are served from. */
