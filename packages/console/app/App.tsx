@@ -7,6 +7,7 @@ import type { Failure } from "./api/Client.js"
 import { Agents } from "./pages/agent/Agents.js"
 import { AgentPage } from "./pages/agent/AgentPage.js"
 import { Environments } from "./pages/admin/Environments.js"
+import { Retention } from "./pages/admin/Retention.js"
 import { TokenPage } from "./pages/admin/TokenPage.js"
 import { Tokens } from "./pages/admin/Tokens.js"
 import { ProfilePage } from "./pages/admin/ProfilePage.js"
@@ -66,6 +67,8 @@ const page = (route: Route, session: Session) => {
       return account ? <TokenPage session={session} id={route.id} /> : <NotOffered what="Token" />
     case "audit":
       return account ? <AuditLog session={session} query={route.query} /> : <NotOffered what="Audit log" />
+    case "retention":
+      return account ? <Retention session={session} /> : <NotOffered what="Retention" />
     case "missing":
       return <Missing path={route.path} />
   }

@@ -28,6 +28,7 @@ export const pagePaths: ReadonlyArray<`/${string}`> = [
   "/environments",
   "/tokens",
   "/tokens/*",
+  "/retention",
   "/audit"
 ]
 

@@ -40,6 +40,7 @@ export const navigation = (session: Session): ReadonlyArray<NavItem> =>
       { href: "/profiles", label: "Risk profiles" },
       { href: "/environments", label: "Environments" },
       { href: "/tokens", label: "Tokens" },
+      { href: "/retention", label: "Retention" },
       { href: "/audit", label: "Audit log" }
     ]
     : [{ href: "/", label: "Overview" }]
