@@ -4,7 +4,7 @@
  * event opening to the record before and after; and the verification of its hash chain. Account
  * tokens only (the API refuses a deployment token).
  */
-import { auditEvent, auditFiltersOf, type AuditFilters as Filters } from "../../api/Audit.js"
+import { auditEvent, auditFilterNames, auditFiltersOf, type AuditFilters as Filters } from "../../api/Audit.js"
 import { page, pageSize } from "../../api/Page.js"
 import type { Session } from "../../session/Session.js"
 import { auditHref, navigate } from "../../Router.js"
@@ -29,7 +29,9 @@ export const AuditLog = ({ session, query }: { readonly session: Session; readon
   )
   const events = loaded.state._tag === "Ok" ? loaded.state.value.items : []
   const presence = usePresence(session.client, events)
-  const go = (next: Filters, nextOffset = 0) => navigate(auditHref({ ...next, offset: nextOffset === 0 ? undefined : String(nextOffset) }))
+  // The address names the filters in one order, whatever order they were chosen in.
+  const go = (next: Filters, nextOffset = 0) =>
+    navigate(auditHref({ ...Object.fromEntries(auditFilterNames.map((name) => [name, next[name]])), offset: nextOffset === 0 ? undefined : String(nextOffset) }))
   const filtered = filterWords(filters)
   return (
     <section>
