@@ -3,7 +3,7 @@
  * created, a run terminated): the events newest first, who made each (linked to the token's
  * page) and what it changed (linked to the record); filters written to the address and read back
  * from it; an event opened to its record before and after; and Verify chain saying that the chain
- * holds over as many events as the API counts. A deployment token is offered neither the log nor
+ * holds over as many events as the API counts (and, given a broken chain's answer, where it breaks). A deployment token is offered neither the log nor
  * erasure.
  */
 import { Schema } from "effect"
@@ -76,6 +76,27 @@ export const auditing = (world: () => World, browser: () => Browser): void => {
     await expect(verdict.locator(".covered").textContent()).resolves.toBe(String(api.events))
     await expect(verdict.textContent()).resolves.toContain(`event #${api.head.sequence}, hash ${api.head.hash}`)
     await screenshot(page, "audit-verified")
+
+    // A broken chain, as the API answers one (its own tests edit rows behind the ledger's back to get
+    // it; here the answer is given to this page alone): the console names the first mismatch and why.
+    const broken = await signedIn(browser(), url, token, "/audit")
+    await broken.route("**/api/v1/audit_event/verify", (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: "application/json",
+        body: JSON.stringify({
+          status: "success",
+          details: { valid: false, events: 4, first_mismatch: { sequence: 5, id: "01m95knf5gbhq24xgt8rjnerqb3864p2", reason: "altered" }, head: { sequence: 4, hash: "a".repeat(64) } }
+        })
+      }))
+    await broken.getByRole("button", { name: "Verify chain" }).click()
+    const brokenVerdict = broken.getByRole("status").filter({ hasText: "The chain" })
+    await expect.poll(() => brokenVerdict.textContent()).toContain("✗ The chain does not hold. 4 events before the first mismatch verify.")
+    await expect(brokenVerdict.locator(".mismatch").textContent()).resolves.toBe(
+      "event #5 (01m95knf5gbhq24xgt8rjnerqb3864p2): its hash is not the hash of its content: it was changed after it was written"
+    )
+    await screenshot(broken, "audit-broken-chain")
+    await broken.context().close()
 
     // Who leads to the token's page, and from there back into the log.
     await filters.getByRole("button", { name: "Clear" }).click()

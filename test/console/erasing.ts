@@ -3,7 +3,8 @@
  * deleted through its confirmation (cancelled first: nothing deleted; a wrong id: nothing
  * deleted; then confirmed: the API answers 404 for it and its spans, the runs list no longer
  * shows it, the audit log says it no longer exists), a run redacted (its spans show the marker,
- * in the page and in the API), and an agent's runs of a window erased, with the counts.
+ * in the page and in the API), an agent's runs of a window erased, with the counts, and the
+ * retention policy set (days out of range refused, then saved as the API keeps it).
  */
 import { Schema } from "effect"
 import type { Browser, Page } from "playwright-core"
@@ -17,6 +18,10 @@ import { Created, Details, List } from "../support/resources.js"
 
 const Payloads = Details(Schema.Struct({ payload: Schema.Unknown, result_payload: Schema.Unknown }))
 const Redacted = Details(Schema.Struct({ redacted_at: Schema.NullOr(Schema.String) }))
+const Policy = Details(Schema.Struct({
+  run_days: Schema.NullOr(Schema.Number),
+  environments: Schema.Array(Schema.Struct({ environment_id: Schema.String, run_days: Schema.NullOr(Schema.Number) }))
+}))
 
 const status = async (url: string, token: string, path: string): Promise<number> => (await call(url, token, "GET", path)).status
 
@@ -105,7 +110,7 @@ export const erasing = (world: () => World, browser: () => Browser): void => {
     await expect(dialog.textContent()).resolves.toMatch(/replaces the inputs \(payload\) and outputs \(result\) of each of the run's 1 span by \{"redacted": true\}/)
     await dialog.getByLabel("Type the run's id to confirm").fill(runId)
     await dialog.getByRole("button", { name: "Redact payloads" }).click()
-    await expect.poll(() => page.locator(".run .notice.redacted").textContent()).toContain("Payloads redacted")
+    await expect.poll(() => page.locator(".run .page-head .notice.redacted").textContent()).toContain("Payloads redacted")
     await expect.poll(() => details.textContent()).toContain("Redacted: this span's inputs and outputs were erased")
     const shown = await details.getByRole("figure").allTextContents()
     expect(shown.map((text) => text.replace(/\s+/g, ""))).toEqual(['Inputs(payload){"redacted":true}', 'Outputs(result){"redacted":true}'])
@@ -147,6 +152,36 @@ export const erasing = (world: () => World, browser: () => Browser): void => {
 
     const left = expectAnswer(await call(url, token, "GET", `/api/v1/agent_instance?agent_id=${agent.agentId}`), 200, List(Created), "the agent's runs")
     expect(left.summaries.map((run) => run.id)).toEqual([old.runId])
+    expect(problemsOf(page)).toEqual([])
+    await page.context().close()
+  })
+
+  it("sets the retention policy: the account's days and an environment's own rule", async () => {
+    const { other, token, url } = world()
+    const page = await signedIn(browser(), url, token, "/retention")
+    const form = page.getByRole("form", { name: "Retention policy" })
+    await expect.poll(() => page.getByRole("main").textContent()).toContain("Runs are kept forever.")
+    // Days out of range are refused in the form itself (the API refuses them too), and nothing is saved.
+    const days = form.getByLabel("Days the account keeps a finished run (empty: forever)")
+    await days.fill("0")
+    await form.getByRole("button", { name: "Save policy" }).click()
+    await expect(days.evaluate((field) => field instanceof HTMLInputElement && field.validity.rangeUnderflow)).resolves.toBe(true)
+    expect(expectAnswer(await call(url, token, "GET", "/api/v1/retention_policy"), 200, Policy, "the policy").details.run_days).toBeNull()
+    await form.getByLabel("Days the account keeps a finished run (empty: forever)").fill("400")
+    await form.getByLabel("production: rule").selectOption("days")
+    await form.getByLabel("production: days").fill("90")
+    await screenshot(page, "retention")
+    await form.getByRole("button", { name: "Save policy" }).click()
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "Saved." }).textContent()).toContain(
+      "Runs are deleted 400 days after they finish, except in 1 environment with a rule of its own."
+    )
+    const saved = expectAnswer(await call(url, token, "GET", "/api/v1/retention_policy"), 200, Policy, "the policy").details
+    expect(saved).toEqual({ run_days: 400, environments: [{ environment_id: other.environmentId, run_days: 90 }] })
+    // Back to keeping every run, as the other sections expect.
+    await form.getByLabel("Days the account keeps a finished run (empty: forever)").fill("")
+    await form.getByLabel("production: rule").selectOption("account")
+    await form.getByRole("button", { name: "Save policy" }).click()
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "Saved." }).textContent()).toContain("Runs are kept forever.")
     expect(problemsOf(page)).toEqual([])
     await page.context().close()
   })
