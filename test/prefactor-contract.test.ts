@@ -25,6 +25,7 @@ import { coverage } from "./prefactor-contract/coverage.js"
 import { queryParameters } from "./prefactor-contract/queryParameters.js"
 import { refusalsOf, requestsThatMustFail } from "./prefactor-contract/refusals.js"
 import { sdkShapes } from "./prefactor-contract/sdkShapes.js"
+import { auditRequests } from "./prefactor-contract/valid/audit.js"
 import { catalogRequests } from "./prefactor-contract/valid/catalog.js"
 import { deploymentRequests } from "./prefactor-contract/valid/deployments.js"
 import { bulkAndOperatorRequests } from "./prefactor-contract/valid/operator.js"
@@ -40,6 +41,7 @@ describe("valid requests answer in the reference's shapes", () => {
   deploymentRequests(contract)
   runRequests(contract)
   versionRequests(contract)
+  auditRequests(contract)
   retiringRequests(contract)
   bulkAndOperatorRequests(contract)
 })

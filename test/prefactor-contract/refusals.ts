@@ -128,6 +128,23 @@ export const refusalsOf = ({ server, the }: ContractSession): ReadonlyArray<Refu
   unknown("DELETE risk_profile/{id}"),
   unknown("GET risk_profile/{id}/revisions"),
   invalid("POST bulk", "no items", () => ({ body: { items: [] } })),
+  invalid("GET audit_event", "an unknown actor_type", () => ({ query: "actor_type=robot" })),
+  invalid("GET audit_event", "occurred_after is not a date", () => ({ query: "occurred_after=yesterday" })),
+  invalid("GET audit_event", "an unknown sort field", () => ({ query: "sorting=-hash" })),
+  {
+    route: "GET audit_event",
+    why: "a deployment token reads no audit log",
+    request: () => ({ token: the("deployment secret") }),
+    status: 403,
+    code: "not_permitted"
+  },
+  {
+    route: "GET audit_event/verify",
+    why: "a deployment token verifies no audit log",
+    request: () => ({ token: the("deployment secret") }),
+    status: 403,
+    code: "not_permitted"
+  },
   { route: "POST admin/account", why: "an account token", request: () => ({ body: { details: { name: "X" } } }), status: 401, code: "unauthorized" },
   invalid("POST admin/account", "name is a number", () => ({ token: server().operatorToken, body: { details: { name: 3 } } }))
 ]

@@ -60,7 +60,7 @@ describe("migrations on PostgreSQL", () => {
       expect(created.account.name).toBe("Migrated")
 
       yield* Effect.gen(function*() {
-        // 16 ledger tables (the audit log's two and the retention policies among them) and the migrator's own.
+        // 16 ledger tables (the retention policies among them) and the migrator's own.
         expect(yield* publicTables).toBe(17)
         expect(yield* appliedMigrations).toEqual(allMigrations)
       }).pipe(Effect.provide(admin))

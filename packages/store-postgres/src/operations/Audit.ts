@@ -2,8 +2,9 @@
  * `StoreTx.audit` on PostgreSQL. The chain's head is a row per account (`audit_heads`) that
  * `head` reads `FOR UPDATE`: a second unit appending in the account waits on it, then reads the
  * head the first one wrote (READ COMMITTED re-reads a locked row once it is released). The row
- * is created by the account's first append; an append writes the event and moves the head in
- * one statement.
+ * is made the first time an account's head is read (`INSERT … ON CONFLICT DO NOTHING`, so two
+ * first appends meet on it, the second waiting for the first), with sequence 0 for no event; an
+ * append writes the event and moves the head in one statement.
  */
 import { Audit, type StoreTx } from "@agentledger/domain"
 import { Effect, Option } from "effect"
@@ -24,7 +25,7 @@ export const audit = (scope: Scope): StoreTx["audit"] => {
     head: Effect.gen(function*() {
       const found = headOf(yield* locked)
       if (Option.isSome(found)) return found.value
-      // The account's first append: the row is made once, whoever comes first, then locked.
+      // The account's first read of its head: the row is made once, whoever comes first, then locked.
       yield* sql`INSERT INTO audit_heads (account_id, sequence, hash) VALUES (${account}, 0, ${Audit.genesisHash}) ON CONFLICT DO NOTHING`
       return Option.flatten(headOf(yield* locked))
     }).pipe(Effect.orDie),
