@@ -9,6 +9,7 @@ import { type Agent, type AgentVersion, agentVersion } from "../api/Agents.js"
 import type { Answer, Client } from "../api/Client.js"
 import { maxPageSize, page } from "../api/Page.js"
 import { purposes, riskLevels, statuses } from "../api/Runs.js"
+import { FilterButtons } from "../ui/FilterButtons.js"
 import { words } from "../ui/Format.js"
 import { useAnswer } from "../ui/Load.js"
 import { fromLocalInput, toLocalInput } from "../ui/LocalTime.js"
@@ -112,18 +113,12 @@ export const RunFilters = ({ client, filters, agents, environments, onApply }: {
         <input id="filter-started_before" type="datetime-local" value={toLocalInput(draft.started_before)} onInput={(event) => set("started_before", fromLocalInput(event.currentTarget.value))} />
       </div>
       <Choice name="sort" label="Order" value={draft.sort} options={[["started_at", "oldest first"]]} unset="newest first" onChange={set} />
-      <div class="field buttons">
-        <button type="submit">Apply filters</button>
-        <button
-          type="button"
-          onClick={() => {
-            setDraft({})
-            onApply({})
-          }}
-        >
-          Clear
-        </button>
-      </div>
+      <FilterButtons
+        onClear={() => {
+          setDraft({})
+          onApply({})
+        }}
+      />
     </form>
   )
 }

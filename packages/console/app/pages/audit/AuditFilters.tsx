@@ -6,6 +6,7 @@
  */
 import { useState } from "preact/hooks"
 import { type AuditFilterName, type AuditFilters as Filters, actorTypes, knownActions, knownEntities } from "../../api/Audit.js"
+import { FilterButtons } from "../../ui/FilterButtons.js"
 import { dateTime, words } from "../../ui/Format.js"
 import { fromLocalInput, toLocalInput } from "../../ui/LocalTime.js"
 
@@ -68,18 +69,12 @@ export const AuditFilters = ({ filters, onApply }: { readonly filters: Filters; 
       <Text name="action" label="Action" list="audit-actions" value={draft.action} onChange={set} />
       <When name="occurred_after" label="From" value={draft.occurred_after} onChange={set} />
       <When name="occurred_before" label="Before" value={draft.occurred_before} onChange={set} />
-      <div class="field buttons">
-        <button type="submit">Apply filters</button>
-        <button
-          type="button"
-          onClick={() => {
-            setDraft({})
-            onApply({})
-          }}
-        >
-          Clear
-        </button>
-      </div>
+      <FilterButtons
+        onClear={() => {
+          setDraft({})
+          onApply({})
+        }}
+      />
     </form>
   )
 }
