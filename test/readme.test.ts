@@ -24,6 +24,11 @@ it("the README's curl session works as printed", async () => {
   expect(stdout).toContain("payload: 'mismatch'")
   expect(stdout).toContain("finished: 2")
   expect(stdout).toContain("[ 'llm complete conforms', 'llm complete mismatch' ]")
+  // The governance lines: the export's hash, the audit log, its chain, the redaction, the deletion.
+  // (The server's request log shares stdout: its lines start with a time, their fields are indented.)
+  const printed = stdout.slice(stdout.indexOf("'llm complete mismatch' ]")).split("\n").slice(1)
+  const tail = printed.filter((line) => !/^\[\d\d:\d\d/.test(line) && !line.startsWith("  ")).slice(0, 6)
+  expect(tail).toEqual(["64", "[ 'agent.create by api_token' ]", "true", "true", expect.stringMatching(/^[0-9a-z]{32}$/), "not_found"])
   await new Promise((resolve) => setTimeout(resolve, 1000))
   await expect(fetch("http://127.0.0.1:4318/api/v1/ping")).rejects.toThrow()
 }, 120_000)
