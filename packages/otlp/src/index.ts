@@ -1,0 +1,9 @@
+/**
+ * @agentledger/otlp — OpenTelemetry traces into agentledger: the OTLP/HTTP trace endpoint's
+ * decoders (protobuf and JSON, bounded), its answers, and the mapping of spans that follow the
+ * GenAI semantic conventions onto runs and spans of the Ledger.
+ */
+export * from "./Errors.js"
+export * as Limits from "./Limits.js"
+export * as Model from "./Model.js"
+export * as Text from "./Text.js"
