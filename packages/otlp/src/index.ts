@@ -4,6 +4,8 @@
  * GenAI semantic conventions onto runs and spans of the Ledger.
  */
 export * from "./Errors.js"
+export * as JsonDecode from "./json/Decode.js"
 export * as Limits from "./Limits.js"
 export * as Model from "./Model.js"
+export * as ProtoDecode from "./proto/Decode.js"
 export * as Text from "./Text.js"
