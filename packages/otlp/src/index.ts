@@ -6,6 +6,7 @@
 export * as Answer from "./Answer.js"
 export * as Body from "./Body.js"
 export * from "./Errors.js"
+export * as BuiltIn from "./genai/BuiltIn.js"
 export * as Payload from "./genai/Payload.js"
 export * as SpanType from "./genai/SpanType.js"
 export * as Values from "./genai/Values.js"
