@@ -9,7 +9,7 @@ import { Ledger, type LedgerSession } from "@agentledger/domain"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Effect, Either, type Layer, Option } from "effect"
+import { Effect, Either, type Layer, Stream } from "effect"
 import * as Answer from "./Answer.js"
 import * as Body from "./Body.js"
 import { BodyTooLarge, MalformedRequest, type Refusal, Unauthenticated } from "./Errors.js"
@@ -41,18 +41,44 @@ const authenticated = (ledger: Ledger["Type"], authorization: string | undefined
   )
 }
 
-const tooLarge = (cause: unknown): boolean => cause instanceof Error && cause.message === "maxBytes exceeded"
+/**
+ * How far past the limit a body is still read (and dropped) before its answer: an exporter
+ * writes its whole body before it reads the answer, and a connection closed under it is an error
+ * it retries, where a 413 it reads is final. Past this much, the connection is closed.
+ */
+const drainFactor = 4
 
-/** The body's bytes, read within `maxBytes` as they arrive. */
+/**
+ * The body's bytes, read within `maxBytes` as they arrive: a declared length over it is refused
+ * at once; a body that streams past it is refused once read (up to `drainFactor` times the limit).
+ */
 const bodyOf = (request: HttpServerRequest.HttpServerRequest, maxBytes: number): Effect.Effect<Uint8Array, BodyTooLarge | MalformedRequest> => {
   const declared = Number(request.headers["content-length"] ?? "0")
   if (declared > maxBytes) return Effect.fail(new BodyTooLarge({ limit: maxBytes }))
-  return request.arrayBuffer.pipe(
-    Effect.map((buffer) => new Uint8Array(buffer)),
-    HttpServerRequest.withMaxBodySize(Option.some(maxBytes)),
-    Effect.catchTag("RequestError", (error) =>
-      Effect.fail(tooLarge(error.cause) ? new BodyTooLarge({ limit: maxBytes }) : new MalformedRequest({ message: "the body could not be read" })))
+  const chunks: Array<Uint8Array> = []
+  let size = 0
+  return request.stream.pipe(
+    Stream.runForEachWhile((chunk) =>
+      Effect.sync(() => {
+        size += chunk.length
+        if (size <= maxBytes) chunks.push(chunk)
+        return size <= maxBytes * drainFactor
+      })
+    ),
+    Effect.mapError(() => new MalformedRequest({ message: "the body could not be read" })),
+    Effect.flatMap(() => (size > maxBytes ? Effect.fail(new BodyTooLarge({ limit: maxBytes })) : Effect.sync(() => concat(chunks, size))))
   )
+}
+
+const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
+  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0]
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.length
+  }
+  return out
 }
 
 /** The handler of `POST /v1/traces`, for a `Ledger`. */
