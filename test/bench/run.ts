@@ -33,7 +33,8 @@ const modules: ReadonlyArray<BenchModule> = [
   { name: "embedded", run: () => import("./embedded.bench.js").then((m) => m.runEmbeddedBench()) },
   { name: "scale", run: () => import("./scale.bench.js").then((m) => m.runScaleBench()) },
   { name: "startup", run: () => import("./startup.bench.js").then((m) => m.runStartupBench()) },
-  { name: "console", run: () => import("./console.bench.js").then((m) => m.runConsoleBench()) }
+  { name: "console", run: () => import("./console.bench.js").then((m) => m.runConsoleBench()) },
+  { name: "otlp", run: () => import("./otlp.bench.js").then((m) => m.runOtlpBench()) }
 ]
 
 const args = process.argv.slice(2)

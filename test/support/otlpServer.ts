@@ -3,7 +3,7 @@
  * (`Route.layer` on the server's router), on a fresh in-memory store with one account opened;
  * and OTLP requests as exporters send them, with their answers read back.
  */
-import { Ids, Ledger, LedgerLive } from "@agentledger/domain"
+import { Ids, Ledger, LedgerLive, type LedgerStore } from "@agentledger/domain"
 import { Server } from "@agentledger/http"
 import { Route } from "@agentledger/otlp"
 import { MemoryStore } from "@agentledger/store-memory"
@@ -20,14 +20,20 @@ export interface OtlpServer {
   readonly close: () => Promise<void>
 }
 
-export const startOtlpServer = async (options: Route.RouteOptions & { readonly admission?: Server.ServerOptions["admission"] } = {}): Promise<OtlpServer> => {
-  const ledgerLayer = LedgerLive.layer.pipe(Layer.provide(MemoryStore.layer), Layer.provide(Ids.IdEntropy.Live))
+export interface OtlpServerOptions extends Route.RouteOptions {
+  readonly admission?: Server.ServerOptions["admission"]
+  /** The store (default: a fresh in-memory store). */
+  readonly store?: Layer.Layer<LedgerStore>
+}
+
+export const startOtlpServer = async (options: OtlpServerOptions = {}): Promise<OtlpServer> => {
+  const ledgerLayer = LedgerLive.layer.pipe(Layer.provide(options.store ?? MemoryStore.layer), Layer.provide(Ids.IdEntropy.Live))
   const serverLayer = Server.layer({
     host: "127.0.0.1",
     port: 0,
     logRequests: false,
     ...(options.admission === undefined ? {} : { admission: options.admission })
-  }).pipe(Layer.provide(Route.layer(options)), Layer.provideMerge(ledgerLayer))
+  }).pipe(Layer.provide(Route.layer(options.limits === undefined ? {} : { limits: options.limits })), Layer.provideMerge(ledgerLayer))
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(serverLayer, scope))
   const ledger = Context.get(context, Ledger)
