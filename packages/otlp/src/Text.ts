@@ -6,9 +6,6 @@
  * surrogate and NUL becomes U+FFFD, the replacement character (documented in docs/otlp.md).
  */
 
-/** Keeps a leading byte-order mark: it is part of the string, not a marker of the encoding. */
-const utf8 = new TextDecoder("utf-8", { ignoreBOM: true })
-
 /** NUL or any UTF-16 surrogate: only a string holding one needs the slow pass. */
 const suspect = /[\u0000\ud800-\udfff]/
 
@@ -37,23 +34,10 @@ export const storable = (text: string): string => {
 }
 
 /**
- * The storable text of UTF-8 bytes: malformed sequences become U+FFFD, as the WHATWG decoder
- * replaces them, and so does NUL. Short ASCII strings, most keys and values, skip the decoder.
+ * The storable text of UTF-8 bytes: malformed sequences become U+FFFD as the WHATWG decoder
+ * replaces them (Node's native decoder, which keeps a leading byte-order mark), and so does NUL.
  */
-export const fromUtf8 = (bytes: Uint8Array, start: number, end: number): string => {
-  if (end - start <= 32) {
-    let ascii = true
-    for (let index = start; index < end; index++) {
-      const byte = bytes[index] ?? 0
-      if (byte === 0 || byte > 0x7f) {
-        ascii = false
-        break
-      }
-    }
-    if (ascii) return String.fromCharCode(...bytes.subarray(start, end))
-  }
-  return storable(utf8.decode(bytes.subarray(start, end)))
-}
+export const fromUtf8 = (bytes: Buffer, start: number, end: number): string => storable(bytes.toString("utf8", start, end))
 
 /** How many bytes a string takes in UTF-8, without encoding it. */
 export const utf8Length = (text: string): number => {
@@ -74,17 +58,8 @@ export const utf8Length = (text: string): number => {
   return length
 }
 
-const hexDigits = "0123456789abcdef"
-
 /** Bytes as lowercase hex. */
-export const toHex = (bytes: Uint8Array, start = 0, end = bytes.length): string => {
-  let out = ""
-  for (let index = start; index < end; index++) {
-    const byte = bytes[index] ?? 0
-    out += hexDigits.charAt(byte >> 4) + hexDigits.charAt(byte & 15)
-  }
-  return out
-}
+export const toHex = (bytes: Buffer, start = 0, end = bytes.length): string => bytes.toString("hex", start, end)
 
 const hexText = /^(?:[0-9a-fA-F]{2})*$/
 

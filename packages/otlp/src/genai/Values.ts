@@ -7,6 +7,7 @@
  * within the depth the ledger takes.
  */
 import { Json } from "@agentledger/domain"
+import { Schema } from "effect"
 import type * as Model from "../Model.js"
 import { storable } from "../Text.js"
 
@@ -61,11 +62,18 @@ export const contentOf = (value: Model.AnyValue): JsonValue => {
   if (!(text.startsWith("{") || text.startsWith("[")) || Json.textExceedsDepth(text, Json.maxDepth)) return value.value
   try {
     const parsed: unknown = JSON.parse(text)
-    return Json.isJsonObject(parsed) || Array.isArray(parsed) ? rebuilt(parsed) : value.value
+    if (!(Json.isJsonObject(parsed) || Array.isArray(parsed))) return value.value
+    // Copied only when an escape spells what cannot be stored: most content is kept as parsed.
+    return unstorableEscape.test(text) || !isJson(parsed) ? rebuilt(parsed) : parsed
   } catch {
     return value.value
   }
 }
+
+/** A JSON escape of NUL or of a UTF-16 surrogate, which may leave a parsed string unstorable. */
+const unstorableEscape = /\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/
+
+const isJson = Schema.is(Json.Json)
 
 /**
  * Parsed JSON text as a storable copy: JSON escapes can spell NUL or a lone surrogate, which the

@@ -14,7 +14,8 @@ import { fromUtf8 } from "../Text.js"
 export const wire = { varint: 0, i64: 1, len: 2, startGroup: 3, endGroup: 4, i32: 5 } as const
 
 export interface Reader {
-  readonly bytes: Uint8Array
+  /** The input, as a `Buffer` over the same memory: its native UTF-8 and hex decoders read strings and ids. */
+  readonly bytes: Buffer
   readonly view: DataView
   readonly limits: Limits
   pos: number
@@ -28,7 +29,7 @@ export interface Reader {
 }
 
 export const reader = (bytes: Uint8Array, limits: Limits): Reader => ({
-  bytes,
+  bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
   view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
   limits,
   pos: 0,
@@ -185,7 +186,7 @@ export const bytes = (r: Reader, end: number): Uint8Array => {
     fail(r, `a bytes value is longer than ${r.limits.maxStringBytes} bytes`)
     return new Uint8Array(0)
   }
-  const value = r.bytes.slice(r.pos, stop)
+  const value = new Uint8Array(r.bytes.subarray(r.pos, stop))
   r.pos = stop
   return value
 }
