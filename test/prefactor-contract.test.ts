@@ -25,8 +25,11 @@ import { coverage } from "./prefactor-contract/coverage.js"
 import { queryParameters } from "./prefactor-contract/queryParameters.js"
 import { refusalsOf, requestsThatMustFail } from "./prefactor-contract/refusals.js"
 import { sdkShapes } from "./prefactor-contract/sdkShapes.js"
+import { auditRequests } from "./prefactor-contract/valid/audit.js"
 import { catalogRequests } from "./prefactor-contract/valid/catalog.js"
 import { deploymentRequests } from "./prefactor-contract/valid/deployments.js"
+import { maskingRequests } from "./prefactor-contract/valid/masking.js"
+import { exportRequests } from "./prefactor-contract/valid/export.js"
 import { bulkAndOperatorRequests } from "./prefactor-contract/valid/operator.js"
 import { retiringRequests } from "./prefactor-contract/valid/retiring.js"
 import { runRequests } from "./prefactor-contract/valid/runs.js"
@@ -40,8 +43,11 @@ describe("valid requests answer in the reference's shapes", () => {
   deploymentRequests(contract)
   runRequests(contract)
   versionRequests(contract)
+  auditRequests(contract)
+  exportRequests(contract)
   retiringRequests(contract)
   bulkAndOperatorRequests(contract)
+  maskingRequests(contract)
 })
 
 describe("the reference's query parameters", () => queryParameters(contract))

@@ -104,6 +104,7 @@ const rawRows = (
       status: "complete",
       payload: payloadOf(i),
       result_payload: resultOf(i),
+      sensitive_encoding: null,
       summary: null,
       started_at: now,
       finished_at: now,

@@ -29,11 +29,14 @@ const modules: ReadonlyArray<BenchModule> = [
   { name: "reads", run: () => import("./reads.bench.js").then((m) => m.runReadsBench()) },
   { name: "hostile", run: () => import("./hostile.bench.js").then((m) => m.runHostileBench()) },
   { name: "timeline", run: () => import("./timeline.bench.js").then((m) => m.runTimelineBench()) },
+  { name: "export", run: () => import("./export.bench.js").then((m) => m.runExportBench()) },
   { name: "soak", run: () => import("./soak.bench.js").then((m) => m.runSoakBench()), onlyWhenNamed: true },
   { name: "embedded", run: () => import("./embedded.bench.js").then((m) => m.runEmbeddedBench()) },
   { name: "scale", run: () => import("./scale.bench.js").then((m) => m.runScaleBench()) },
   { name: "startup", run: () => import("./startup.bench.js").then((m) => m.runStartupBench()) },
   { name: "console", run: () => import("./console.bench.js").then((m) => m.runConsoleBench()) },
+  { name: "masking", run: () => import("./masking.bench.js").then((m) => m.runMaskingBench()) },
+  { name: "retention", run: () => import("./retention.bench.js").then((m) => m.runRetentionBench()) },
   { name: "otlp", run: () => import("./otlp.bench.js").then((m) => m.runOtlpBench()) }
 ]
 

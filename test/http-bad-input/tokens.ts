@@ -104,7 +104,9 @@ export const badTokens = (): void => {
       ["POST", "/api/v1/agent_deployment", { details: { agent_id: x.a.agent, environment_id: x.a.environment } }],
       ["GET", "/api/v1/agent_deployment", undefined],
       ["POST", "/api/v1/risk_profile", { details: { name: "by a deployment token", thresholds } }],
-      ["GET", "/api/v1/risk_profile", undefined]
+      ["GET", "/api/v1/risk_profile", undefined],
+      ["GET", "/api/v1/retention_policy", undefined],
+      ["PUT", "/api/v1/retention_policy", { details: { run_days: 1 } }]
     ]
     await unchanged(x, async () => {
       for (const [method, path, body] of collections) {

@@ -66,6 +66,17 @@ export const refusalsOf = ({ server, the }: ContractSession): ReadonlyArray<Refu
   invalid("GET overview", "since is not a date", () => ({ query: "since=yesterday" })),
   invalid("GET activity", "more buckets than it serves", () => ({ query: "since=2026-01-01T00:00:00Z&until=2026-02-01T00:00:00Z&bucket_minutes=1" })),
   invalid("GET activity", "bucket_minutes is not a number", () => ({ query: "bucket_minutes=five" })),
+  {
+    route: "GET masking_policy",
+    why: "a deployment token reads no masking policy",
+    request: () => ({ token: the("deployment secret") }),
+    status: 403,
+    code: "not_permitted"
+  },
+  invalid("PUT masking_policy", "an unknown data category", () => ({ body: { details: { categories: ["salary"] } } })),
+  invalid("PUT masking_policy", "more field names than a policy holds", () => ({
+    body: { details: { keys: Array.from({ length: 101 }, (_, i) => `field_${i}`) } }
+  })),
   unknown("GET agent_instance/{id}"),
   unknown("GET agent_instance/{id}/timeline"),
   unknown("GET agent_instance/{id}/spans"),
@@ -128,6 +139,29 @@ export const refusalsOf = ({ server, the }: ContractSession): ReadonlyArray<Refu
   unknown("DELETE risk_profile/{id}"),
   unknown("GET risk_profile/{id}/revisions"),
   invalid("POST bulk", "no items", () => ({ body: { items: [] } })),
+  invalid("GET audit_event", "an unknown actor_type", () => ({ query: "actor_type=robot" })),
+  invalid("GET audit_event", "occurred_after is not a date", () => ({ query: "occurred_after=yesterday" })),
+  invalid("GET audit_event", "an unknown sort field", () => ({ query: "sorting=-hash" })),
+  {
+    route: "GET audit_event",
+    why: "a deployment token reads no audit log",
+    request: () => ({ token: the("deployment secret") }),
+    status: 403,
+    code: "not_permitted"
+  },
+  {
+    route: "GET audit_event/verify",
+    why: "a deployment token verifies no audit log",
+    request: () => ({ token: the("deployment secret") }),
+    status: 403,
+    code: "not_permitted"
+  },
+  unknown("GET agent_instance/{id}/export"),
+  unknown("GET agent/{id}/export"),
+  invalid("GET agent/{id}/export", "a range that ends before it starts", () => ({
+    id: the("agent"),
+    query: "started_after=2026-01-02T00:00:00Z&started_before=2026-01-01T00:00:00Z"
+  })),
   { route: "POST admin/account", why: "an account token", request: () => ({ body: { details: { name: "X" } } }), status: 401, code: "unauthorized" },
   invalid("POST admin/account", "name is a number", () => ({ token: server().operatorToken, body: { details: { name: 3 } } }))
 ]

@@ -72,6 +72,9 @@ export const idRoutes: ReadonlyArray<IdRoute> = [
   { method: "GET", path: "/api/v1/agent_instance/{id}/timeline", management: false },
   { method: "GET", path: "/api/v1/agent_instance/{id}/spans", management: false },
   { method: "GET", path: "/api/v1/agent_instance/{id}/risk", management: false },
+  { method: "DELETE", path: "/api/v1/agent_instance/{id}", management: true },
+  { method: "POST", path: "/api/v1/agent_instance/{id}/redact", body: () => ({}), management: true },
+  { method: "POST", path: "/api/v1/agent/{id}/erase", body: () => ({ mode: "delete" }), management: true },
   { method: "POST", path: "/api/v1/agent_spans/{id}/finish", body: () => ({}), management: false },
   { method: "GET", path: "/api/v1/agent_spans/{id}", management: false }
 ]

@@ -29,6 +29,8 @@ export const options = {
   "max-in-flight": { type: "string" },
   "retry-after-s": { type: "string" },
   "stats-interval-ms": { type: "string" },
+  "retention-interval-s": { type: "string" },
+  "retention-batch-runs": { type: "string" },
   workers: { type: "string" },
   "db-pool-size": { type: "string" },
   help: { type: "boolean", default: false }

@@ -2,7 +2,8 @@
  * The agentledger server's composition root, which `main.ts` loads once it has started what
  * should start first: it wires the store (`Store.ts`), the schema checker's worker threads, the
  * settings (`Settings.ts`; `--help` lists them, docs/http.md describes them), the bootstrap of an
- * empty store, the HTTP server with its admission control, the optional stats line (`Stats.ts`),
+ * empty store, the HTTP server with its admission control, the retention job (`Retention.ts`),
+ * the optional stats line (`Stats.ts`),
  * with `--workers N` a cluster of server processes on one port (`Cluster.ts`), and the console
  * (`@agentledger/console`) at `/`. Unhandled rejections and uncaught exceptions are logged on
  * stderr (`Backstop.ts`).
@@ -17,6 +18,7 @@ import { Duration, Effect, Layer, Logger, Option, Redacted } from "effect"
 import cluster from "node:cluster"
 import * as Backstop from "./Backstop.js"
 import * as Cluster from "./Cluster.js"
+import * as Retention from "./Retention.js"
 import * as Settings from "./Settings.js"
 import * as Stats from "./Stats.js"
 import * as Store from "./Store.js"
@@ -39,6 +41,8 @@ const serve = (settings: Settings.Settings, ledgerLive: LedgerLayer, store: Stor
   return Server.layer({ host, port, maxBodyBytes, operatorToken, connections, admission }).pipe(
     // The console's pages and assets on the same router: a client of the API, served beside it.
     Layer.provide(Console.layer()),
+    // The retention job, a fiber of the same scope: it stops when the server stops.
+    Layer.merge(Retention.layer(settings.retention)),
     Layer.provide(Layer.effectDiscard(bootstraps ? Store.bootstrap(store.description, settings.bootstrapSecret) : Effect.void)),
     Layer.provide(ledger),
     Layer.launch

@@ -9,6 +9,7 @@ import { TokenCache } from "@agentledger/domain"
 import { Admission, Connections, OperatorToken, Server } from "@agentledger/http"
 import { Duration } from "effect"
 import * as Flags from "./Flags.js"
+import * as Retention from "./Retention.js"
 
 export type { StoreSetting } from "./Flags.js"
 
@@ -25,6 +26,8 @@ export interface Settings {
   readonly admission: Admission.AdmissionLimits
   /** Every how many milliseconds a stats line goes to stderr; 0 (the default) writes none. */
   readonly statsIntervalMs: number
+  /** The retention job: its interval (0: off) and its units of work. */
+  readonly retention: Retention.RetentionSettings
   /** AGENTLEDGER_OPERATOR_TOKEN: enables the operator API. */
   readonly operatorSecret: string | undefined
   /** AGENTLEDGER_BOOTSTRAP_TOKEN: the first account's token, for scripted use. */
@@ -46,7 +49,7 @@ export const usage = `agentledger serve [--host 127.0.0.1] [--port 4318] [--data
                  [--checker-threads N] [--check-timeout-ms 250] [--compile-timeout-ms 2000] [--checker-memory-mb 128]
                  [--idempotency-ttl-s 86400] [--token-cache-ttl-ms 1000]
                  [--latency-target-ms 25 (0: no admission control)] [--queue-timeout-ms 15] [--max-in-flight 256] [--retry-after-s 1]
-                 [--stats-interval-ms 0]
+                 [--stats-interval-ms 0] [--retention-interval-s 3600 (0: no retention job)] [--retention-batch-runs 500]
                  [--workers 1] [--db-pool-size 10]
   --workers N       N server processes on the one port (N > 1 needs DATABASE_URL: PGlite and --memory are one process's)
   --db-pool-size N  connections each process keeps to PostgreSQL (the server's max_connections bounds workers × N)
@@ -56,7 +59,7 @@ Environment: AGENTLEDGER_HOST, AGENTLEDGER_PORT, AGENTLEDGER_DATA_DIR, AGENTLEDG
              AGENTLEDGER_COMPILE_TIMEOUT_MS, AGENTLEDGER_CHECKER_MEMORY_MB, AGENTLEDGER_IDEMPOTENCY_TTL_S,
              AGENTLEDGER_TOKEN_CACHE_TTL_MS, AGENTLEDGER_LATENCY_TARGET_MS, AGENTLEDGER_QUEUE_TIMEOUT_MS,
              AGENTLEDGER_MAX_IN_FLIGHT, AGENTLEDGER_RETRY_AFTER_S,
-             AGENTLEDGER_STATS_INTERVAL_MS,
+             AGENTLEDGER_STATS_INTERVAL_MS, AGENTLEDGER_RETENTION_INTERVAL_S, AGENTLEDGER_RETENTION_BATCH_RUNS,
              AGENTLEDGER_WORKERS, AGENTLEDGER_DB_POOL_SIZE,
              AGENTLEDGER_BOOTSTRAP_TOKEN, AGENTLEDGER_OPERATOR_TOKEN (32+ characters)
 `
@@ -104,6 +107,10 @@ export const read = (args: ReadonlyArray<string>, environment: Flags.Environment
     retryAfterSeconds: integer("retry-after-s", Admission.defaults.retryAfterSeconds)
   })
   const statsIntervalMs = integer("stats-interval-ms", 0)
+  const retention: Retention.RetentionSettings = {
+    intervalSeconds: integer("retention-interval-s", Retention.defaults.intervalSeconds),
+    batchRuns: integer("retention-batch-runs", Retention.defaults.batchRuns)
+  }
   const workers = integer("workers", 1)
   const poolSize = integer("db-pool-size", 10)
   const operatorSecret = env("AGENTLEDGER_OPERATOR_TOKEN")
@@ -116,6 +123,7 @@ export const read = (args: ReadonlyArray<string>, environment: Flags.Environment
     (idempotencyTtlSeconds < 1 ? "--idempotency-ttl-s must be at least 1 second" : undefined) ??
     (operatorSecret === undefined ? undefined : OperatorToken.weakness(operatorSecret)) ??
     (workers < 1 ? "--workers must be at least 1" : undefined) ??
+    (retention.batchRuns < 1 ? "--retention-batch-runs must be at least 1" : undefined) ??
     (poolSize < 1 ? "--db-pool-size must be at least 1" : undefined) ??
     // Each worker would open its own store: PGlite's data directory is one process's database,
     // and --memory would give every worker records of its own.
@@ -139,6 +147,7 @@ export const read = (args: ReadonlyArray<string>, environment: Flags.Environment
       tokenCacheTtlMs,
       admission,
       statsIntervalMs,
+      retention,
       operatorSecret,
       bootstrapSecret: env("AGENTLEDGER_BOOTSTRAP_TOKEN"),
       store,

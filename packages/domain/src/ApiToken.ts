@@ -3,9 +3,11 @@
  * and environment); an `agent_deployment` token reaches one agent in one environment (register
  * may omit both — the 0.2.9 SDKs need this). The secret is shown once, at creation; only its
  * SHA-256 is kept. Status: `active ⇄ suspended → revoked`, revoked is final; an optional
- * `expires_at` ends a token by itself.
+ * `expires_at` ends a token by itself. Deleting a revoked token hides it from the token API but
+ * keeps its record (`deleted_at`), so the actors the audit log names stay records of the store.
+ * `last_used_at` is written at most once per interval (`lastUseDue`), never on every request.
  */
-import { DateTime, Either, Encoding, Option, Schema } from "effect"
+import { DateTime, Duration, Either, Encoding, Option, Schema } from "effect"
 import { sha256Hex } from "./Digest.js"
 import { InvalidAction, InvalidInput, NotPermitted, Unauthenticated } from "./Errors.js"
 import { AccountId, AgentId, ApiTokenId, DeploymentId, EnvironmentId } from "./Ids.js"
@@ -28,18 +30,21 @@ export class ApiToken extends Schema.Class<ApiToken>("ApiToken")({
   expires_at: Schema.NullOr(Schema.DateTimeUtc),
   last_used_at: Schema.NullOr(Schema.DateTimeUtc),
   inserted_at: Schema.DateTimeUtc,
-  updated_at: Schema.DateTimeUtc
+  updated_at: Schema.DateTimeUtc,
+  /** When the token was deleted: it is kept, revoked, and shown no more. */
+  deleted_at: Schema.NullOr(Schema.DateTimeUtc)
 }) {}
 
 /**
- * A token as it is shown: every field but the secret's hash. The hash never leaves the store —
- * not in an answer, a list or a replayed answer — since it is what authentication looks up.
+ * A token as it is shown: every field but the secret's hash (and the deletion, since a deleted
+ * token is not shown). The hash never leaves the store — not in an answer, a list or a replayed
+ * answer — since it is what authentication looks up.
  */
-export const ApiTokenView = Schema.Struct(ApiToken.fields).omit("secret_hash").annotations({ identifier: "ApiTokenView" })
+export const ApiTokenView = Schema.Struct(ApiToken.fields).omit("secret_hash", "deleted_at").annotations({ identifier: "ApiTokenView" })
 export type ApiTokenView = typeof ApiTokenView.Type
 
 export const viewOf = (token: ApiToken): ApiTokenView => {
-  const { secret_hash: _, ...view } = token
+  const { deleted_at: _deleted, secret_hash: _hash, ...view } = token
   return view
 }
 
@@ -95,7 +100,8 @@ export const issue = (
     expires_at: fields.expires_at ?? null,
     last_used_at: null,
     inserted_at: now,
-    updated_at: now
+    updated_at: now,
+    deleted_at: null
   }, true)
 
 /**
@@ -200,6 +206,24 @@ export const checkDeletable = (token: ApiToken): Either.Either<void, InvalidActi
   token.status === "revoked"
     ? Either.void
     : Either.left(new InvalidAction({ entity: "api_token", id: token.id, action: "delete", status: token.status }))
+
+/** Deletes a revoked token: it stays a record of the store (revoked), and is shown no more. */
+export const remove = (token: ApiToken, now: DateTime.Utc): Either.Either<ApiToken, InvalidAction> =>
+  Either.map(checkDeletable(token), () => new ApiToken({ ...token, deleted_at: now, updated_at: now }, true))
+
+/** Whether the token API shows the token: every token but a deleted one. */
+export const isShown = (token: ApiToken): boolean => token.deleted_at === null
+
+/** How often a token's `last_used_at` is written at most, by default. */
+export const defaultLastUseInterval: Duration.Duration = Duration.minutes(1)
+
+/**
+ * Whether a use at `now` should be written as the token's `last_used_at`: when no use was written
+ * yet, or the last one written (`lastWritten`, the newer of the record's and what this process
+ * wrote since) is at least `interval` old. Epoch milliseconds.
+ */
+export const lastUseDue = (lastWritten: number | null, now: number, interval: Duration.DurationInput): boolean =>
+  lastWritten === null || now - lastWritten >= Duration.toMillis(Duration.decode(interval))
 
 export const isExpired = (token: ApiToken, now: DateTime.Utc): boolean =>
   token.expires_at !== null && DateTime.lessThanOrEqualTo(token.expires_at, now)

@@ -9,6 +9,7 @@ import { Timestamp } from "./Timestamp.js"
 import { ActivitySchemaInput } from "./ActivitySchema.js"
 import { VersionMetadataInput } from "./AgentVersion.js"
 import { TokenScope } from "./ApiToken.js"
+import { ActorType } from "./Audit.js"
 import { EnvironmentPurpose } from "./Environment.js"
 import {
   AgentId,
@@ -222,6 +223,25 @@ export type ListDeployments = typeof ListDeployments.Type
 
 export const ListOfAgent = Schema.extend(ListRequest, Schema.Struct({ agent_id: AgentId }))
 export type ListOfAgent = typeof ListOfAgent.Type
+
+/**
+ * A page of the audit log (`Audit`), newest first by default, narrowed by what changed, who
+ * changed it and when: all optional, combined with AND. `occurred_after` is inclusive,
+ * `occurred_before` exclusive.
+ */
+export const ListAuditEvents = Schema.extend(
+  ListRequest,
+  Schema.Struct({
+    entity: Schema.optional(Schema.String),
+    entity_id: Schema.optional(Schema.String),
+    actor_type: Schema.optional(ActorType),
+    actor_id: Schema.optional(Schema.String),
+    action: Schema.optional(Schema.String),
+    occurred_after: Schema.optional(Timestamp),
+    occurred_before: Schema.optional(Timestamp)
+  })
+)
+export type ListAuditEvents = typeof ListAuditEvents.Type
 
 /** The overview of the runs since a time (default: the last day, `Overview.defaultWindow`). */
 export const GetOverview = Schema.Struct({ since: Schema.optional(Timestamp) }).annotations({ identifier: "GetOverview" })

@@ -1,12 +1,14 @@
 /**
  * Deployments: "in environment E, version V of agent A is the current release". At most one per
  * (agent, environment), ever; the pointer is nullable and always names a version of the same
- * agent. Every move of the pointer appends to an append-only history (from, to, when, cause).
+ * agent. Every move of the pointer appends to an append-only history (from, to, when, cause, and
+ * who: the actor, and the run whose registration moved it).
  */
 import { DateTime, Either, Option, Schema } from "effect"
 import type { AgentVersion } from "./AgentVersion.js"
+import { Actor } from "./Audit.js"
 import { Conflict, InvalidAction, InvalidInput } from "./Errors.js"
-import { AccountId, AgentId, AgentVersionId, DeploymentId, EnvironmentId } from "./Ids.js"
+import { AccountId, AgentId, AgentVersionId, DeploymentId, EnvironmentId, InstanceId } from "./Ids.js"
 
 export class Deployment extends Schema.Class<Deployment>("Deployment")({
   id: DeploymentId,
@@ -42,8 +44,18 @@ export class DeploymentHistoryEntry extends Schema.Class<DeploymentHistoryEntry>
   from_version_id: Schema.NullOr(AgentVersionId),
   to_version_id: Schema.NullOr(AgentVersionId),
   cause: DeploymentCause,
-  changed_at: Schema.DateTimeUtc
+  changed_at: Schema.DateTimeUtc,
+  /** Who moved the pointer (null for a move recorded before the ledger kept actors). */
+  actor: Schema.NullOr(Actor),
+  /** The run whose registration moved it (cause `run`), else null. */
+  agent_instance_id: Schema.NullOr(InstanceId)
 }) {}
+
+/** Who moves a pointer: the actor, and the run when a run's registration moves it. */
+export interface MovedBy {
+  readonly actor: Actor
+  readonly agent_instance_id: InstanceId | null
+}
 
 export interface PointerMove {
   readonly deployment: Deployment
@@ -56,7 +68,8 @@ export const movePointer = (
   deployment: Deployment,
   to: AgentVersion | null,
   cause: DeploymentCause,
-  now: DateTime.Utc
+  now: DateTime.Utc,
+  by: MovedBy
 ): Either.Either<PointerMove, InvalidInput> => {
   if (to !== null && to.agent_id !== deployment.agent_id) {
     return Either.left(InvalidInput.field("current_version_id", "must be a version of the deployment's agent"))
@@ -72,7 +85,9 @@ export const movePointer = (
         from_version_id: deployment.current_version_id,
         to_version_id: toId,
         cause,
-        changed_at: now
+        changed_at: now,
+        actor: by.actor,
+        agent_instance_id: by.agent_instance_id
       }, true)
     )
   })
@@ -83,7 +98,8 @@ export const rollback = (
   deployment: Deployment,
   current: AgentVersion | null,
   target: AgentVersion,
-  now: DateTime.Utc
+  now: DateTime.Utc,
+  by: MovedBy
 ): Either.Either<PointerMove, InvalidInput | InvalidAction> => {
   if (current === null) {
     return Either.left(new InvalidAction({ entity: "agent_deployment", id: deployment.id, action: "roll back", status: "pointing at no version" }))
@@ -91,7 +107,7 @@ export const rollback = (
   if (target.agent_id === deployment.agent_id && target.sequence >= current.sequence) {
     return Either.left(InvalidInput.field("version_id", "a rollback goes to a version created before the current one"))
   }
-  return movePointer(deployment, target, "rollback", now)
+  return movePointer(deployment, target, "rollback", now, by)
 }
 
 /** A deployment stamped on runs is kept: deleting it would orphan their history. */

@@ -14,7 +14,7 @@
  * touches it, so a browser build would swap one file.
  */
 import { canonicalize } from "json-canonicalize"
-import { createHash } from "node:crypto"
+import { createHash, type Hash } from "node:crypto"
 
 const indexLike = /^(?:0|[1-9][0-9]*)$/
 
@@ -49,3 +49,27 @@ export const sha256Hex = (text: string): string => createHash("sha256").update(t
 
 /** The fingerprint of a JSON value: equal for equal content whatever its key order. */
 export const fingerprintOf = (value: unknown): string => sha256Hex(canonicalJson(value))
+
+/** A SHA-256 fed text piece by piece (`update`), then read once (`hex`). */
+export interface Sha256 {
+  readonly update: (text: string) => void
+  /** A hash that has taken the same pieces and goes on apart from this one. */
+  readonly copy: () => Sha256
+  /** The hex digest of every piece given, in order; the hash takes no piece after this. */
+  readonly hex: () => string
+}
+
+const wrap = (hash: Hash): Sha256 => ({
+  update: (text) => {
+    hash.update(text)
+  },
+  copy: () => wrap(hash.copy()),
+  hex: () => hash.digest("hex")
+})
+
+/**
+ * `sha256Hex` of the pieces' concatenation, without the concatenation: what a streamed document
+ * is hashed with, one page at a time. Each piece is UTF-8 encoded on its own, so a piece must not
+ * end inside a surrogate pair (whole JSON texts never do).
+ */
+export const sha256 = (): Sha256 => wrap(createHash("sha256"))

@@ -50,6 +50,8 @@ export const RiskProfileId = pfid("RiskProfileId")
 export type RiskProfileId = typeof RiskProfileId.Type
 export const RiskProfileRevisionId = pfid("RiskProfileRevisionId")
 export type RiskProfileRevisionId = typeof RiskProfileRevisionId.Type
+export const AuditEventId = pfid("AuditEventId")
+export type AuditEventId = typeof AuditEventId.Type
 
 /** Any of the branded id schemas above. */
 export type IdSchema<A> = Schema.Schema<A, string> & { readonly make: (text: string, disableValidation: true) => A }

@@ -48,6 +48,8 @@ export const Instance = Schema.Struct({
   risk_profile_revision_id: Schema.NullOr(RiskProfileRevisionId),
   /** Null exactly when `risk_profile_revision_id` is null. */
   risk: Schema.NullOr(InstanceRisk),
+  /** When the run's payloads were redacted (`Erasure.redact`); null while they are as recorded. */
+  redacted_at: Schema.NullOr(Schema.DateTimeUtc),
   inserted_at: Schema.DateTimeUtc,
   updated_at: Schema.DateTimeUtc
 }).annotations({ identifier: "Instance" })
@@ -87,6 +89,7 @@ export const register = (
   conformance_counts: { conforms: 0, flagged: 0 },
   risk_profile_revision_id: stamps.risk_profile_revision_id,
   risk: stamps.risk_profile_revision_id === null ? null : initialRisk,
+  redacted_at: null,
   inserted_at: now,
   updated_at: now
 })

@@ -7,15 +7,18 @@
  * on a `LedgerStore`; the HTTP client adapter implements the same interface remotely, so an
  * embedding service swaps one for the other without changing a line.
  */
-import { Context, type Effect, Schema } from "effect"
+import { Context, type Effect, Schema, type Stream } from "effect"
 import { Account } from "./Account.js"
 import type { Activity } from "./Activity.js"
 import { Agent } from "./Agent.js"
 import { AgentVersion } from "./AgentVersion.js"
 import { ApiTokenView, TokenScope } from "./ApiToken.js"
+import type { AuditEvent, Verification } from "./Audit.js"
 import type * as Commands from "./Commands.js"
 import { Deployment, DeploymentHistoryEntry } from "./Deployment.js"
 import { Environment } from "./Environment.js"
+import type * as Erasure from "./Erasure.js"
+import type { RunRange } from "./Export.js"
 import type { Conflict, InvalidAction, InvalidInput, NotFound, NotPermitted, Unauthenticated } from "./Errors.js"
 import {
   AccountId,
@@ -31,9 +34,11 @@ import {
   type SpanId
 } from "./Ids.js"
 import { Instance } from "./Instance.js"
+import type { MaskingPolicy, UpdateMaskingPolicy } from "./MaskingPolicy.js"
 import type { Overview } from "./Overview.js"
 import { Pagination, SortDirection } from "./Page.js"
 import { BreakdownEntry, RiskLevel, TheoreticalRisk, Violation } from "./Risk.js"
+import type * as Retention from "./Retention.js"
 import { RiskProfile, RiskProfileRevision, Thresholds } from "./RiskProfile.js"
 import { SchemaVersion } from "./SchemaVersion.js"
 import { Span } from "./Span.js"
@@ -183,6 +188,38 @@ export interface LedgerSession {
    */
   readonly getActivity: (request: Commands.GetActivity) => Effect.Effect<Activity, InvalidInput | NotFound>
 
+  // Erasure and retention (account tokens only)
+  /** Deletes a run with its spans; answers the run as it was. */
+  readonly deleteRun: (id: InstanceId, options?: Mutation) => Effect.Effect<Instance, NotFound | NotPermitted | InvalidInput | Conflict>
+  /** Replaces a finished run's payloads and results by a marker, keeping the rest (`Erasure`). */
+  readonly redactRun: (id: InstanceId, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+  /**
+   * Deletes or redacts every run of an agent that started in a window, in bounded units of work
+   * (each audited); a repeat erases what is left, so it takes no idempotency key.
+   */
+  readonly eraseRuns: (id: AgentId, input: Erasure.EraseRuns) => Effect.Effect<Erasure.Erased, InvalidInput | NotFound | NotPermitted | Conflict>
+  /** The account's retention policy (every run kept until one is set). */
+  readonly getRetentionPolicy: () => Effect.Effect<Retention.RetentionPolicy, NotPermitted>
+  /** Sets the account's retention policy, replacing the one before. */
+  readonly updateRetentionPolicy: (
+    input: Retention.RetentionPolicyInput,
+    options?: Mutation
+  ) => Effect.Effect<Retention.RetentionPolicy, InvalidInput | NotPermitted | Conflict>
+  // Evidence export (`Export`, `ExportDocument`)
+  /**
+   * The run as one evidence document, `{"export": <contents, canonical>, "sha256": <their hash>}`,
+   * in pieces of text to send as they come: the spans are read a page at a time, so a run of any
+   * length costs the memory of a page. Not found fails before the first piece; the account's
+   * audit log records the export (`agent_instance.export`) before the piece that ends it.
+   */
+  readonly exportRun: (id: InstanceId) => Effect.Effect<Stream.Stream<string, NotFound>, NotFound>
+  /**
+   * The agent's runs started in the range, oldest first, as NDJSON: one line per run, each line
+   * `exportRun`'s document, read and written one run after the other. One audit event records the
+   * stream when it ends, however it ends (`Export.runsExported`).
+   */
+  readonly exportAgentRuns: (id: AgentId, range: RunRange) => Effect.Effect<Stream.Stream<string, NotFound>, InvalidInput | NotFound>
+
   // Versions
   readonly getVersion: (id: AgentVersionId) => Effect.Effect<AgentVersion, NotFound | NotPermitted>
   readonly listVersions: (request: Commands.ListOfAgent) => Effect.Effect<Paged<AgentVersion>, InvalidInput | NotFound | NotPermitted>
@@ -212,6 +249,21 @@ export interface LedgerSession {
   readonly updateRiskProfile: (id: RiskProfileId, input: Commands.UpdateRiskProfile, options?: Mutation) => Effect.Effect<RiskProfileDetails, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>
   /** Scores no new instance; revisions and past scores stay. */
   readonly deleteRiskProfile: (id: RiskProfileId, options?: Mutation) => Effect.Effect<RiskProfileDetails, NotFound | InvalidAction | NotPermitted | InvalidInput | Conflict>
+
+  // The audit log (account tokens only)
+  /** A page of the account's audit events, newest first by default. */
+  readonly listAuditEvents: (request: Commands.ListAuditEvents) => Effect.Effect<Paged<AuditEvent>, InvalidInput | NotPermitted>
+  /** Recomputes the account's hash chain (`Audit.verify`) and names the first event that does not match. */
+  readonly verifyAuditChain: () => Effect.Effect<Verification, NotPermitted>
+
+  // Masking (account tokens only)
+  /** The account's masking policy: the empty policy (nothing masked) until one is set. */
+  readonly getMaskingPolicy: () => Effect.Effect<MaskingPolicy, NotPermitted>
+  /**
+   * Replaces the account's masking policy; spans recorded from then on are masked by it (in this
+   * process at once, in others within `MaskingCache.defaultTtl`). Spans already stored stay as they are.
+   */
+  readonly updateMaskingPolicy: (input: UpdateMaskingPolicy, options?: Mutation) => Effect.Effect<MaskingPolicy, InvalidInput | NotPermitted | Conflict>
 }
 
 export class Ledger extends Context.Tag("@agentledger/domain/Ledger")<Ledger, {
@@ -226,4 +278,10 @@ export class Ledger extends Context.Tag("@agentledger/domain/Ledger")<Ledger, {
   readonly bootstrap: (input: { readonly name: string; readonly secret?: string | undefined }) => Effect.Effect<CreatedAccount | null, InvalidInput | Conflict>
   /** The session of the token with this secret. */
   readonly authenticate: (secret: string) => Effect.Effect<LedgerSession, Unauthenticated>
+  /**
+   * One pass of the retention job: for each account with a policy, deletes the runs it selects
+   * in bounded units of work (`batchRuns` runs each), taking the account's named turn so two
+   * servers on one store delete each run once, and records the pass in the audit log.
+   */
+  readonly sweepRetention: (options?: { readonly batchRuns?: number | undefined }) => Effect.Effect<Retention.RetentionSweep>
 }>() {}

@@ -6,17 +6,24 @@
  * records (compiled schemas, run contexts, span owners) that make a span decision O(1).
  */
 import { type Duration, Effect, Layer } from "effect"
+import * as ApiToken from "./ApiToken.js"
 import * as Idempotency from "./Idempotency.js"
 import type * as Ids from "./Ids.js"
 import { Ledger, type LedgerSession, type Principal } from "./Ledger.js"
 import type { LedgerStore } from "./LedgerStore.js"
 import * as Accounts from "./usecases/Accounts.js"
 import * as Agents from "./usecases/Agents.js"
+import * as AuditLog from "./usecases/AuditLog.js"
 import * as Authentication from "./usecases/Authentication.js"
 import * as Deployments from "./usecases/Deployments.js"
 import * as Environments from "./usecases/Environments.js"
+import * as Erasure from "./usecases/Erasure.js"
+import * as Exports from "./usecases/Export.js"
 import * as ActivityReads from "./usecases/Activity.js"
+import * as MaskingPolicies from "./usecases/MaskingPolicies.js"
 import * as Reads from "./usecases/Reads.js"
+import * as Retention from "./usecases/Retention.js"
+import * as RetentionPolicies from "./usecases/RetentionPolicies.js"
 import * as RiskProfiles from "./usecases/RiskProfiles.js"
 import * as Runs from "./usecases/Runs.js"
 import * as Session from "./usecases/Session.js"
@@ -35,13 +42,27 @@ export interface Options {
    * process is seen here.
    */
   readonly tokenCacheTtl?: Duration.DurationInput | undefined
+  /**
+   * How often a token's `last_used_at` is written at most (default
+   * `ApiToken.defaultLastUseInterval`, 1 minute): a use is recorded when the last one recorded is
+   * older, never a write per request.
+   */
+  readonly tokenLastUseInterval?: Duration.DurationInput | undefined
+  /**
+   * How long ingest reuses an account's masking policy before reading it again (default
+   * `MaskingCache.defaultTtl`, 1 second; 0 reads it for every span): how soon a policy changed
+   * by another process is applied here.
+   */
+  readonly maskingCacheTtl?: Duration.DurationInput | undefined
 }
 
 export const makeWith = (options: Options) =>
   Effect.gen(function*() {
     const shared = yield* Shared.make({
       idempotencyTtl: options.idempotencyTtl ?? Idempotency.defaultTtl,
-      tokenCacheTtl: options.tokenCacheTtl
+      tokenCacheTtl: options.tokenCacheTtl,
+      lastUseInterval: options.tokenLastUseInterval ?? ApiToken.defaultLastUseInterval,
+      maskingCacheTtl: options.maskingCacheTtl
     })
 
     /** The use cases of one caller, scoped to its account and token. */
@@ -56,14 +77,20 @@ export const makeWith = (options: Options) =>
         ...Spans.make(caller),
         ...Reads.make(caller),
         ...ActivityReads.make(caller),
+        ...MaskingPolicies.make(caller),
+        ...Exports.make(caller),
         ...Versions.make(caller),
         ...Deployments.make(caller),
-        ...RiskProfiles.make(caller)
+        ...RiskProfiles.make(caller),
+        ...AuditLog.make(caller),
+        ...Erasure.make(caller),
+        ...RetentionPolicies.make(caller)
       }
     }
 
     return Ledger.of({
       ...(yield* Accounts.make(shared)),
+      ...Retention.make(shared),
       authenticate: Authentication.make(shared, session)
     })
   })

@@ -11,14 +11,17 @@
  * Infrastructure failures are defects: the port's error channel carries only what the domain
  * can act on.
  */
-import type { Effect, Option } from "effect"
+import type { DateTime, Effect, Option } from "effect"
 import { Context, Schema } from "effect"
 import type { Account } from "./Account.js"
 import type { Agent } from "./Agent.js"
 import type { AgentVersion } from "./AgentVersion.js"
 import type { ApiToken } from "./ApiToken.js"
+import type { AuditEvent, AuditFilter, ChainHead } from "./Audit.js"
 import type { Deployment, DeploymentHistoryEntry } from "./Deployment.js"
 import type { Environment } from "./Environment.js"
+import type { ErasureSection, RetentionSection } from "./ErasureStore.js"
+import type { RetentionPolicy } from "./Retention.js"
 import type {
   AccountId,
   AgentId,
@@ -34,6 +37,7 @@ import type {
 } from "./Ids.js"
 import type { ActivityCell, ActivityFilter } from "./Activity.js"
 import type { Instance } from "./Instance.js"
+import type { MaskingPolicy } from "./MaskingPolicy.js"
 import type { InstanceFilter } from "./InstanceQuery.js"
 import type { OverviewRow } from "./Overview.js"
 import type { Sorting } from "./Page.js"
@@ -42,6 +46,7 @@ import type { SchemaVersion } from "./SchemaVersion.js"
 import type { SpanTally } from "./Risk.js"
 import type { Span } from "./Span.js"
 import type { OutlineFilter, OutlineSortField, SpanOutline } from "./SpanOutline.js"
+import type { TimelineSpan } from "./Timeline.js"
 import type { AgentTally, IdentifierTally, SchemaDeployment, StatusTally } from "./Usage.js"
 
 /** A uniqueness rule of the store refused a write. */
@@ -71,7 +76,8 @@ export const sortFields = {
   agent_deployment: ["id", "inserted_at", "updated_at"],
   agent_instance: ["id", "status", "started_at", "finished_at", "inserted_at"],
   agent_span: ["id", "started_at", "finished_at", "status", "inserted_at"],
-  risk_profile: ["id", "name", "inserted_at"]
+  risk_profile: ["id", "name", "inserted_at"],
+  audit_event: ["id", "sequence", "occurred_at"]
 } as const
 
 export type SortField<K extends keyof typeof sortFields> = (typeof sortFields)[K][number]
@@ -125,6 +131,8 @@ export interface IdempotencyRecord {
   readonly response: string
   /** When the key was claimed, epoch milliseconds. */
   readonly recorded_at: number
+  /** The runs the answer is about: erasing one of them drops the record (`StoreTx.erasure`). */
+  readonly runs: ReadonlyArray<InstanceId>
 }
 
 /** A claim of a principal's key at `at`; a record written before `expiredBefore` is as if absent. */
@@ -164,11 +172,17 @@ export interface StoreTx {
   }
 
   readonly tokens: {
+    /** A token of the account, deleted ones too (`ApiToken.isShown` says which the API shows). */
     readonly get: (id: ApiTokenId) => Effect.Effect<Option.Option<ApiToken>>
     readonly insert: (token: ApiToken) => Effect.Effect<void, UniqueViolation>
     readonly update: (token: ApiToken) => Effect.Effect<void>
-    readonly remove: (id: ApiTokenId) => Effect.Effect<void>
+    /** The tokens `ApiToken.isShown` keeps (no deleted one), a page of them. */
     readonly list: (filter: TokenFilter, query: ListQuery<SortField<"api_token">>) => Effect.Effect<Listed<ApiToken>>
+    /**
+     * Writes `at` as the token's `last_used_at` when it has none or has one before `staleBefore`,
+     * and touches nothing else of it: a use, recorded beside whatever else changes the token.
+     */
+    readonly touch: (id: ApiTokenId, at: DateTime.Utc, staleBefore: DateTime.Utc) => Effect.Effect<void>
   }
 
   readonly agents: {
@@ -178,6 +192,10 @@ export interface StoreTx {
     readonly byExternalIdentifier: (externalIdentifier: string) => Effect.Effect<Option.Option<Agent>>
     readonly insert: (agent: Agent) => Effect.Effect<void, UniqueViolation>
     readonly update: (agent: Agent) => Effect.Effect<void>
+    /**
+     * Removes the agent with its versions and schema versions (an agent whose runs were all
+     * erased still has them); the use case decides it may (`Agent.checkDeletable`).
+     */
     readonly remove: (id: AgentId) => Effect.Effect<void>
     readonly list: (filter: AgentFilter, query: ListQuery<SortField<"agent">>) => Effect.Effect<Listed<Agent>>
     readonly instanceCount: (id: AgentId) => Effect.Effect<number>
@@ -262,6 +280,16 @@ export interface StoreTx {
      * summaries, nor conformance errors).
      */
     readonly outlines: (instance: InstanceId, filter: OutlineFilter, query: ListQuery<OutlineSortField>) => Effect.Effect<Listed<SpanOutline>>
+    /**
+     * Where a page of the instance's spans stands in its timeline (id, parent, start, sequence):
+     * the spans after sequence `after` (0 for the first page) in creation order, at most `limit`.
+     * A keyset page — each page is found by the index on the run's sequence, however deep — and
+     * no payload is read: an export orders a run of any length by these before it reads a byte
+     * of payload.
+     */
+    readonly places: (instance: InstanceId, after: number, limit: number) => Effect.Effect<ReadonlyArray<TimelineSpan>>
+    /** The instance's spans with these sequences (those that exist), whole, in creation order. */
+    readonly withSequences: (instance: InstanceId, sequences: ReadonlyArray<number>) => Effect.Effect<ReadonlyArray<Span>>
     /** The instance's spans counted and their points summed by (type, status): the risk report's read. */
     readonly tallies: (instance: InstanceId) => Effect.Effect<ReadonlyArray<SpanTally>>
     /**
@@ -283,6 +311,33 @@ export interface StoreTx {
     readonly revisions: (id: RiskProfileId) => Effect.Effect<ReadonlyArray<RiskProfileRevision>>
   }
 
+  /**
+   * The account's audit log (`Audit`): appended to, never changed. `head` serializes the
+   * account's appends, so it is the LAST lock a unit of work takes — every other lock is taken
+   * before it, and nothing waits on a lock while holding it but the commit — which keeps two
+   * units from ever waiting on each other.
+   */
+  readonly audit: {
+    /**
+     * The account's last event's sequence and hash (none before the first event), held until the
+     * unit of work ends inside `transact`; in `read`, as last committed.
+     */
+    readonly head: Effect.Effect<Option.Option<ChainHead>>
+    /** Appends the event that `Audit.link` made from `head`: it becomes the head. */
+    readonly append: (event: AuditEvent) => Effect.Effect<void>
+    /** The events the filter keeps (`Audit.matches`), a page of them. */
+    readonly list: (filter: AuditFilter, query: ListQuery<SortField<"audit_event">>) => Effect.Effect<Listed<AuditEvent>>
+    /** At most `limit` events with a sequence above `after`, in sequence order: verification's read. */
+    readonly batch: (after: number, limit: number) => Effect.Effect<ReadonlyArray<AuditEvent>>
+  }
+
+  /** The account's masking policy: one record per account, replaced whole. */
+  readonly maskingPolicy: {
+    /** None while the account never set one. */
+    readonly get: () => Effect.Effect<Option.Option<MaskingPolicy>>
+    readonly put: (policy: MaskingPolicy) => Effect.Effect<void>
+  }
+
   readonly idempotency: {
     /**
      * Claims a principal's key for this unit of work, or returns what an earlier, committed unit
@@ -292,6 +347,9 @@ export interface StoreTx {
     readonly claim: (claim: IdempotencyClaim) => Effect.Effect<Option.Option<IdempotencyRecord>>
     readonly record: (record: IdempotencyRecord) => Effect.Effect<void>
   }
+
+  readonly erasure: ErasureSection
+  readonly retention: RetentionSection
 }
 
 export class LedgerStore extends Context.Tag("@agentledger/domain/LedgerStore")<LedgerStore, {
@@ -316,4 +374,9 @@ export class LedgerStore extends Context.Tag("@agentledger/domain/LedgerStore")<
   readonly idempotentAccount: (principal: string, key: string, expiredBefore: number) => Effect.Effect<Option.Option<AccountId>>
   /** Whether the store holds no account yet (a server bootstraps one then). */
   readonly isEmpty: Effect.Effect<boolean>
+  /**
+   * The retention policies set, of every account, by account id: at most `limit` after the
+   * account `after` (from the first with null). The retention job's one look across accounts.
+   */
+  readonly retentionPolicies: (after: AccountId | null, limit: number) => Effect.Effect<ReadonlyArray<RetentionPolicy>>
 }>() {}

@@ -48,6 +48,11 @@ export class Lru<K, V> {
     this.total -= this.weigh(previous)
   }
 
+  /** Drops every entry `drop` names: for the rare record that stops being true (an erased run's spans). */
+  deleteWhere(drop: (value: V, key: K) => boolean): void {
+    for (const [key, value] of [...this.entries]) if (drop(value, key)) this.delete(key)
+  }
+
   clear(): void {
     this.entries.clear()
     this.total = 0

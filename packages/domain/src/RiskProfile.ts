@@ -8,6 +8,7 @@
  * identical in every adapter.
  */
 import { type DateTime, Either, Option, Schema } from "effect"
+import { Actor } from "./Audit.js"
 import { type Action, actions, type Category, categories } from "./DataRisk.js"
 import { InvalidAction, InvalidInput } from "./Errors.js"
 import { AccountId, RiskProfileId, RiskProfileRevisionId } from "./Ids.js"
@@ -137,7 +138,9 @@ export class RiskProfileRevision extends Schema.Class<RiskProfileRevision>("Risk
   risk_profile_id: RiskProfileId,
   revision: Schema.Int,
   rules: RiskRules,
-  inserted_at: Schema.DateTimeUtc
+  inserted_at: Schema.DateTimeUtc,
+  /** Who wrote the revision (null for one written before the ledger kept actors). */
+  created_by: Schema.NullOr(Actor)
 }) {}
 
 /** Profile names: 1–128 characters after trimming. */
@@ -160,7 +163,13 @@ export interface Revised {
 
 const revisionOf = (
   profile: RiskProfileId,
-  fields: { readonly id: RiskProfileRevisionId; readonly account_id: AccountId; readonly revision: number; readonly rules: RiskRules },
+  fields: {
+    readonly id: RiskProfileRevisionId
+    readonly account_id: AccountId
+    readonly revision: number
+    readonly rules: RiskRules
+    readonly created_by: Actor | null
+  },
   now: DateTime.Utc
 ): RiskProfileRevision =>
   new RiskProfileRevision({
@@ -169,7 +178,8 @@ const revisionOf = (
     risk_profile_id: profile,
     revision: fields.revision,
     rules: fields.rules,
-    inserted_at: now
+    inserted_at: now,
+    created_by: fields.created_by
   }, true)
 
 /** A new profile and its revision 1, from a validated name and rules. */
@@ -181,10 +191,16 @@ export const create = (
     readonly name: string
     readonly description?: string | null | undefined
     readonly rules: RiskRules
+    /** Who creates the profile (its first revision's author). */
+    readonly created_by?: Actor | null | undefined
   },
   now: DateTime.Utc
 ): Revised => {
-  const revision = revisionOf(fields.id, { id: fields.revision_id, account_id: fields.account_id, revision: 1, rules: fields.rules }, now)
+  const revision = revisionOf(
+    fields.id,
+    { id: fields.revision_id, account_id: fields.account_id, revision: 1, rules: fields.rules, created_by: fields.created_by ?? null },
+    now
+  )
   const profile = new RiskProfile({
     id: fields.id,
     account_id: fields.account_id,
@@ -216,13 +232,21 @@ export const revise = (
     readonly name?: string | undefined
     readonly description?: string | null | undefined
     readonly rules: RiskRules
+    /** Who edits the profile (the new revision's author). */
+    readonly created_by?: Actor | null | undefined
   },
   now: DateTime.Utc
 ): Either.Either<Revised, InvalidAction> =>
   Either.map(checkChangeable(profile, "edit"), () => {
     const revision = revisionOf(
       profile.id,
-      { id: fields.revision_id, account_id: profile.account_id, revision: profile.revision + 1, rules: fields.rules },
+      {
+        id: fields.revision_id,
+        account_id: profile.account_id,
+        revision: profile.revision + 1,
+        rules: fields.rules,
+        created_by: fields.created_by ?? null
+      },
       now
     )
     return {

@@ -10,12 +10,15 @@
  */
 import { DateTime, Either, Schema } from "effect"
 import type { SpanTypeDefinitions } from "./ActivitySchema.js"
+import { type DataRisk, unknownDataRisk } from "./DataRisk.js"
 import { checkSpan, checkType, type CompiledActivitySchema, type CompiledType, isFlagged, type Offloaded, SpanConformance } from "./Conformance.js"
 import { Timestamp } from "./Timestamp.js"
+import { refuseRedacted } from "./Erasure.js"
 import { Conflict, InvalidAction, InvalidInput } from "./Errors.js"
 import { AccountId, AgentId, InstanceId, SpanId } from "./Ids.js"
 import { admitSpan, type ConformanceCounts, type Instance } from "./Instance.js"
 import { JsonObject } from "./Json.js"
+import * as Masking from "./Masking.js"
 import { addPoints, counts, type InstanceRisk, pointsFor, removePoints, type ScoringTable } from "./Risk.js"
 import type { Thresholds } from "./RiskProfile.js"
 import { countAdded, countMoved, type FinishStatus, isTerminal, Status } from "./Status.js"
@@ -32,6 +35,11 @@ export const Span = Schema.Struct({
   status: Status,
   payload: JsonObject,
   result_payload: Schema.NullOr(JsonObject),
+  /**
+   * Whether the client said the span's data is sensitive (`Masking`): true once its create or
+   * its finish said so; null when neither said anything (clients before the flag).
+   */
+  sensitive_encoding: Schema.NullOr(Schema.Boolean),
   summary: Schema.NullOr(Schema.String),
   started_at: Schema.DateTimeUtc,
   finished_at: Schema.NullOr(Schema.DateTimeUtc),
@@ -53,21 +61,28 @@ export const SpanInput = Schema.Struct({
   result_payload: Schema.optional(Schema.NullOr(JsonObject)),
   parent_span_id: Schema.optional(Schema.NullOr(SpanId)),
   started_at: Schema.optional(Schema.NullOr(Timestamp)),
-  finished_at: Schema.optional(Schema.NullOr(Timestamp))
+  finished_at: Schema.optional(Schema.NullOr(Timestamp)),
+  /** The newer SDKs' flag: true asks for the built-in secret names to be masked too (`Masking`). */
+  sensitive_encoding: Schema.optional(Schema.NullOr(Schema.Boolean))
 }).annotations({ identifier: "SpanInput" })
 export type SpanInput = typeof SpanInput.Type
 
 export const SpanFinishInput = Schema.Struct({
   status: Schema.optionalWith(Schema.Literal("complete", "failed", "cancelled"), { default: () => "complete" as const, exact: true }),
   result_payload: Schema.optional(Schema.NullOr(JsonObject)),
-  timestamp: Schema.optional(Schema.NullOr(Timestamp))
+  timestamp: Schema.optional(Schema.NullOr(Timestamp)),
+  sensitive_encoding: Schema.optional(Schema.NullOr(Schema.Boolean))
 }).annotations({ identifier: "SpanFinishInput" })
 export type SpanFinishInput = typeof SpanFinishInput.Type
 
-/** One span type of a run: its compiled definitions, display title and points, found in one lookup. */
+/**
+ * One span type of a run: its compiled definitions, display title, points and data declaration
+ * (what masking reads), found in one lookup.
+ */
 export interface RunType extends CompiledType {
   readonly title: string
   readonly points: number
+  readonly data_risk: DataRisk
 }
 
 /** What a span decision needs to know about its run, prepared once per instance. */
@@ -86,11 +101,13 @@ export const runContext = (
 ): RunContext => {
   const types = new Map<string, RunType>()
   for (const [name, compiled] of schema.types) {
+    const definition = Object.hasOwn(definitions, name) ? definitions[name] : undefined
     types.set(name, {
       params: compiled.params,
       result: compiled.result,
-      title: Object.hasOwn(definitions, name) ? definitions[name]?.title ?? name : name,
-      points: scoring === null ? 0 : pointsFor(scoring.table, name)
+      title: definition?.title ?? name,
+      points: scoring === null ? 0 : pointsFor(scoring.table, name),
+      data_risk: definition?.data_risk ?? unknownDataRisk
     })
   }
   return { schema, types, scoring }
@@ -171,7 +188,8 @@ export type SpanOwner = Pick<Span, "id" | "agent_id" | "agent_instance_id">
 
 /**
  * Records a new span on an instance. `parent` is the span named by `parent_span_id`, already
- * looked up in the caller's account (the caller answers not-found when there is none).
+ * looked up in the caller's account (the caller answers not-found when there is none). The span
+ * is decided on what the client sent and stored as `masking` masks it (`Masking.mask`).
  */
 export const recordSpan = (args: {
   readonly instance: Instance
@@ -182,6 +200,8 @@ export const recordSpan = (args: {
   readonly now: DateTime.Utc
   /** Verdicts of checks past the inline budget, reached elsewhere. */
   readonly offloaded?: Offloaded | undefined
+  /** The account's masking policy (default: none). */
+  readonly masking?: Masking.Masker | undefined
 }): Either.Either<Recorded, InvalidAction | InvalidInput> => {
   const { context, id, input, now, parent } = args
   // Imperative on purpose: this runs once per span, and a generator costs more than the decision.
@@ -195,6 +215,9 @@ export const recordSpan = (args: {
   }
   const resultPayload = input.result_payload ?? null
   const decision = decideSpan(context, admitted.risk, input.schema_name, input.payload, resultPayload, input.status, args.offloaded)
+  const masking = args.masking ?? Masking.none
+  const sensitive = input.sensitive_encoding ?? null
+  const declared = context.types.get(input.schema_name)?.data_risk
   const span: Span = {
     id,
     account_id: admitted.account_id,
@@ -204,8 +227,9 @@ export const recordSpan = (args: {
     schema_name: input.schema_name,
     schema_title: context.types.get(input.schema_name)?.title ?? input.schema_name,
     status: input.status,
-    payload: input.payload,
-    result_payload: resultPayload,
+    payload: Masking.mask(input.payload, masking, declared?.params_data_categories, sensitive),
+    result_payload: resultPayload === null ? null : Masking.mask(resultPayload, masking, declared?.result_data_categories, sensitive),
+    sensitive_encoding: sensitive,
     summary: null,
     started_at: input.started_at ?? now,
     finished_at: isTerminal(input.status) ? input.finished_at ?? now : null,
@@ -227,7 +251,9 @@ export const recordSpan = (args: {
 
 /**
  * Finishes an open span: `pending | active → complete | failed | cancelled`. The result is
- * checked now that there is one; a cancelled span's points leave its instance's total.
+ * checked now that there is one, then stored as `masking` masks it; a finish that first says
+ * `sensitive_encoding: true` masks the stored payload's secret names too. A cancelled span's
+ * points leave its instance's total.
  */
 export const finishSpan = (args: {
   readonly span: Span
@@ -237,11 +263,15 @@ export const finishSpan = (args: {
   readonly now: DateTime.Utc
   /** The verdict of a result check past the inline budget, reached elsewhere. */
   readonly offloaded?: Offloaded | undefined
+  /** The account's masking policy (default: none). */
+  readonly masking?: Masking.Masker | undefined
 }): Either.Either<Recorded, InvalidAction> => {
   const { context, input, instance, now, span } = args
   if (isTerminal(span.status)) {
     return Either.left(new InvalidAction({ entity: "agent_span", id: span.id, action: "finish", status: span.status }))
   }
+  const redacted = refuseRedacted(instance, span)
+  if (redacted !== null) return Either.left(redacted)
   const status: FinishStatus = input.status
   const resultPayload = input.result_payload ?? span.result_payload
   // The payload was checked when the span was recorded; only the result is new.
@@ -254,6 +284,13 @@ export const finishSpan = (args: {
     result: checked.result,
     errors: [...span.conformance.errors, ...checked.errors.filter((e) => e.target === "result")].slice(0, 20)
   }
+  const masking = args.masking ?? Masking.none
+  const sensitive = Masking.sensitiveOf(span.sensitive_encoding, input.sensitive_encoding)
+  const declared = context.types.get(span.schema_name)?.data_risk
+  // Masking is idempotent: a payload masked at create masks to itself, and only gains the secret names.
+  const payload = sensitive === true && span.sensitive_encoding !== true
+    ? Masking.mask(span.payload, masking, declared?.params_data_categories, true)
+    : span.payload
   let risk = instance.risk
   let points = span.risk_points
   if (status === "cancelled" && context.scoring !== null && risk !== null && points !== 0) {
@@ -264,7 +301,9 @@ export const finishSpan = (args: {
     span: {
       ...span,
       status,
-      result_payload: resultPayload,
+      payload,
+      result_payload: resultPayload === null ? null : Masking.mask(resultPayload, masking, declared?.result_data_categories, sensitive),
+      sensitive_encoding: sensitive,
       finished_at: input.timestamp ?? now,
       conformance,
       risk_points: points,

@@ -1,6 +1,6 @@
 /**
  * A span without its payloads: what a reader scanning a long run needs (ids, parent, type,
- * status, times, conformance outcome, points) at a cost that does not grow with what the agent
+ * status, the client's `sensitive_encoding`, times, conformance outcome, points) at a cost that does not grow with what the agent
  * sent. The payloads of one span are read on demand (`getSpan`). A reviewer narrows a run's
  * outline to one span type, or to the spans flagged for review (`OutlineFilter`).
  */
@@ -17,6 +17,7 @@ const kept = [
   "schema_name",
   "schema_title",
   "status",
+  "sensitive_encoding",
   "started_at",
   "finished_at",
   "risk_points",

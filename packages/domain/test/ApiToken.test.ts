@@ -41,7 +41,8 @@ const makeToken = (status: ApiToken.TokenStatus, expires_at: DateTime.Utc | null
     expires_at,
     last_used_at: null,
     inserted_at: at(0),
-    updated_at: at(0)
+    updated_at: at(0),
+    deleted_at: null
   })
 
 const tokenArb = Arbitrary.make(ApiToken.ApiToken)

@@ -5,9 +5,12 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Either, FastCheck as fc, Option } from "effect"
-import { AgentVersion, Deployment, Ids, type InvalidAction, type InvalidInput } from "@agentledger/domain"
+import { AgentVersion, Audit, Deployment, Ids, type InvalidAction, type InvalidInput } from "@agentledger/domain"
 import { runs } from "./arbitraries.js"
 import { at, idOf } from "./fixtures.js"
+
+/** Who moves the pointers here: an account token. */
+const by: Deployment.MovedBy = { actor: Audit.ofToken({ token_id: "token", token_scope: "account" }), agent_instance_id: null }
 
 const agentA = idOf(Ids.AgentId, 1)
 const agentB = idOf(Ids.AgentId, 2)
@@ -76,8 +79,8 @@ describe("Deployment pointer and history", () => {
         const target = s.to === null ? null : versionAt(s.to)
         const current = allVersions.find((v) => v.id === deployment.current_version_id) ?? null
         const result: Either.Either<Deployment.PointerMove, InvalidAction | InvalidInput> = s.kind === "move"
-          ? Deployment.movePointer(deployment, target, s.cause, now)
-          : Deployment.rollback(deployment, current, versionAt(s.to), now)
+          ? Deployment.movePointer(deployment, target, s.cause, now, by)
+          : Deployment.rollback(deployment, current, versionAt(s.to), now, by)
         const foreign = target !== null && target.agent_id !== agentA
         const expectedError = s.kind === "move"
           ? (foreign ? "InvalidInput" : undefined)
@@ -106,6 +109,8 @@ describe("Deployment pointer and history", () => {
             cause: s.kind === "rollback" ? "rollback" : s.cause
           })
           expect(e.changed_at).toEqual(now)
+          // The entry names who moved the pointer.
+          expect([e.actor, e.agent_instance_id]).toEqual([by.actor, null])
           history.push(e)
         }
         deployment = next
@@ -123,14 +128,14 @@ describe("Deployment pointer and history", () => {
     const [v1, v2, v3] = versionsA
     if (v1 === undefined || v2 === undefined || v3 === undefined) throw new Error("versions")
     const onV3 = makeDeployment(v3)
-    const back = Either.getOrThrow(Deployment.rollback(onV3, v3, v1, at(5)))
+    const back = Either.getOrThrow(Deployment.rollback(onV3, v3, v1, at(5), by))
     expect(back.deployment.current_version_id).toBe(v1.id)
     expect(Option.getOrThrow(back.entry)).toMatchObject({ from_version_id: v3.id, to_version_id: v1.id, cause: "rollback" })
-    const forward = Deployment.rollback(makeDeployment(v1), v1, v2, at(5))
+    const forward = Deployment.rollback(makeDeployment(v1), v1, v2, at(5), by)
     expect(Either.isLeft(forward) && forward.left._tag).toBe("InvalidInput")
-    const nowhere = Deployment.rollback(makeDeployment(), null, v1, at(5))
+    const nowhere = Deployment.rollback(makeDeployment(), null, v1, at(5), by)
     expect(Either.isLeft(nowhere) && nowhere.left._tag).toBe("InvalidAction")
-    const foreign = Deployment.rollback(onV3, v3, versionsB[0] ?? v1, at(5))
+    const foreign = Deployment.rollback(onV3, v3, versionsB[0] ?? v1, at(5), by)
     expect(Either.isLeft(foreign) && foreign.left._tag).toBe("InvalidInput")
   })
 })

@@ -23,6 +23,7 @@ const makeSpan = (sequence: number, parent: Ids.SpanId | null, startedAt: number
     status: "active",
     payload: {},
     result_payload: null,
+    sensitive_encoding: null,
     summary: null,
     started_at: at(startedAt),
     finished_at: null,

@@ -61,6 +61,7 @@ export const makeInstance = (options: {
     conformance_counts: { conforms: 0, flagged: 0 },
     risk_profile_revision_id: risk === null ? null : idOf(Ids.RiskProfileRevisionId, 6),
     risk,
+    redacted_at: null,
     inserted_at: at(0),
     updated_at: at(0)
   })

@@ -20,8 +20,12 @@ import {
   UnauthenticatedError
 } from "./ApiError.js"
 import { ActivityQuery, activityDescription, ActivityWire } from "./ActivityRoute.js"
+import { AuditGroup } from "./AuditRoute.js"
 import { BulkRequest, BulkResponse } from "./Bulk.js"
+import { MaskingGroup } from "./MaskingRoutes.js"
 import { Details, List } from "./Envelope.js"
+import { ErasureEndpoints } from "./ErasureRoutes.js"
+import { ExportGroup } from "./ExportRoute.js"
 import {
   OutlineQuery,
   outlineDescription,
@@ -374,7 +378,11 @@ export class LedgerApi extends HttpApi.make("agentledger")
   .add(SpanGroup)
   .add(OverviewGroup)
   .add(ActivityGroup)
+  .add(MaskingGroup.middleware(Authentication))
+  .add(ExportGroup.middleware(Authentication))
   .add(BulkGroup)
+  .add(AuditGroup.middleware(Authentication))
+  .add(ErasureEndpoints.middleware(Authentication))
   .addError(InvalidInputError)
   .addError(NotFoundError)
   .addError(InvalidActionError)

@@ -24,10 +24,11 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpApiClient from "@effect/platform/HttpApiClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Effect, Layer } from "effect"
+import { Context, DateTime, Effect, Layer } from "effect"
 import { LedgerApi, type PageQuery } from "./Api.js"
 import type { DomainError } from "./ApiError.js"
 import { type ListEnvelope, paged } from "./Envelope.js"
+import * as ExportClient from "./ExportClient.js"
 import type { AgentView } from "./Resources.js"
 
 export interface ClientOptions {
@@ -94,8 +95,9 @@ const clientFor = (options: ClientOptions, token: string) =>
 
 type Api = Effect.Effect.Success<ReturnType<typeof clientFor>>
 
-const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession => ({
+const session = (api: Api, principal: LedgerSession["principal"], exports: Pick<LedgerSession, "exportRun" | "exportAgentRuns">): LedgerSession => ({
   principal,
+  ...exports,
 
   createEnvironment: (input, options) =>
     api.environments.create({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "Conflict", "NotPermitted")),
@@ -172,6 +174,17 @@ const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession
   getRiskReport: (id) => api.instances.risk({ path: { id } }).pipe(answer("NotFound")),
   getOverview: (request) => api.overview.get({ urlParams: request }).pipe(answer()),
   getActivity: (request) => api.activity.get({ urlParams: request }).pipe(answer("InvalidInput", "NotFound")),
+  getMaskingPolicy: () => api.masking.get().pipe(answer("NotPermitted")),
+  updateMaskingPolicy: (input, options) =>
+    api.masking.update({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotPermitted", "Conflict")),
+
+  deleteRun: (id, options) => api.erasure.deleteRun({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "NotPermitted", "InvalidInput", "Conflict")),
+  redactRun: (id, options) =>
+    api.erasure.redactRun({ path: { id }, payload: null, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")),
+  eraseRuns: (id, input) => api.erasure.eraseRuns({ path: { id }, payload: input }).pipe(answer("InvalidInput", "NotFound", "NotPermitted", "Conflict")),
+  getRetentionPolicy: () => api.erasure.getRetentionPolicy().pipe(answer("NotPermitted")),
+  updateRetentionPolicy: (input, options) =>
+    api.erasure.updateRetentionPolicy({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotPermitted", "Conflict")),
 
   getVersion: (id) => api.versions.get({ path: { id } }).pipe(answer("NotFound", "NotPermitted"), Effect.map(versionOf)),
   listVersions: (request) =>
@@ -210,7 +223,11 @@ const session = (api: Api, principal: LedgerSession["principal"]): LedgerSession
   updateRiskProfile: (id, input, options) =>
     api.riskProfiles.update({ path: { id }, payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")),
   deleteRiskProfile: (id, options) =>
-    api.riskProfiles.delete({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict"))
+    api.riskProfiles.delete({ path: { id }, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "NotPermitted", "InvalidInput", "Conflict")),
+
+  listAuditEvents: (request) =>
+    api.audit.list({ urlParams: { ...request, ...pageQuery(request) } }).pipe(page("InvalidInput", "NotPermitted")),
+  verifyAuditChain: () => api.audit.verify().pipe(answer("NotPermitted"))
 })
 
 /** The `Ledger` of the server at `baseUrl`; needs an `HttpClient`. */
@@ -222,7 +239,7 @@ export const make = (options: ClientOptions) =>
       Effect.gen(function*() {
         const api = yield* connect(secret)
         const principal = yield* api.account.ping().pipe(answer("Unauthenticated"))
-        return session(api, principal)
+        return session(api, principal, ExportClient.exports(Context.get(context, HttpClient.HttpClient), options.baseUrl, secret))
       })
     const openAccount = (input: { readonly name: string }, mutationOptions?: Commands.MutationOptions) =>
       Effect.gen(function*() {
@@ -241,7 +258,10 @@ export const make = (options: ClientOptions) =>
       openAccount,
       // A served store is bootstrapped by its server at start; a client never finds it empty.
       bootstrap: () => Effect.succeed(null),
-      authenticate
+      authenticate,
+      // A served store's retention runs on its server's schedule (`--retention-interval-s`): a
+      // client has no pass of its own, and answers one that visited no account.
+      sweepRetention: () => Effect.map(DateTime.now, (started_at) => ({ started_at, accounts: [] }))
     })
   })
 

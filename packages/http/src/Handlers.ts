@@ -3,38 +3,29 @@
  * session (agents and versions also read their views, `Views.ts`), and wraps the answer in its
  * envelope. No rule of the product is decided here.
  */
-import { Commands, Ledger, type LedgerSession, Page, type Paged, Unauthenticated } from "@agentledger/domain"
+import { Commands, Ledger, type LedgerSession, type Paged, Unauthenticated } from "@agentledger/domain"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { Effect, Either, Layer, Option, Redacted } from "effect"
 import type { DomainError } from "./ApiError.js"
-import { Authentication, CurrentSession, LedgerApi, OperatorAuthentication, type PageQuery } from "./Api.js"
+import { Authentication, CurrentSession, LedgerApi, OperatorAuthentication } from "./Api.js"
 import type { BulkItem, BulkOutput } from "./Bulk.js"
 import { ok, summaries } from "./Envelope.js"
+import { auditHandlers } from "./AuditHandlers.js"
+import { erasure } from "./ErasureHandlers.js"
+import { masking } from "./MaskingHandlers.js"
+import { mutation } from "./Mutation.js"
+import * as ExportHandlers from "./ExportHandlers.js"
 import * as OperatorToken from "./OperatorToken.js"
+import { listRequest } from "./Queries.js"
 import { agentView, agentViews, schemaVersionViews, versionViews } from "./Views.js"
 
 const withSession = <A, E>(use: (session: LedgerSession) => Effect.Effect<A, E>): Effect.Effect<A, E, CurrentSession> =>
   Effect.flatMap(CurrentSession, use)
 
-/** The idempotency key of a call: the body's `idempotency_key`, else the `Idempotency-Key` header. */
-export const mutation = (
-  headers: { readonly "idempotency-key"?: string | undefined },
-  body?: { readonly idempotency_key?: string | undefined } | null
-): Commands.MutationOptions => {
-  const key = body?.idempotency_key ?? headers["idempotency-key"]
-  return key === undefined ? {} : { idempotencyKey: key }
-}
+export { mutation } from "./Mutation.js"
 
-/** The page request of a list's query: `pagination[...]`, and `sorting=-field` or `sorting[field]` + `sorting[direction]`. */
-export const listRequest = (query: PageQuery): Commands.ListRequest => {
-  const field = query["sorting[field]"]
-  const sorting = query.sorting ?? (field === undefined ? undefined : `${query["sorting[direction]"] === "desc" ? "-" : ""}${field}`)
-  return {
-    offset: query["pagination[offset]"] ?? 0,
-    page_size: query["pagination[page_size]"] ?? Page.defaultPageSize,
-    ...(sorting === undefined ? {} : { sorting })
-  }
-}
+// Kept here too: where the handlers' request readers were first exported.
+export { listRequest }
 
 const defaultFinishRun = Commands.FinishRun.make({ status: "complete" })
 export const defaultFinishSpan = Commands.FinishSpan.make({ status: "complete" })
@@ -247,6 +238,6 @@ export const authentications = (options: { readonly operatorToken: Option.Option
 /** The implemented contract; needs the `Ledger`. */
 export const layer = (options: { readonly operatorToken: Option.Option<Redacted.Redacted<string>> }) =>
   HttpApiBuilder.api(LedgerApi).pipe(
-    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, activity, bulk]),
+    Layer.provide([account, admin, tokens, environments, agents, versions, schemaVersions, deployments, riskProfiles, instances, spans, overview, activity, masking, bulk, auditHandlers, erasure, ExportHandlers.layer]),
     Layer.provide(authentications(options))
   )

@@ -19,6 +19,17 @@ export const PageParams = {
 export const PageQuery = Schema.Struct(PageParams)
 export type PageQuery = typeof PageQuery.Type
 
+/** The page request of a list's query: `pagination[...]`, and `sorting=-field` or `sorting[field]` + `sorting[direction]`. */
+export const listRequest = (query: PageQuery): Commands.ListRequest => {
+  const field = query["sorting[field]"]
+  const sorting = query.sorting ?? (field === undefined ? undefined : `${query["sorting[direction]"] === "desc" ? "-" : ""}${field}`)
+  return {
+    offset: query["pagination[offset]"] ?? 0,
+    page_size: query["pagination[page_size]"] ?? Page.defaultPageSize,
+    ...(sorting === undefined ? {} : { sorting })
+  }
+}
+
 /** `true` or `false`, as a query parameter says it. */
 const Flag = Schema.BooleanFromString
 

@@ -3,7 +3,7 @@
  * adapter has as unique constraints and enforcing the same uniqueness rules (`Table.ts`). Units
  * of work hold their account's lock and undo their writes when they fail (`operations/UnitOfWork.ts`).
  */
-import { LedgerStore } from "@agentledger/domain"
+import { LedgerStore, type Retention } from "@agentledger/domain"
 import { type Context, Effect, Layer, Option } from "effect"
 import { read, transact } from "./operations/UnitOfWork.js"
 import { idempotencyName, makeState, type MemoryState } from "./State.js"
@@ -26,7 +26,15 @@ export const make = (state: MemoryState = makeState()): Context.Tag.Service<Ledg
       }
       return Option.none()
     }),
-  isEmpty: Effect.sync(() => state.accounts.size === 0)
+  isEmpty: Effect.sync(() => state.accounts.size === 0),
+  retentionPolicies: (after, limit) =>
+    Effect.sync(() => {
+      const policies: Array<Retention.RetentionPolicy> = []
+      for (const data of state.data.values()) {
+        if (data.retention !== null && (after === null || data.retention.account_id > after)) policies.push(data.retention)
+      }
+      return policies.sort((a, b) => (a.account_id < b.account_id ? -1 : 1)).slice(0, limit)
+    })
 })
 
 /** The in-memory store as a Layer: a fresh, empty store per build. */

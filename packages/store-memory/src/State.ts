@@ -5,6 +5,7 @@
  */
 import {
   type Account,
+  type Audit,
   type Agent,
   type AgentVersion,
   type ApiToken,
@@ -13,6 +14,8 @@ import {
   type IdempotencyRecord,
   type Ids,
   type Instance,
+  type Retention,
+  type MaskingPolicy,
   type RiskProfile,
   type SchemaVersion,
   type Span,
@@ -37,8 +40,14 @@ export interface AccountData {
   readonly spansOf: Map<Ids.InstanceId, Array<Ids.SpanId>>
   readonly profiles: Table<Ids.RiskProfileId, RiskProfile.RiskProfile>
   readonly revisions: Table<Ids.RiskProfileRevisionId, RiskProfile.RiskProfileRevision>
+  /** The audit log, in sequence order (event n at index n - 1). */
+  readonly audit: Array<Audit.AuditEvent>
   /** Records by `idempotencyName`, in the order they were written. */
   readonly idempotency: Map<string, IdempotencyRecord>
+  /** The account's retention policy, once it set one. */
+  retention: Retention.RetentionPolicy | null
+  /** The account's masking policy; null until it sets one. */
+  maskingPolicy: MaskingPolicy.MaskingPolicy | null
   /** The undo log of the unit of work holding the lock; null during a read. */
   undo: Array<() => void> | null
   /** Releases of the named turns (`StoreTx.exclusive`) the unit of work holding the lock took. */
@@ -67,7 +76,10 @@ const newAccountData = (): AccountData => ({
   spansOf: new Map(),
   profiles: new Table("risk_profile"),
   revisions: new Table("risk_profile_revision", (row) => [`revision:${row.risk_profile_id}:${row.revision}`]),
+  audit: [],
   idempotency: new Map(),
+  retention: null,
+  maskingPolicy: null,
   undo: null,
   turns: [],
   tx: undefined

@@ -246,6 +246,75 @@ export const migrations = {
   // a window of time, the overview's last day.
   "0003_run_reads": statements(
     `CREATE INDEX agent_instances_run_start ON agent_instances (account_id, (coalesce(started_at, inserted_at)), id)`
+  ),
+  // The audit log: each account's events in sequence order, a hash chain (`Audit`), and the
+  // chain's head per account, the row whose lock serializes an account's appends.
+  "0004_audit": statements(
+    `CREATE TABLE audit_events (
+      account_id text NOT NULL REFERENCES accounts (account_id),
+      sequence bigint NOT NULL CHECK (sequence > 0),
+      id text NOT NULL,
+      action text NOT NULL,
+      entity text NOT NULL,
+      entity_id text,
+      actor_type text NOT NULL CHECK (actor_type IN ('api_token', 'operator', 'system')),
+      actor_id text,
+      actor_scope text CHECK (actor_scope IN ('account', 'agent_deployment')),
+      occurred_at timestamptz NOT NULL,
+      before jsonb NOT NULL,
+      after jsonb NOT NULL,
+      previous_hash text NOT NULL,
+      hash text NOT NULL,
+      PRIMARY KEY (account_id, sequence),
+      UNIQUE (account_id, id)
+    )`,
+    `CREATE INDEX audit_events_entity ON audit_events (account_id, entity, entity_id)`,
+    `CREATE INDEX audit_events_actor ON audit_events (account_id, actor_type, actor_id)`,
+    `CREATE INDEX audit_events_occurred ON audit_events (account_id, occurred_at)`,
+    `CREATE TABLE audit_heads (
+      account_id text PRIMARY KEY REFERENCES accounts (account_id),
+      sequence bigint NOT NULL,
+      hash text NOT NULL
+    )`,
+    // Who moved a deployment's pointer (and the run whose registration did), who wrote a
+    // profile's revision: null on rows from before. A deleted token stays, marked.
+    `ALTER TABLE deployment_history
+      ADD COLUMN actor_type text CHECK (actor_type IN ('api_token', 'operator', 'system')),
+      ADD COLUMN actor_id text,
+      ADD COLUMN actor_scope text CHECK (actor_scope IN ('account', 'agent_deployment')),
+      ADD COLUMN agent_instance_id text`,
+    `ALTER TABLE risk_profile_revisions
+      ADD COLUMN created_by_type text CHECK (created_by_type IN ('api_token', 'operator', 'system')),
+      ADD COLUMN created_by_id text,
+      ADD COLUMN created_by_scope text CHECK (created_by_scope IN ('account', 'agent_deployment'))`,
+    `ALTER TABLE api_tokens ADD COLUMN deleted_at timestamptz`
+  ),
+  // Erasure and retention: an account's policy; a run's redaction mark; the runs an idempotency
+  // record's answer is about, so erasing a run drops the records that would replay it (a GIN
+  // index finds them by any run); and the finished runs by finish, which retention selects by.
+  "0005_retention": statements(
+    `CREATE TABLE retention_policies (
+      account_id text PRIMARY KEY REFERENCES accounts (account_id),
+      run_days integer CHECK (run_days > 0),
+      environments jsonb NOT NULL,
+      updated_at timestamptz
+    )`,
+    `ALTER TABLE agent_instances ADD COLUMN redacted_at timestamptz`,
+    `CREATE INDEX agent_instances_finished ON agent_instances (account_id, finished_at) WHERE finished_at IS NOT NULL`,
+    `ALTER TABLE idempotency_keys ADD COLUMN agent_instance_ids text[]`,
+    `CREATE INDEX idempotency_keys_runs ON idempotency_keys USING gin (agent_instance_ids) WHERE agent_instance_ids IS NOT NULL`
+  ),
+  // Masking at ingest: an account's policy (one row, replaced whole; none means nothing is
+  // masked), and the client's `sensitive_encoding` on each span (null: the client said nothing,
+  // as every span stored before this migration).
+  "0006_masking": statements(
+    `CREATE TABLE masking_policies (
+      account_id text PRIMARY KEY REFERENCES accounts (account_id),
+      categories jsonb NOT NULL,
+      keys jsonb NOT NULL,
+      updated_at timestamptz
+    )`,
+    `ALTER TABLE agent_spans ADD COLUMN sensitive_encoding boolean`
   )
 }
 

@@ -16,6 +16,7 @@ import * as Optimistic from "./ingest/Optimistic.js"
 import { RunTurns } from "./ingest/RunTurns.js"
 import { WrittenRuns } from "./ingest/WrittenRuns.js"
 import { migrate } from "./Migrations.js"
+import { retentionPolicies } from "./operations/Erasure.js"
 import { countOf, one } from "./operations/Statements.js"
 import * as UnitOfWork from "./operations/UnitOfWork.js"
 import * as ApiTokens from "./tables/ApiTokens.js"
@@ -44,7 +45,8 @@ export const make: Effect.Effect<Context.Tag.Service<LedgerStore>, never, SqlCli
         Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), (row) => Columns.id(Ids.AccountId)(row, "account_id"))),
         Effect.orDie
       ),
-    isEmpty: sql`SELECT count(*)::int AS count FROM accounts`.pipe(Effect.map((rows) => countOf(rows) === 0), Effect.orDie)
+    isEmpty: sql`SELECT count(*)::int AS count FROM accounts`.pipe(Effect.map((rows) => countOf(rows) === 0), Effect.orDie),
+    retentionPolicies: retentionPolicies(sql)
   }
 })
 

@@ -22,9 +22,13 @@ const ledgerTables = [
   "agent_versions",
   "agents",
   "api_tokens",
+  "audit_events",
+  "audit_heads",
   "deployment_history",
   "environments",
   "idempotency_keys",
+  "retention_policies",
+  "masking_policies",
   "risk_profile_revisions",
   "risk_profiles"
 ]

@@ -28,8 +28,19 @@ const schemaSnapshot = Effect.flatMap(SqlClient.SqlClient, (sql) =>
     SELECT 'index', indexdef FROM pg_indexes WHERE schemaname = 'public'
     ORDER BY 1, 2`))
 
-/** Every migration, in order: the first schema, then keys per principal and global secret hashes, then the index of runs by time. */
-const allMigrations = [{ migration_id: 1, name: "ledger" }, { migration_id: 2, name: "principal_keys" }, { migration_id: 3, name: "run_reads" }]
+/**
+ * Every migration, in order: the first schema, then keys per principal and global secret hashes,
+ * then the index of runs by time, then the audit log, then erasure and retention, then masking (the policies' table, the
+ * spans' flag).
+ */
+const allMigrations = [
+  { migration_id: 1, name: "ledger" },
+  { migration_id: 2, name: "principal_keys" },
+  { migration_id: 3, name: "run_reads" },
+  { migration_id: 4, name: "audit" },
+  { migration_id: 5, name: "retention" },
+  { migration_id: 6, name: "masking" }
+]
 
 const publicTables = Effect.flatMap(SqlClient.SqlClient, (sql) =>
   count(sql`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`))
@@ -60,8 +71,8 @@ describe("migrations on PostgreSQL", () => {
       expect(created.account.name).toBe("Migrated")
 
       yield* Effect.gen(function*() {
-        // 13 ledger tables and the migrator's own.
-        expect(yield* publicTables).toBe(14)
+        // 17 ledger tables (the audit log's two, the retention and the masking policies among them) and the migrator's own.
+        expect(yield* publicTables).toBe(18)
         expect(yield* appliedMigrations).toEqual(allMigrations)
       }).pipe(Effect.provide(admin))
     }))
@@ -118,7 +129,7 @@ describe("migrations on PostgreSQL", () => {
         const failures = starts.flatMap((exit) => (Exit.isFailure(exit) ? [reason(exit.cause)] : []))
         expect(failures).toEqual([])
         yield* Effect.gen(function*() {
-          expect(yield* publicTables).toBe(14)
+          expect(yield* publicTables).toBe(18)
           expect(yield* appliedMigrations).toEqual(allMigrations)
         }).pipe(Effect.provide(sqlClient(url)))
       }), { discard: true }))

@@ -61,6 +61,7 @@ const batch = fc.tuple(instants, fc.array(fc.record({
   status: fc.constantFrom(...Status.statuses),
   payload,
   result_payload: fc.option(payload, { nil: null }),
+  sensitive_encoding: fc.constantFrom(null, true, false),
   summary: fc.option(freeText, { nil: null }),
   started: fc.nat(),
   finished: fc.option(fc.nat(), { nil: null }),
@@ -85,6 +86,7 @@ const batch = fc.tuple(instants, fc.array(fc.record({
     status: draft.status,
     payload: draft.payload,
     result_payload: draft.result_payload,
+    sensitive_encoding: draft.sensitive_encoding,
     summary: draft.summary,
     started_at: at(draft.started),
     finished_at: draft.finished === null ? null : at(draft.finished),
@@ -130,7 +132,7 @@ layer(Layer.mergeAll(PgStore.layer, withoutForeignKeys).pipe(Layer.provideMerge(
 
 describe("the span reader", () => {
   const row = {
-    span_own: "span_1,,7",
+    span_own: "span_1,,7,",
     span_run: "acct,agent,run",
     span_state: "complete,5,1000,2000,1000,2000",
     schema_name: "llm",
@@ -144,9 +146,13 @@ describe("the span reader", () => {
   it("refuses a row that does not have the shape it reads, naming the column", () => {
     const read = spanReader()
     expect(read(row).sequence).toBe(7)
+    expect(read(row).sensitive_encoding).toBe(null)
+    expect(spanReader()({ ...row, span_own: "span_1,,7,t" }).sensitive_encoding).toBe(true)
+    expect(spanReader()({ ...row, span_own: "span_1,,7,f" }).sensitive_encoding).toBe(false)
+    expect(() => spanReader()({ ...row, span_own: "span_1,,7,yes" })).toThrow(/sensitive_encoding/)
     expect(() => spanReader()({ ...row, span_state: "complete,5,1000,2000,1000" })).toThrow(/span_state/)
     expect(() => spanReader()({ ...row, span_state: "done,5,1000,2000,1000,2000" })).toThrow(/status/)
-    expect(() => spanReader()({ ...row, span_own: "span_1,,seven" })).toThrow(/sequence/)
+    expect(() => spanReader()({ ...row, span_own: "span_1,,seven," })).toThrow(/sequence/)
     expect(() => spanReader()({ ...row, span_run: "acct,,run" })).toThrow(/agent_id/)
     expect(() => spanReader()({ ...row, conformance_text: "{\"payload\":\"fine\"}" })).toThrow(/conformance/)
     expect(() => spanReader()({ ...row, payload: [] })).toThrow(/payload/)

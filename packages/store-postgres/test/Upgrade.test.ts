@@ -3,14 +3,26 @@
  * already holds data written under 0001: the data stays, old idempotency records stay (under no
  * principal, so no token replays them), and the store works on the result.
  */
-import { Ledger, LedgerStore } from "@agentledger/domain"
+import { ApiToken, Ids, Ledger } from "@agentledger/domain"
 import { Migrations, PgStore } from "@agentledger/store-postgres"
 import { Migrator, SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Schema } from "effect"
+import { Effect, Redacted, Schema } from "effect"
 import { ledgerOn, rows, sqlClient, usePostgres } from "./support/postgres.js"
 
 const pg = usePostgres()
+
+/** The ids and secret of an account written under 0001. */
+const oldAccount = () => {
+  const partition = Ids.Partition.make(4242, true)
+  const id = <A>(kind: Ids.IdSchema<A>, randomness: string) => kind.make(Ids.encode(Date.now(), partition, randomness), true)
+  return {
+    partition,
+    account: { id: id(Ids.AccountId, "0000000000000001") },
+    token: { id: id(Ids.ApiTokenId, "0000000000000002") },
+    secret: `pf_${"u".repeat(43)}`
+  }
+}
 
 const onlyFirst = Migrator.make({})({ loader: Migrator.fromRecord({ "0001_ledger": Migrations.migrations["0001_ledger"] }) })
 
@@ -21,15 +33,27 @@ describe("migration 0002 over data written under 0001", () => {
       const admin = sqlClient(url)
       expect(yield* Effect.provide(onlyFirst, admin)).toEqual([[1, "ledger"]])
 
-      // An account written by the store on the 0001 schema (the store itself, not migrated).
-      const oldStore = Layer.effect(LedgerStore, PgStore.make).pipe(Layer.provide(admin))
-      const created = yield* Effect.flatMap(Ledger, (ledger) => ledger.createAccount({ name: "Before" })).pipe(Effect.provide(ledgerOn(oldStore)))
+      // An account and its token as 0001 holds them, written with that schema's columns (today's
+      // store writes columns and tables of later migrations, so it cannot write them itself).
+      const created = oldAccount()
       yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
-        sql`INSERT INTO idempotency_keys (account_id, key, operation, request_fingerprint, response)
-            VALUES (${created.account.id}, ${"old-key"}, ${"agent.create"}, ${"f"}, ${"{}"})`).pipe(Effect.provide(admin), Effect.orDie)
+        Effect.all([
+          sql`INSERT INTO accounts (account_id, name, partition, inserted_at, updated_at)
+              VALUES (${created.account.id}, ${"Before"}, ${created.partition}, now(), now())`,
+          sql`INSERT INTO api_tokens (account_id, id, token_scope, status, secret_hash, inserted_at, updated_at)
+              VALUES (${created.account.id}, ${created.token.id}, ${"account"}, ${"active"}, ${ApiToken.hashSecret(created.secret)}, now(), now())`,
+          sql`INSERT INTO idempotency_keys (account_id, key, operation, request_fingerprint, response)
+              VALUES (${created.account.id}, ${"old-key"}, ${"agent.create"}, ${"f"}, ${"{}"})`
+        ], { discard: true })).pipe(Effect.provide(admin), Effect.orDie)
 
       // 0002, then every later migration.
-      expect(yield* Effect.provide(Effect.orDie(Migrations.migrate), admin)).toEqual([[2, "principal_keys"], [3, "run_reads"]])
+      expect(yield* Effect.provide(Effect.orDie(Migrations.migrate), admin)).toEqual([
+        [2, "principal_keys"],
+        [3, "run_reads"],
+        [4, "audit"],
+        [5, "retention"],
+        [6, "masking"]
+      ])
 
       const store = PgStore.layerPg({ url: Redacted.make(url), maxConnections: 2 })
       const agent = yield* Effect.gen(function*() {

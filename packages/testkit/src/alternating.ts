@@ -42,6 +42,7 @@ export const alternatingLedger = <E>(first: Layer.Layer<Ledger, E>, ...rest: Rea
         createAccount: (input) => ledgers.createAccount(input),
         openAccount: (input, options) => ledgers.openAccount(input, options),
         bootstrap: (input) => ledgers.bootstrap(input),
+        sweepRetention: (options) => ledgers.sweepRetention(options),
         authenticate: (secret) =>
           Effect.gen(function*() {
             const session = yield* head.authenticate(secret)

@@ -147,7 +147,8 @@ export const readTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>): void => {
       const bySequence = [...timeline.spans.map((s) => s.span)].sort((a, b) => a.sequence - b.sequence)
       const outlined = (span: Span.Span) => ({
         id: span.id, agent_id: span.agent_id, agent_instance_id: span.agent_instance_id, parent_span_id: span.parent_span_id,
-        schema_name: span.schema_name, schema_title: span.schema_title, status: span.status, started_at: span.started_at,
+        schema_name: span.schema_name, schema_title: span.schema_title, status: span.status, sensitive_encoding: span.sensitive_encoding,
+        started_at: span.started_at,
         finished_at: span.finished_at, conformance: { payload: span.conformance.payload, result: span.conformance.result },
         risk_points: span.risk_points, sequence: span.sequence, inserted_at: span.inserted_at, updated_at: span.updated_at
       })

@@ -79,7 +79,9 @@ export const AgentSpan = Schema.Struct({
   // extensions
   conformance: Schema.Struct({ payload: Schema.String, result: Schema.String, errors: Schema.Array(Schema.Unknown) }),
   risk_points: Count,
-  risk_score: Schema.Number
+  risk_score: Schema.Number,
+  /** docs/http.md: the newer SDKs' flag as the client said it, null when it said nothing. */
+  sensitive_encoding: Schema.NullOr(Schema.Boolean)
 }).annotations({ identifier: "AgentSpan" })
 
 /** docs/http.md: the timeline of a run, its spans in order with their depth. */

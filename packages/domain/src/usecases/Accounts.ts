@@ -1,10 +1,12 @@
 /**
  * The use cases that precede a tenant: open an account (with its default environments and a
- * one-time account token), open one once per operator key, bootstrap an empty store.
+ * one-time account token), open one once per operator key, bootstrap an empty store. Each
+ * opening is the account's first audit event, by the operator (the secret is not in it).
  */
 import { type Context, DateTime, Effect, Option, Schema } from "effect"
 import * as Account from "../Account.js"
 import * as ApiToken from "../ApiToken.js"
+import * as Audit from "../Audit.js"
 import type { MutationOptions } from "../Commands.js"
 import { fingerprintOf } from "../Digest.js"
 import * as Environment from "../Environment.js"
@@ -13,6 +15,7 @@ import * as Idempotency from "../Idempotency.js"
 import * as Ids from "../Ids.js"
 import { CreatedAccount, type Ledger, OpenedAccount } from "../Ledger.js"
 import type { StoreTx } from "../LedgerStore.js"
+import { appendEvent, recorded } from "./AuditTrail.js"
 import { conflictOn } from "./Loads.js"
 import { fromEither, type Shared } from "./Shared.js"
 import { useCase } from "./Tracing.js"
@@ -26,6 +29,17 @@ interface Opening {
   readonly secret?: string | undefined
 }
 
+/** The audit event of an opening: the account and its token as opened, without the secret. */
+const opened = (action: "account.create" | "account.bootstrap", created: CreatedAccount) =>
+  Effect.map(recorded(OpenedAccount, { ...created, secret: null }), (after): Audit.AuditEntry => ({
+    actor: Audit.operator,
+    action,
+    entity: Audit.entityOf(action),
+    entity_id: created.account.id,
+    before: null,
+    after
+  }))
+
 /**
  * Another unit of work did, before this one took the same exclusive turn, what this one was
  * about to do (open the store's first account, or the account of an operator's key).
@@ -38,10 +52,12 @@ export const make = (shared: Shared): Effect.Effect<AccountUseCases> =>
 
     /**
      * Opens an account; `first` runs in its unit of work before anything is written (a turn
-     * taken, a decision made again under it), `within` once the account is written.
+     * taken, a decision made again under it), `within` once the account is written, and the
+     * opening's audit event last.
      */
     const open = <E = never>(
       input: Opening,
+      action: "account.create" | "account.bootstrap",
       within: (tx: StoreTx, created: CreatedAccount) => Effect.Effect<void, Conflict> = () => Effect.void,
       first: (tx: StoreTx) => Effect.Effect<void, E> = () => Effect.void
     ) =>
@@ -64,7 +80,11 @@ export const make = (shared: Shared): Effect.Effect<AccountUseCases> =>
               yield* tx.environments.insert(Environment.create({ id: newId(Ids.EnvironmentId, id, at), account_id: id, name, purpose }, at))
             }
             yield* tx.tokens.insert(token)
-          }).pipe(Effect.mapError(conflictOn("that secret is already in use")), Effect.zipRight(within(tx, created)))))
+          }).pipe(
+            Effect.mapError(conflictOn("that secret is already in use")),
+            Effect.zipRight(within(tx, created)),
+            Effect.zipRight(Effect.flatMap(opened(action, created), (entry) => appendEvent(shared, tx, entry)))
+          )))
         return created
       })
 
@@ -93,11 +113,12 @@ export const make = (shared: Shared): Effect.Effect<AccountUseCases> =>
         }
         return yield* open(
           input,
+          "account.create",
           (tx, created) =>
             Effect.gen(function*() {
               yield* tx.idempotency.claim(claim)
               const response = yield* Schema.encode(asJson)({ ...created, secret: null }).pipe(Effect.orDie)
-              yield* tx.idempotency.record({ principal, key, operation, request_fingerprint: fingerprint, response, recorded_at: at })
+              yield* tx.idempotency.record({ principal, key, operation, request_fingerprint: fingerprint, response, recorded_at: at, runs: [] })
             }),
           (tx) =>
             tx.exclusive(JSON.stringify([operation, principal, key])).pipe(
@@ -117,11 +138,11 @@ export const make = (shared: Shared): Effect.Effect<AccountUseCases> =>
     }
 
     return {
-      createAccount: useCase("Ledger.createAccount", (input: Opening) => open(input)),
+      createAccount: useCase("Ledger.createAccount", (input: Opening) => open(input, "account.create")),
 
       openAccount: useCase("Ledger.openAccount", (input: { readonly name: string }, options?: MutationOptions) => {
         const key = options?.idempotencyKey
-        return key === undefined ? open(input) : openOnce(input, key)
+        return key === undefined ? open(input, "account.create") : openOnce(input, key)
       }),
 
       bootstrap: useCase("Ledger.bootstrap", (input: Opening) =>
@@ -129,7 +150,7 @@ export const make = (shared: Shared): Effect.Effect<AccountUseCases> =>
           empty
             // Processes starting together on an empty store take turns; a later one finds the
             // account under its turn and opens none.
-            ? open(input, undefined, (tx) =>
+            ? open(input, "account.bootstrap", undefined, (tx) =>
               tx.exclusive(JSON.stringify(["bootstrap"])).pipe(
                 Effect.zipRight(store.isEmpty),
                 Effect.flatMap((still) => still ? Effect.void : new Preempted())

@@ -36,6 +36,9 @@ type AgentUseCases = Pick<
 const checkAssignable = (load: Loads, tx: StoreTx, id: Ids.RiskProfileId) =>
   Effect.flatMap(load.profile(tx, id), (profile) => fromEither(RiskProfile.checkAssignable(profile)))
 
+/** The audit log's id of an agent a mutation answers. */
+const subject = (agent: Agent.Agent) => agent.id
+
 export const make = ({ account, load, shared, work }: Session): AgentUseCases => {
   /** A use case that moves an agent, under its lock, from one status to another, as `decide` says. */
   const transition = (
@@ -44,10 +47,11 @@ export const make = ({ account, load, shared, work }: Session): AgentUseCases =>
     decide: (agent: Agent.Agent, at: DateTime.Utc) => Either.Either<Agent.Agent, InvalidAction>
   ) =>
     useCase(name, (id: Ids.AgentId, options?: MutationOptions) =>
-      work.mutate({ operation, request: { id }, answer: Agent.Agent, options }, (tx) =>
+      work.mutate({ operation, request: { id }, answer: Agent.Agent, options, subject }, (tx, trail) =>
         Effect.gen(function*() {
           const at = yield* shared.now
           const agent = yield* load.lockAgent(tx, id)
+          yield* trail.before(Agent.Agent, Agent.withEffectiveStatus(agent, at))
           const next = yield* fromEither(decide(agent, at))
           yield* tx.agents.update(next)
           return Agent.withEffectiveStatus(next, at)
@@ -55,7 +59,7 @@ export const make = ({ account, load, shared, work }: Session): AgentUseCases =>
 
   return {
     createAgent: useCase("Ledger.createAgent", (input, options) =>
-      work.mutate({ operation: "agent.create", request: input, answer: Agent.Agent, options }, (tx) =>
+      work.mutate({ operation: "agent.create", request: input, answer: Agent.Agent, options, subject }, (tx) =>
         Effect.gen(function*() {
           const at = yield* shared.now
           const name = yield* fromEither(Agent.validateAgentName(input.name))
@@ -96,10 +100,11 @@ export const make = ({ account, load, shared, work }: Session): AgentUseCases =>
       )),
 
     updateAgent: useCase("Ledger.updateAgent", (id, input, options) =>
-      work.mutate({ operation: "agent.update", request: { id, input }, answer: Agent.Agent, options }, (tx) =>
+      work.mutate({ operation: "agent.update", request: { id, input }, answer: Agent.Agent, options, subject }, (tx, trail) =>
         Effect.gen(function*() {
           const at = yield* shared.now
           const agent = yield* load.lockAgent(tx, id)
+          yield* trail.before(Agent.Agent, Agent.withEffectiveStatus(agent, at))
           const next = yield* fromEither(Agent.update(agent, input, at))
           if (input.risk_profile_id !== undefined && input.risk_profile_id !== null) yield* checkAssignable(load, tx, input.risk_profile_id)
           yield* tx.agents.update(next)
@@ -110,7 +115,7 @@ export const make = ({ account, load, shared, work }: Session): AgentUseCases =>
     reinstateAgent: transition("Ledger.reinstateAgent", "agent.reinstate", Agent.reinstate),
 
     deleteAgent: useCase("Ledger.deleteAgent", (id, options) =>
-      work.mutate({ operation: "agent.delete", request: { id }, answer: Agent.Agent, options }, (tx) =>
+      work.mutate({ operation: "agent.delete", request: { id }, answer: Agent.Agent, options, subject, removes: true }, (tx) =>
         Effect.gen(function*() {
           const agent = yield* load.lockAgent(tx, id)
           const instances = yield* tx.agents.instanceCount(id)

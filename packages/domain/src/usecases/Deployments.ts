@@ -7,6 +7,7 @@
 import { type DateTime, Effect, Either, Option } from "effect"
 import type { MutationOptions } from "../Commands.js"
 import * as ApiToken from "../ApiToken.js"
+import * as Audit from "../Audit.js"
 import * as Deployment from "../Deployment.js"
 import * as Ids from "../Ids.js"
 import { DeploymentDetails, type LedgerSession } from "../Ledger.js"
@@ -31,10 +32,15 @@ export const move = (tx: StoreTx, moved: Deployment.PointerMove) =>
     return moved.deployment
   })
 
-const details = (tx: StoreTx, deployment: Deployment.Deployment) =>
+export const details = (tx: StoreTx, deployment: Deployment.Deployment) =>
   tx.deployments.history(deployment.id).pipe(Effect.map((history) => DeploymentDetails.make({ deployment, history })))
 
-export const make = ({ account, load, shared, work }: Session): DeploymentUseCases => {
+/** The audit log's id of a deployment a mutation answers. */
+const subject = (answer: DeploymentDetails) => answer.deployment.id
+
+export const make = ({ account, load, principal, shared, work }: Session): DeploymentUseCases => {
+  const by: Deployment.MovedBy = { actor: Audit.ofToken(principal), agent_instance_id: null }
+
   /**
    * A use case that moves a deployment's pointer where `decide` says, deciding on the deployment
    * as it is under its agent's lock.
@@ -46,7 +52,7 @@ export const make = ({ account, load, shared, work }: Session): DeploymentUseCas
     id: Ids.DeploymentId,
     decide: (tx: StoreTx, current: Deployment.Deployment, at: DateTime.Utc) => Effect.Effect<Deployment.PointerMove, E>
   ) =>
-    work.mutate({ operation, request, answer: DeploymentDetails, options }, (tx) =>
+    work.mutate({ operation, request, answer: DeploymentDetails, options, subject }, (tx, trail) =>
       Effect.gen(function*() {
         const at = yield* shared.now
         const current = yield* underParentLock(
@@ -54,12 +60,13 @@ export const make = ({ account, load, shared, work }: Session): DeploymentUseCas
           (deployment) => load.lockAgent(tx, deployment.agent_id),
           () => load.deployment(tx, id)
         )
+        yield* trail.before(DeploymentDetails, yield* details(tx, current))
         return yield* details(tx, yield* move(tx, yield* decide(tx, current, at)))
       }))
 
   return {
     createDeployment: useCase("Ledger.createDeployment", (input, options) =>
-      work.mutate({ operation: "agent_deployment.create", request: input, answer: DeploymentDetails, options }, (tx) =>
+      work.mutate({ operation: "agent_deployment.create", request: input, answer: DeploymentDetails, options, subject }, (tx) =>
         Effect.gen(function*() {
           const at = yield* shared.now
           yield* load.lockAgent(tx, input.agent_id)
@@ -75,7 +82,7 @@ export const make = ({ account, load, shared, work }: Session): DeploymentUseCas
           const target = input.current_version_id ?? null
           const placed = target === null
             ? deployment
-            : yield* move(tx, yield* fromEither(Deployment.movePointer(deployment, yield* load.version(tx, target), "api", at)))
+            : yield* move(tx, yield* fromEither(Deployment.movePointer(deployment, yield* load.version(tx, target), "api", at, by)))
           return yield* details(tx, placed)
         }))),
 
@@ -92,7 +99,7 @@ export const make = ({ account, load, shared, work }: Session): DeploymentUseCas
       repoint("agent_deployment.update", { id, input }, options, id, (tx, current, at) =>
         Effect.gen(function*() {
           const target = input.current_version_id === null ? null : yield* load.version(tx, input.current_version_id)
-          return yield* fromEither(Deployment.movePointer(current, target, "api", at))
+          return yield* fromEither(Deployment.movePointer(current, target, "api", at, by))
         }))),
 
     rollbackDeployment: useCase("Ledger.rollbackDeployment", (id, input, options) =>
@@ -100,11 +107,18 @@ export const make = ({ account, load, shared, work }: Session): DeploymentUseCas
         Effect.gen(function*() {
           const currentVersion = current.current_version_id === null ? null : yield* load.version(tx, current.current_version_id)
           const target = yield* load.version(tx, input.version_id)
-          return yield* fromEither(Deployment.rollback(current, currentVersion, target, at))
+          return yield* fromEither(Deployment.rollback(current, currentVersion, target, at, by))
         }))),
 
     deleteDeployment: useCase("Ledger.deleteDeployment", (id, options) =>
-      shared.tokensChanged(work.mutate({ operation: "agent_deployment.delete", request: { id }, answer: Deployment.Deployment, options }, (tx) =>
+      shared.tokensChanged(work.mutate({
+        operation: "agent_deployment.delete",
+        request: { id },
+        answer: Deployment.Deployment,
+        options,
+        subject: (deployment) => deployment.id,
+        removes: true
+      }, (tx) =>
         Effect.gen(function*() {
           const deployment = yield* load.deployment(tx, id)
           yield* fromEither(Deployment.checkDeletable(deployment, (yield* tx.instances.list({ agent_deployment_id: id }, justCount)).total))

@@ -26,9 +26,12 @@ const checkNameFree = (tx: StoreTx, name: string, except: Ids.EnvironmentId | nu
     (existing) => fromEither(Environment.checkNameFree(existing, except))
   )
 
+/** The audit log's id of an environment a mutation answers. */
+const subject = (environment: Environment.Environment) => environment.id
+
 export const make = ({ account, load, shared, work }: Session): EnvironmentUseCases => ({
   createEnvironment: useCase("Ledger.createEnvironment", (input, options) =>
-    work.mutate({ operation: "environment.create", request: input, answer: Environment.Environment, options }, (tx) =>
+    work.mutate({ operation: "environment.create", request: input, answer: Environment.Environment, options, subject }, (tx) =>
       Effect.gen(function*() {
         const name = yield* fromEither(Environment.validateEnvironmentName(input.name))
         const at = yield* shared.now
@@ -45,9 +48,10 @@ export const make = ({ account, load, shared, work }: Session): EnvironmentUseCa
     work.read((tx) => list(request, sortFields.environment, "name", tx.environments.list))),
 
   updateEnvironment: useCase("Ledger.updateEnvironment", (id, input, options) =>
-    work.mutate({ operation: "environment.update", request: { id, input }, answer: Environment.Environment, options }, (tx) =>
+    work.mutate({ operation: "environment.update", request: { id, input }, answer: Environment.Environment, options, subject }, (tx, trail) =>
       Effect.gen(function*() {
         const environment = yield* load.environment(tx, id)
+        yield* trail.before(Environment.Environment, environment)
         const next = yield* fromEither(Environment.update(environment, input, yield* shared.now))
         yield* checkNameFree(tx, next.name, id)
         yield* tx.environments.update(next).pipe(Effect.mapError(conflictOn("that environment name is taken")))
@@ -55,7 +59,7 @@ export const make = ({ account, load, shared, work }: Session): EnvironmentUseCa
       }))),
 
   deleteEnvironment: useCase("Ledger.deleteEnvironment", (id, options) =>
-    work.mutate({ operation: "environment.delete", request: { id }, answer: Environment.Environment, options }, (tx) =>
+    work.mutate({ operation: "environment.delete", request: { id }, answer: Environment.Environment, options, subject, removes: true }, (tx) =>
       Effect.gen(function*() {
         const environment = yield* load.environment(tx, id)
         yield* fromEither(Environment.checkDeletable(environment, yield* tx.environments.usage(id)))

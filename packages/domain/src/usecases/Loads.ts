@@ -6,7 +6,7 @@
 import { Effect, Option } from "effect"
 import type { Agent } from "../Agent.js"
 import type { AgentVersion } from "../AgentVersion.js"
-import { type ApiToken, type Reach, reaches } from "../ApiToken.js"
+import { type ApiToken, isShown, type Reach, reaches } from "../ApiToken.js"
 import type { Deployment } from "../Deployment.js"
 import type { Environment } from "../Environment.js"
 import { Conflict, NotFound } from "../Errors.js"
@@ -65,7 +65,8 @@ export const make = (reach: Pick<Reach, "agent_id">): Loads => {
     reaches(reach, record) ? Effect.succeed(record) : Effect.fail(new NotFound({ entity, id: record.id }))
   return {
     environment: (tx, id) => tx.environments.get(id).pipe(Effect.flatMap(found("environment", id))),
-    token: (tx, id) => tx.tokens.get(id).pipe(Effect.flatMap(found("api_token", id))),
+    // A deleted token is kept, and found no more.
+    token: (tx, id) => tx.tokens.get(id).pipe(Effect.map(Option.filter(isShown)), Effect.flatMap(found("api_token", id))),
     agent: (tx, id) => tx.agents.get(id).pipe(Effect.flatMap(found("agent", id))),
     lockAgent: (tx, id) => tx.agents.lock(id).pipe(Effect.flatMap(found("agent", id))),
     version: (tx, id) => tx.versions.get(id).pipe(Effect.flatMap(found("agent_version", id))),

@@ -4,24 +4,30 @@
  * created the first time it is seen), its environment's deployment (pointed at that version
  * unless the call says not to), the profile revision it is scored with — under the agent's lock,
  * so concurrent first runs create each record once. Every later transition holds the run's lock.
+ *
+ * Registering, starting and finishing a run are ingest (`Mutation.ingest`): the audit log does not
+ * repeat the ledger. A registration that creates a deployment or moves its pointer records that
+ * change, by the registering token, as the last step of its unit of work.
  */
 import { type DateTime, Effect, type Either, Option } from "effect"
 import * as ActivitySchema from "../ActivitySchema.js"
 import * as Agent from "../Agent.js"
 import * as AgentVersion from "../AgentVersion.js"
 import * as ApiToken from "../ApiToken.js"
+import * as Audit from "../Audit.js"
 import type * as Commands from "../Commands.js"
 import * as Deployment from "../Deployment.js"
 import type { InvalidAction, InvalidInput } from "../Errors.js"
 import * as Ids from "../Ids.js"
 import * as Instance from "../Instance.js"
-import type { LedgerSession } from "../Ledger.js"
+import { DeploymentDetails, type LedgerSession } from "../Ledger.js"
 import type { StoreTx } from "../LedgerStore.js"
 import type * as OutsideWork from "../OutsideWork.js"
 import * as RiskProfile from "../RiskProfile.js"
 import * as SchemaVersion from "../SchemaVersion.js"
 import * as Span from "../Span.js"
-import { move } from "./Deployments.js"
+import { appendEvent, recorded } from "./AuditTrail.js"
+import { details, move } from "./Deployments.js"
 import { conflictOn } from "./Loads.js"
 import type { Session } from "./Session.js"
 import { fromEither } from "./Shared.js"
@@ -29,8 +35,12 @@ import { useCase } from "./Tracing.js"
 
 type RunUseCases = Pick<LedgerSession, "registerRun" | "startRun" | "finishRun" | "terminateRun">
 
+/** The run a run's answer is about (a key's record goes when the run is erased). */
+const runOf = (instance: Instance.Instance): ReadonlyArray<Ids.InstanceId> => [instance.id]
+
 export const make = ({ account, load, principal, shared, work }: Session): RunUseCases => {
   const { newId, now, outside } = shared
+  const actor = Audit.ofToken(principal)
 
   // The steps of a register are generators its own `Effect.gen` delegates to (`yield*`): one
   // effect for the whole register, not one more per step.
@@ -92,23 +102,36 @@ export const make = ({ account, load, principal, shared, work }: Session): RunUs
 
   /**
    * The deployment of the run's agent in its environment, if any; when the run updates the
-   * current version, created if missing and pointed at the run's version.
+   * current version, created if missing and pointed at the run's version. With it, the audit
+   * entry of what the run changed of it (null when nothing).
    */
   const deploymentOf = function*(
     tx: StoreTx,
     target: ApiToken.RunTarget,
     version: AgentVersion.AgentVersion,
+    run: Ids.InstanceId,
     updateCurrent: boolean,
     at: DateTime.Utc
   ) {
     const existing = Option.getOrNull(yield* tx.deployments.for(target.agent_id, target.environment_id))
-    if (!updateCurrent) return existing
-    let deployment = existing
-    if (deployment === null) {
-      deployment = Deployment.create({ id: newId(Ids.DeploymentId, account, at), account_id: account, ...target }, at)
+    if (!updateCurrent) return { deployment: existing, change: null }
+    const deployment = existing ?? Deployment.create({ id: newId(Ids.DeploymentId, account, at), account_id: account, ...target }, at)
+    if (existing === null) {
       yield* tx.deployments.insert(deployment).pipe(Effect.mapError(conflictOn("a concurrent run created that deployment; retry")))
     }
-    return yield* move(tx, yield* fromEither(Deployment.movePointer(deployment, version, "run", at)))
+    const moved = yield* fromEither(Deployment.movePointer(deployment, version, "run", at, { actor, agent_instance_id: run }))
+    if (Option.isNone(moved.entry)) return { deployment, change: null }
+    const before = existing === null ? null : yield* details(tx, existing)
+    const after = yield* details(tx, yield* move(tx, moved))
+    const change: Audit.AuditEntry = {
+      actor,
+      action: existing === null ? "agent_deployment.create" : "agent_deployment.update",
+      entity: "agent_deployment",
+      entity_id: deployment.id,
+      before: before === null ? null : yield* recorded(DeploymentDetails, before),
+      after: yield* recorded(DeploymentDetails, after)
+    }
+    return { deployment: after.deployment, change }
   }
 
   /** The revision of the agent's profile in force: what the run is scored with (none without a live profile). */
@@ -126,7 +149,7 @@ export const make = ({ account, load, principal, shared, work }: Session): RunUs
     options: Commands.MutationOptions | undefined,
     decide: (instance: Instance.Instance, at: DateTime.Utc) => Either.Either<Instance.Instance, InvalidAction | InvalidInput>
   ) =>
-    work.mutate({ operation, request: { id, input }, answer: Instance.Instance, options, callers: "any token" }, (tx) =>
+    work.mutate({ operation, request: { id, input }, answer: Instance.Instance, options, callers: "any token", ingest: true, runs: runOf }, (tx) =>
       Effect.gen(function*() {
         const instance = yield* load.lockInstance(tx, id)
         const next = yield* fromEither(decide(instance, yield* now))
@@ -137,7 +160,7 @@ export const make = ({ account, load, principal, shared, work }: Session): RunUs
   return {
     registerRun: useCase("Ledger.registerRun", (input, options) =>
       outside.settle((answers) =>
-        work.mutate({ operation: "agent_instance.register", request: input, answer: Instance.Instance, options, callers: "any token" }, (tx) =>
+        work.mutate({ operation: "agent_instance.register", request: input, answer: Instance.Instance, options, callers: "any token", ingest: true, runs: runOf }, (tx) =>
           Effect.gen(function*() {
             const at = yield* now
             const target = yield* fromEither(ApiToken.runTarget(principal, input))
@@ -149,7 +172,7 @@ export const make = ({ account, load, principal, shared, work }: Session): RunUs
             const active = yield* fromEither(Agent.recordRun(agent, at))
             const schemaVersion = yield* schemaVersionOf(tx, target.agent_id, schema, answers, at)
             const version = yield* versionOf(tx, target.agent_id, input.agent_version ?? {}, schemaVersion, at)
-            const deployment = yield* deploymentOf(tx, target, version, input.update_current_version, at)
+            const { change, deployment } = yield* deploymentOf(tx, target, version, id, input.update_current_version, at)
             const instance = Instance.register({
               id,
               account_id: account,
@@ -162,6 +185,8 @@ export const make = ({ account, load, principal, shared, work }: Session): RunUs
             }, at)
             yield* tx.instances.insert(instance).pipe(Effect.mapError(conflictOn(`an instance with id ${id} exists`)))
             yield* tx.agents.update(active)
+            // Last: the audit log's lock is the last a unit of work takes.
+            if (change !== null) yield* appendEvent(shared, tx, change)
             return instance
           })))),
 
@@ -173,10 +198,11 @@ export const make = ({ account, load, principal, shared, work }: Session): RunUs
         Instance.finish(instance, input.status, input.timestamp ?? at, at))),
 
     terminateRun: useCase("Ledger.terminateRun", (id, input, options) =>
-      work.mutate({ operation: "agent_instance.terminate", request: { id, input }, answer: Instance.Instance, options }, (tx) =>
+      work.mutate({ operation: "agent_instance.terminate", request: { id, input }, answer: Instance.Instance, options, subject: (run) => run.id, runs: runOf }, (tx, trail) =>
         Effect.gen(function*() {
           const at = yield* now
           const instance = yield* load.lockInstance(tx, id)
+          yield* trail.before(Instance.Instance, instance)
           const terminated = yield* fromEither(Instance.terminate(instance, input.reason, at))
           const closed = Span.terminateOpenSpans(terminated, yield* tx.spans.open(id), at)
           yield* tx.spans.update(closed.spans)

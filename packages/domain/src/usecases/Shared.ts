@@ -1,7 +1,7 @@
 /**
  * What every session of one local ledger shares: the store, the sources of time and ids, the
  * work done outside units of work, and the caches of immutable records (compiled schemas, run
- * contexts, span owners) and of looked-up tokens.
+ * contexts, span owners), of looked-up tokens and of read masking policies.
  */
 import { type Context, DateTime, type Duration, Effect, Either } from "effect"
 import { CompiledSchemaCache } from "../Conformance.js"
@@ -9,6 +9,7 @@ import type { InvalidInput } from "../Errors.js"
 import * as Ids from "../Ids.js"
 import { LedgerStore } from "../LedgerStore.js"
 import { Lru } from "../Lru.js"
+import { MaskingCache } from "../MaskingCache.js"
 import * as OutsideWork from "../OutsideWork.js"
 import { SchemaChecker } from "../SchemaChecker.js"
 import type { RunContext, SpanOwner } from "../Span.js"
@@ -51,13 +52,21 @@ export interface Shared {
   readonly spanOwners: Lru<string, SpanOwner>
   /** Tokens looked up by secret hash, reused for a short time. */
   readonly tokens: TokenCache
+  /** How often a token's `last_used_at` is written at most (`ApiToken.lastUseDue`). */
+  readonly lastUseInterval: Duration.DurationInput
+  /** The last use this process wrote per token id (epoch milliseconds), newer than the cached rows say. */
+  readonly lastUses: Lru<string, number>
   /** `effect`, then the token cache forgotten: after a unit of work that changed tokens has committed. */
   readonly tokensChanged: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** Masking policies read by ingest, prepared, per account, reused for a short time. */
+  readonly maskers: MaskingCache
 }
 
 export const make = (settings: {
   readonly idempotencyTtl: Duration.DurationInput
   readonly tokenCacheTtl: Duration.DurationInput | undefined
+  readonly lastUseInterval: Duration.DurationInput
+  readonly maskingCacheTtl?: Duration.DurationInput | undefined
 }): Effect.Effect<Shared, never, LedgerStore | Ids.IdEntropy> =>
   Effect.gen(function*() {
     const store = yield* LedgerStore
@@ -87,7 +96,10 @@ export const make = (settings: {
       runContexts: new Lru<string, RunContext>(cacheSize),
       spanOwners: new Lru<string, SpanOwner>(cacheSize * 16),
       tokens,
-      tokensChanged: (effect) => Effect.tap(effect, () => tokens.clear())
+      lastUseInterval: settings.lastUseInterval,
+      lastUses: new Lru<string, number>(cacheSize * 4),
+      tokensChanged: (effect) => Effect.tap(effect, () => tokens.clear()),
+      maskers: new MaskingCache(settings.maskingCacheTtl)
     }
   })
 

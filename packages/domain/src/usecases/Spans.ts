@@ -7,6 +7,10 @@
  * decision costs O(1): a run's context (compiled schema, scoring table) is prepared once per
  * (schema version, profile revision), and the owners of spans this process recorded are kept,
  * so a child's parent and a finish's run are found without reading the span.
+ *
+ * Each span is decided on what the client sent and stored as the account's masking policy masks
+ * it (`Masking`; the policy read once per unit of work, from a per-account cache). A keyed
+ * request's record is fingerprinted on that stored form (`MaskedRequests`).
  */
 import { Effect, Either } from "effect"
 import type * as Commands from "../Commands.js"
@@ -22,6 +26,8 @@ import * as Risk from "../Risk.js"
 import * as SchemaVersion from "../SchemaVersion.js"
 import * as Span from "../Span.js"
 import { conflictOn, found } from "./Loads.js"
+import * as MaskedRequests from "./MaskedRequests.js"
+import { maskerOf } from "./MaskingPolicies.js"
 import type { Session } from "./Session.js"
 import { fromEither, type Shared } from "./Shared.js"
 import { useCase } from "./Tracing.js"
@@ -48,7 +54,7 @@ const runContext = (
   instance: Instance,
   answers: OutsideWork.Answers
 ): Effect.Effect<Span.RunContext, OutsideWork.Pending> => {
-  const key = `${instance.agent_schema_version_id}:${instance.risk_profile_revision_id ?? ""}`
+  const key = MaskedRequests.runContextKey(instance)
   const hit = shared.runContexts.get(key)
   if (hit !== undefined) return Effect.succeed(hit)
   return Effect.gen(function*() {
@@ -70,11 +76,17 @@ const runContext = (
   })
 }
 
+/** The runs spans belong to: a key's record of them goes when one of the runs is erased. */
+const runsOf = (spans: ReadonlyArray<Span.Span>): ReadonlyArray<Ids.InstanceId> => [...new Set(spans.map((span) => span.agent_instance_id))]
+const runOf = (span: Span.Span): ReadonlyArray<Ids.InstanceId> => [span.agent_instance_id]
+
 const onlySpan = (spans: ReadonlyArray<Span.Span>) =>
   spans[0] === undefined ? Effect.dieMessage("a recorded batch of one lost its span") : Effect.succeed(spans[0])
 
-export const make = ({ account, load, shared, work }: Session): SpanUseCases => {
+export const make = (session: Session): SpanUseCases => {
+  const { account, load, shared, work } = session
   const { now, outside, spanOwners } = shared
+  const masked = MaskedRequests.make(session)
   type PendingChecks = Parameters<typeof outside.offloaded>[1]
 
   /** A span's owner, from this process's memory when it recorded the span, else from the store. */
@@ -99,6 +111,7 @@ export const make = ({ account, load, shared, work }: Session): SpanUseCases => 
     Effect.gen(function*() {
       const pending: PendingChecks = []
       const at = yield* now
+      const masking = yield* maskerOf(shared, tx, at)
       const instances = new Map<string, Instance>()
       const contextsOf = new Map<string, Span.RunContext>()
       const batch = new Map<string, Span.Span>()
@@ -132,7 +145,7 @@ export const make = ({ account, load, shared, work }: Session): SpanUseCases => 
           input.result_payload ?? null,
           input.status
         )
-        const next = Span.recordSpan({ instance, input, parent, context, id: id.right, now: at, offloaded })
+        const next = Span.recordSpan({ instance, input, parent, context, id: id.right, now: at, offloaded, masking })
         if (Either.isLeft(next)) return yield* next.left
         instances.set(instanceId, next.right.instance)
         batch.set(id.right, next.right.span)
@@ -150,6 +163,7 @@ export const make = ({ account, load, shared, work }: Session): SpanUseCases => 
   const finishAll = (tx: StoreTx, finishes: ReadonlyArray<SpanFinish>, answers: OutsideWork.Answers) =>
     Effect.gen(function*() {
       const at = yield* now
+      const masking = yield* maskerOf(shared, tx, at)
       const pending: PendingChecks = []
       const finished = new Map<string, Span.Span>()
       const answered: Array<Span.Span> = []
@@ -166,7 +180,7 @@ export const make = ({ account, load, shared, work }: Session): SpanUseCases => 
         const current = finished.get(id) ?? (yield* load.span(tx, id))
         const resultPayload = input.result_payload ?? current.result_payload
         const offloaded = outside.offloaded(answers, pending, index, context.types.get(current.schema_name), null, resultPayload, input.status, false)
-        const next = yield* fromEither(Span.finishSpan({ span: current, instance, input, context, now: at, offloaded }))
+        const next = yield* fromEither(Span.finishSpan({ span: current, instance, input, context, now: at, offloaded, masking }))
         instance = next.instance
         finished.set(id, next.span)
         answered.push(next.span)
@@ -176,6 +190,17 @@ export const make = ({ account, load, shared, work }: Session): SpanUseCases => 
       if (instance !== undefined) yield* tx.instances.update(instance)
       return answered
     })
+
+  /**
+   * What a unit of work's key record fingerprints: the requests as they will be stored
+   * (`MaskedRequests`) under a key, checked for storable text as sent; without a key nothing is
+   * recorded, so they go as they are.
+   */
+  const storedForm = (inputs: ReadonlyArray<Commands.CreateSpan>, options: Commands.MutationOptions | undefined, sent: unknown = inputs) =>
+    options?.idempotencyKey === undefined ? Effect.succeed(inputs) : Effect.zipRight(checkStorable(sent), masked.creates(inputs))
+
+  const storedFinish = (id: Ids.SpanId, input: Commands.FinishSpan, options: Commands.MutationOptions | undefined) =>
+    options?.idempotencyKey === undefined ? Effect.succeed(input) : Effect.zipRight(checkStorable({ id, input }), masked.finish(id, input))
 
   /** Span finishes without an idempotency key, of spans this process recorded, grouped per run. */
   const spanFinishes = GroupCommit.make({
@@ -200,33 +225,40 @@ export const make = ({ account, load, shared, work }: Session): SpanUseCases => 
     recordSpan: useCase("Ledger.recordSpan", (input, options) =>
       options?.idempotencyKey === undefined && input.agent_instance_id !== null
         ? Effect.zipRight(checkStorable(input), spanCommits.submit(input.agent_instance_id, input))
-        : outside.settle((answers) =>
-          work.ingest(
-            { operation: "agent_span.create", request: input, answer: Span.Span, options, callers: "any token" },
-            (tx) => recordAll(tx, [input], answers).pipe(Effect.flatMap(onlySpan))
+        : Effect.flatMap(storedForm([input], options, input), ([request]) =>
+          outside.settle((answers) =>
+            work.ingest(
+              { operation: "agent_span.create", request, answer: Span.Span, options, callers: "any token", runs: runOf },
+              (tx) => recordAll(tx, [input], answers).pipe(Effect.flatMap(onlySpan))
+            )
           )
         ).pipe(Effect.tap((span) => remember([span])))),
 
     recordSpans: useCase("Ledger.recordSpans", (inputs, options) =>
-      fromEither(validateSpanBatch(inputs)).pipe(Effect.zipRight(
-        outside.settle((answers) =>
-          work.ingest(
-            { operation: "agent_span.create_many", request: inputs, answer: RecordedSpans, options, callers: "any token" },
-            (tx) => recordAll(tx, inputs, answers)
+      fromEither(validateSpanBatch(inputs)).pipe(
+        Effect.zipRight(storedForm(inputs, options)),
+        Effect.flatMap((request) =>
+          outside.settle((answers) =>
+            work.ingest(
+              { operation: "agent_span.create_many", request, answer: RecordedSpans, options, callers: "any token", runs: runsOf },
+              (tx) => recordAll(tx, inputs, answers)
+            )
           )
-        ).pipe(Effect.tap(remember))
-      ))),
+        ),
+        Effect.tap(remember)
+      )),
 
     finishSpan: useCase("Ledger.finishSpan", (id, input, options) => {
       const known = spanOwners.get(`${account}/${id}`)
       return options?.idempotencyKey === undefined && known !== undefined
         ? Effect.zipRight(checkStorable({ id, input }), spanFinishes.submit(known.agent_instance_id, { id, input }))
-        : outside.settle((answers) =>
-          work.mutate(
-            { operation: "agent_span.finish", request: { id, input }, answer: Span.Span, options, callers: "any token" },
-            (tx) => finishAll(tx, [{ id, input }], answers).pipe(Effect.flatMap(onlySpan))
-          )
-        )
+        : Effect.flatMap(storedFinish(id, input, options), (request) =>
+          outside.settle((answers) =>
+            work.mutate(
+              { operation: "agent_span.finish", request: { id, input: request }, answer: Span.Span, options, callers: "any token", ingest: true, runs: runOf },
+              (tx) => finishAll(tx, [{ id, input }], answers).pipe(Effect.flatMap(onlySpan))
+            )
+          ))
     })
   }
 }

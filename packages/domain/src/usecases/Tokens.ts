@@ -1,7 +1,8 @@
 /**
  * The API token use cases: issue a token (its secret shown this once), read and list tokens
- * (never their secret's hash), move one through its statuses, delete a revoked one. A change to
- * a token forgets the process's looked-up tokens once it has committed (`Shared.tokensChanged`).
+ * (never their secret's hash), move one through its statuses, delete a revoked one (which keeps
+ * its record, shown no more: `ApiToken.remove`). A change to a token forgets the process's
+ * looked-up tokens once it has committed (`Shared.tokensChanged`).
  */
 import { type DateTime, Effect, type Either } from "effect"
 import * as ApiToken from "../ApiToken.js"
@@ -21,6 +22,9 @@ type TokenUseCases = Pick<
   "createToken" | "getToken" | "listTokens" | "suspendToken" | "activateToken" | "revokeToken" | "expireToken" | "deleteToken"
 >
 
+/** The audit log's id of a token a mutation answers. */
+const subject = (token: ApiToken.ApiTokenView) => token.id
+
 export const make = ({ account, load, shared, work }: Session): TokenUseCases => {
   /** A use case that moves a token from one status to another, as `decide` says. */
   const transition = (
@@ -29,9 +33,10 @@ export const make = ({ account, load, shared, work }: Session): TokenUseCases =>
     decide: (token: ApiToken.ApiToken, at: DateTime.Utc) => Either.Either<ApiToken.ApiToken, InvalidAction>
   ) =>
     useCase(name, (id: Ids.ApiTokenId, options?: MutationOptions) =>
-      shared.tokensChanged(work.mutate({ operation, request: { id }, answer: ApiToken.ApiTokenView, options }, (tx) =>
+      shared.tokensChanged(work.mutate({ operation, request: { id }, answer: ApiToken.ApiTokenView, options, subject }, (tx, trail) =>
         Effect.gen(function*() {
           const token = yield* load.token(tx, id)
+          yield* trail.before(ApiToken.ApiTokenView, ApiToken.viewOf(token))
           const next = yield* fromEither(decide(token, yield* shared.now))
           yield* tx.tokens.update(next)
           return ApiToken.viewOf(next)
@@ -44,8 +49,9 @@ export const make = ({ account, load, shared, work }: Session): TokenUseCases =>
         request: input,
         answer: CreatedToken,
         options,
-        // The secret is never kept: a replay answers the token without it.
-        kept: (created) => ({ ...created, secret: null })
+        // The secret is never kept: a replay answers the token without it, the audit log too.
+        kept: (created) => ({ ...created, secret: null }),
+        subject: (created) => created.token.id
       }, (tx) =>
         Effect.gen(function*() {
           const at = yield* shared.now
@@ -78,11 +84,10 @@ export const make = ({ account, load, shared, work }: Session): TokenUseCases =>
     expireToken: transition("Ledger.expireToken", "api_token.expire", ApiToken.expire),
 
     deleteToken: useCase("Ledger.deleteToken", (id, options) =>
-      shared.tokensChanged(work.mutate({ operation: "api_token.delete", request: { id }, answer: ApiToken.ApiTokenView, options }, (tx) =>
+      shared.tokensChanged(work.mutate({ operation: "api_token.delete", request: { id }, answer: ApiToken.ApiTokenView, options, subject, removes: true }, (tx) =>
         Effect.gen(function*() {
           const token = yield* load.token(tx, id)
-          yield* fromEither(ApiToken.checkDeletable(token))
-          yield* tx.tokens.remove(id)
+          yield* tx.tokens.update(yield* fromEither(ApiToken.remove(token, yield* shared.now)))
           return ApiToken.viewOf(token)
         }))))
   }

@@ -11,7 +11,12 @@ export const agents = ({ data, journal }: Scope): StoreTx["agents"] => ({
   byExternalIdentifier: (value) => data.agents.byKey(`external_identifier:${value}`),
   insert: (row) => data.agents.insert(journal, row.id, row),
   update: (row) => data.agents.replace(journal, row.id, row).pipe(Effect.orDie),
-  remove: (id) => data.agents.remove(journal, id),
+  remove: (id) =>
+    Effect.gen(function*() {
+      for (const version of [...data.versions.rows.values()]) if (version.agent_id === id) yield* data.versions.remove(journal, version.id)
+      for (const version of [...data.schemaVersions.rows.values()]) if (version.agent_id === id) yield* data.schemaVersions.remove(journal, version.id)
+      yield* data.agents.remove(journal, id)
+    }),
   list: (filter, query) =>
     Effect.sync(() =>
       listOf(

@@ -2,7 +2,7 @@
  * `StoreTx.spans` in memory, keeping each run's spans in creation order (`spansOf`): the
  * timeline's source, and what a run's reads go through instead of scanning the account.
  */
-import { Activity, type Ids, type Span, SpanOutline, type StoreTx, UniqueViolation } from "@agentledger/domain"
+import { Activity, type Ids, type Span, SpanOutline, type StoreTx, type Timeline, UniqueViolation } from "@agentledger/domain"
 import { DateTime, Effect } from "effect"
 import type { AccountData, Scope } from "../State.js"
 import { listOf } from "../Table.js"
@@ -15,6 +15,23 @@ const spansOfInstance = (data: AccountData, instance: Ids.InstanceId): Array<Spa
     if (row !== undefined) out.push(row)
   }
   return out
+}
+
+/**
+ * The position in a run's ids (creation order, so ascending sequence) of its first span after
+ * sequence `after`: a binary search, as a keyset page on a database finds its start by index.
+ */
+const firstAfter = (data: AccountData, ids: ReadonlyArray<Ids.SpanId>, after: number): number => {
+  let low = 0
+  let high = ids.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    const id = ids[middle]
+    const row = id === undefined ? undefined : data.spans.rows.get(id)
+    if (row !== undefined && row.sequence <= after) low = middle + 1
+    else high = middle
+  }
+  return low
 }
 
 /** The rows `keep` keeps, as they are read: one pass, no copy. */
@@ -72,6 +89,30 @@ export const spans = ({ data, journal }: Scope): StoreTx["spans"] => {
       Effect.sync(() => {
         const page = listOf(spansOfInstance(data, instance), SpanOutline.matches(filter), query)
         return { items: page.items.map(SpanOutline.outlineOf), total: page.total }
+      }),
+    places: (instance, after, limit) =>
+      Effect.sync(() => {
+        const ids = data.spansOf.get(instance) ?? []
+        const out: Array<Timeline.TimelineSpan> = []
+        for (let index = firstAfter(data, ids, after); index < ids.length && out.length < limit; index++) {
+          const id = ids[index]
+          const row = id === undefined ? undefined : data.spans.rows.get(id)
+          if (row !== undefined) {
+            out.push({ id: row.id, parent_span_id: row.parent_span_id, started_at: row.started_at, sequence: row.sequence })
+          }
+        }
+        return out
+      }),
+    withSequences: (instance, sequences) =>
+      Effect.sync(() => {
+        const ids = data.spansOf.get(instance) ?? []
+        const out: Array<Span.Span> = []
+        for (const sequence of [...new Set(sequences)].sort((a, b) => a - b)) {
+          const id = ids[firstAfter(data, ids, sequence - 1)]
+          const row = id === undefined ? undefined : data.spans.rows.get(id)
+          if (row !== undefined && row.sequence === sequence) out.push(row)
+        }
+        return out
       }),
     tallies: (instance) => Effect.sync(() => Tallies.spanTallies(spansOfInstance(data, instance))),
     activity: (filter) =>

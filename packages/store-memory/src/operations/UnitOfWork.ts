@@ -10,10 +10,13 @@ import { Effect, Exit } from "effect"
 import { Mutex } from "../Mutex.js"
 import { type AccountData, dataOf, type MemoryState, type Scope } from "../State.js"
 import { agents } from "./Agents.js"
+import { audit } from "./Audit.js"
 import { deployments } from "./Deployments.js"
 import { environments } from "./Environments.js"
+import { erasure, retention } from "./Erasure.js"
 import { idempotency } from "./Idempotency.js"
 import { instances } from "./Instances.js"
+import { maskingPolicy } from "./MaskingPolicies.js"
 import { riskProfiles } from "./RiskProfiles.js"
 import { spans } from "./Spans.js"
 import { tokens } from "./Tokens.js"
@@ -67,7 +70,11 @@ const storeTx = (state: MemoryState, account: Ids.AccountId, data: AccountData):
     instances: instances(scope),
     spans: spans(scope),
     riskProfiles: riskProfiles(scope),
-    idempotency: idempotency(scope)
+    audit: audit(scope),
+    idempotency: idempotency(scope),
+    erasure: erasure(scope),
+    retention: retention(scope),
+    maskingPolicy: maskingPolicy(scope)
   }
 }
 

@@ -22,9 +22,9 @@ const distinctPerSpan: ReadonlySet<string> = new Set(["id", "payload", "result_p
  * parameters per span instead of eighteen: the driver serializes, and the server binds, a
  * fraction of them. (Per column, because one parameter has one type.)
  */
-const spanInsert = (rows: ReadonlyArray<Span.Span>): readonly [string, ReadonlyArray<string | number>] => {
-  const params: Array<string | number> = []
-  const named = Spans.columns.map((column) => distinctPerSpan.has(column) ? undefined : new Map<string | number, string>())
+const spanInsert = (rows: ReadonlyArray<Span.Span>): readonly [string, ReadonlyArray<string | number | boolean>] => {
+  const params: Array<string | number | boolean> = []
+  const named = Spans.columns.map((column) => distinctPerSpan.has(column) ? undefined : new Map<string | number | boolean, string>())
   const tuples: Array<string> = []
   for (const row of rows) {
     const values = Spans.toValues(row)

@@ -14,7 +14,10 @@ export const agents = (scope: Scope): StoreTx["agents"] => {
     byExternalIdentifier: (value) => one(sql`SELECT * FROM agents WHERE ${mine} AND external_identifier = ${value}`, Agents.fromRow),
     insert: (row) => insert(scope, Agents, row),
     update: (row) => unguarded(update(scope, Agents.table, row.id, Agents.changes(row))),
-    remove: (id) => unguarded(sql`DELETE FROM agents WHERE ${byId(id)}`),
+    remove: (id) =>
+      unguarded(sql`WITH versions AS (DELETE FROM agent_versions WHERE ${mine} AND agent_id = ${id}),
+                         schema_versions AS (DELETE FROM agent_schema_versions WHERE ${mine} AND agent_id = ${id})
+                    DELETE FROM agents WHERE ${byId(id)}`),
     list: (filter, query) =>
       list(
         scope,

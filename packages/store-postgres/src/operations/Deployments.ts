@@ -27,9 +27,11 @@ export const deployments = (scope: Scope): StoreTx["deployments"] => {
       const row = DeploymentHistory.toRow(entry)
       // The entry's position follows the deployment's last (its history's primary key orders it).
       return unguarded(
-        sql`INSERT INTO deployment_history (account_id, agent_deployment_id, position, from_version_id, to_version_id, cause, changed_at)
+        sql`INSERT INTO deployment_history (account_id, agent_deployment_id, position, from_version_id, to_version_id, cause, changed_at,
+                                            actor_type, actor_id, actor_scope, agent_instance_id)
             SELECT ${row.account_id}, ${row.agent_deployment_id}, coalesce(max(position), 0) + 1,
-                   ${row.from_version_id}, ${row.to_version_id}, ${row.cause}, ${row.changed_at}
+                   ${row.from_version_id}, ${row.to_version_id}, ${row.cause}, ${row.changed_at},
+                   ${row.actor_type}, ${row.actor_id}, ${row.actor_scope}, ${row.agent_instance_id}
             FROM deployment_history WHERE account_id = ${row.account_id} AND agent_deployment_id = ${row.agent_deployment_id}`
       )
     },

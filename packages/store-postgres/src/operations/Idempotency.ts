@@ -30,7 +30,7 @@ export const idempotency = ({ account, mine, sql }: Scope): StoreTx["idempotency
       // An expired record is taken over by this claim; a concurrent claim of the same
       // expired key waits on the row, then finds it fresh and no longer matches.
       const retaken = yield* sql`UPDATE idempotency_keys
-                                 SET operation = NULL, request_fingerprint = NULL, response = NULL, inserted_at = ${stamp}
+                                 SET operation = NULL, request_fingerprint = NULL, response = NULL, agent_instance_ids = NULL, inserted_at = ${stamp}
                                  WHERE ${mine} AND principal = ${principal} AND key = ${key} AND inserted_at < ${cutoff}
                                  RETURNING key`
       if (retaken.length > 0) return Option.none()
@@ -38,5 +38,7 @@ export const idempotency = ({ account, mine, sql }: Scope): StoreTx["idempotency
       return rows[0] === undefined ? Option.none() : IdempotencyKeys.fromRow(rows[0])
     }).pipe(Effect.orDie),
   record: (record) =>
-    unguarded(sql`UPDATE idempotency_keys SET ${sql.update(IdempotencyKeys.answer(record))} WHERE ${mine} AND principal = ${record.principal} AND key = ${record.key}`)
+    unguarded(sql`UPDATE idempotency_keys
+                  SET ${sql.update(IdempotencyKeys.answer(record))}, agent_instance_ids = string_to_array(${IdempotencyKeys.runsParam(record)}, ',')
+                  WHERE ${mine} AND principal = ${record.principal} AND key = ${record.key}`)
 })

@@ -69,6 +69,19 @@ export const spans = (scope: Scope, instances: StoreTx["instances"], forget: (id
         sql.literal(Spans.outlineSelect)
       )
     },
+    places: (instance, after, limit) =>
+      // The keyset reads the run's unique index on (account_id, agent_instance_id, sequence).
+      many(
+        sql`SELECT ${sql.literal(Spans.placeSelect)} FROM agent_spans
+            WHERE ${mine} AND agent_instance_id = ${instance} AND sequence > ${after} ORDER BY sequence LIMIT ${limit}`,
+        Spans.place
+      ),
+    withSequences: (instance, sequences) =>
+      sequences.length === 0 ? Effect.succeed([]) : many(
+        sql`SELECT ${read} FROM agent_spans
+            WHERE ${mine} AND agent_instance_id = ${instance} AND ${sql.in("sequence", sequences)} ORDER BY sequence`,
+        Spans.reader()
+      ),
     tallies: (instance) =>
       many(
         sql`SELECT schema_name, status, count(*)::int AS span_count, coalesce(sum(risk_points), 0)::int8 AS points

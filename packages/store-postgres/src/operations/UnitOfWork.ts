@@ -9,10 +9,13 @@ import { type SqlClient, SqlError } from "@effect/sql"
 import { type Context, Effect } from "effect"
 import * as Accounts from "../tables/Accounts.js"
 import { agents } from "./Agents.js"
+import { audit } from "./Audit.js"
 import { deployments } from "./Deployments.js"
 import { environments } from "./Environments.js"
+import { erasure, retention } from "./Erasure.js"
 import { idempotency } from "./Idempotency.js"
 import { instances } from "./Instances.js"
+import { maskingPolicy } from "./MaskingPolicies.js"
 import { riskProfiles } from "./RiskProfiles.js"
 import { spans } from "./Spans.js"
 import { insert, scope } from "./Statements.js"
@@ -48,7 +51,11 @@ export const storeTx = (sql: SqlClient.SqlClient, account: Ids.AccountId, forget
     instances: runs,
     spans: spans(within, runs, forgetRun),
     riskProfiles: riskProfiles(within),
-    idempotency: idempotency(within)
+    audit: audit(within),
+    idempotency: idempotency(within),
+    erasure: erasure(within, forgetRun),
+    retention: retention(within),
+    maskingPolicy: maskingPolicy(within)
   }
 }
 

@@ -16,7 +16,8 @@ export const columns = [
   "expires_at",
   "last_used_at",
   "inserted_at",
-  "updated_at"
+  "updated_at",
+  "deleted_at"
 ] as const
 
 export const toRow = (token: ApiToken.ApiToken): Columns.RowOf<(typeof columns)[number]> => ({
@@ -31,15 +32,19 @@ export const toRow = (token: ApiToken.ApiToken): Columns.RowOf<(typeof columns)[
   expires_at: Columns.toTimestampOrNull(token.expires_at),
   last_used_at: Columns.toTimestampOrNull(token.last_used_at),
   inserted_at: Columns.toTimestamp(token.inserted_at),
-  updated_at: Columns.toTimestamp(token.updated_at)
+  updated_at: Columns.toTimestamp(token.updated_at),
+  deleted_at: Columns.toTimestampOrNull(token.deleted_at)
 })
 
-/** The columns an update writes: a token's scope and secret never change. */
+/**
+ * The columns an update writes: a token's scope and secret never change, and its last use is
+ * written only by `touch`, so an update never takes back a use recorded since it read the token.
+ */
 export const changes = (token: ApiToken.ApiToken) => ({
   status: token.status,
   expires_at: Columns.toTimestampOrNull(token.expires_at),
-  last_used_at: Columns.toTimestampOrNull(token.last_used_at),
-  updated_at: Columns.toTimestamp(token.updated_at)
+  updated_at: Columns.toTimestamp(token.updated_at),
+  deleted_at: Columns.toTimestampOrNull(token.deleted_at)
 })
 
 export const fromRow = (row: Columns.Row): ApiToken.ApiToken =>
@@ -55,5 +60,6 @@ export const fromRow = (row: Columns.Row): ApiToken.ApiToken =>
     expires_at: Columns.timeOrNull(row, "expires_at"),
     last_used_at: Columns.timeOrNull(row, "last_used_at"),
     inserted_at: Columns.time(row, "inserted_at"),
-    updated_at: Columns.time(row, "updated_at")
+    updated_at: Columns.time(row, "updated_at"),
+    deleted_at: Columns.timeOrNull(row, "deleted_at")
   }, true)

@@ -11,7 +11,7 @@ import { DateTime, Schema } from "effect"
 export type { Row }
 
 /** A parameter as the store sends it: times as text (`toTimestamp`), JSON as its text. */
-export type Param = string | number | null
+export type Param = string | number | boolean | null
 
 /** A row to write: a parameter per column. */
 export type RowOf<Column extends string> = { readonly [K in Column]: Param }

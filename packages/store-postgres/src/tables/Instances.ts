@@ -27,6 +27,7 @@ export const columns = [
   "risk_total",
   "risk_level",
   "risk_peak_level",
+  "redacted_at",
   "inserted_at",
   "updated_at"
 ] as const
@@ -54,11 +55,16 @@ export const toRow = (instance: Instance.Instance): Columns.RowOf<(typeof column
   environment_id: instance.environment_id,
   agent_deployment_id: instance.agent_deployment_id,
   ...progress(instance),
+  redacted_at: Columns.toTimestampOrNull(instance.redacted_at),
   inserted_at: Columns.toTimestamp(instance.inserted_at),
   updated_at: Columns.toTimestamp(instance.updated_at)
 })
 
-/** The columns an update writes, in this order (ingest's statement text follows it). */
+/**
+ * The columns an update writes, in this order (ingest's statement text follows it). Not
+ * `redacted_at`: only a redaction writes it (`operations/Erasure.ts`), so no later write of the
+ * run from an older read can clear it.
+ */
 export const changes = (instance: Instance.Instance) => ({
   ...progress(instance),
   updated_at: Columns.toTimestamp(instance.updated_at)
@@ -87,6 +93,7 @@ export const fromRow = (row: Columns.Row): Instance.Instance => {
       level: Columns.literal(row, "risk_level", Risk.RiskLevel),
       peak_level: Columns.literal(row, "risk_peak_level", Risk.RiskLevel)
     },
+    redacted_at: Columns.timeOrNull(row, "redacted_at"),
     inserted_at: Columns.time(row, "inserted_at"),
     updated_at: Columns.time(row, "updated_at")
   }

@@ -1,19 +1,38 @@
-/** The `risk_profile_revisions` table: a profile's revision as a row and back (never updated). */
+/** The `risk_profile_revisions` table: a profile's revision as a row and back (never updated), with its author's columns. */
 import { Ids, RiskProfile } from "@agentledger/domain"
+import * as Actors from "./Actors.js"
 import * as Columns from "./Columns.js"
 
 export const table = "risk_profile_revisions"
 
-export const columns = ["account_id", "id", "risk_profile_id", "revision", "rules", "inserted_at"] as const
+export const columns = [
+  "account_id",
+  "id",
+  "risk_profile_id",
+  "revision",
+  "rules",
+  "inserted_at",
+  "created_by_type",
+  "created_by_id",
+  "created_by_scope"
+] as const
 
-export const toRow = (revision: RiskProfile.RiskProfileRevision): Columns.RowOf<(typeof columns)[number]> => ({
-  account_id: revision.account_id,
-  id: revision.id,
-  risk_profile_id: revision.risk_profile_id,
-  revision: revision.revision,
-  rules: JSON.stringify(revision.rules),
-  inserted_at: Columns.toTimestamp(revision.inserted_at)
-})
+const authorColumns = { type: "created_by_type", id: "created_by_id", scope: "created_by_scope" } as const
+
+export const toRow = (revision: RiskProfile.RiskProfileRevision): Columns.RowOf<(typeof columns)[number]> => {
+  const author = Actors.values(revision.created_by)
+  return {
+    account_id: revision.account_id,
+    id: revision.id,
+    risk_profile_id: revision.risk_profile_id,
+    revision: revision.revision,
+    rules: JSON.stringify(revision.rules),
+    inserted_at: Columns.toTimestamp(revision.inserted_at),
+    created_by_type: author.type,
+    created_by_id: author.id,
+    created_by_scope: author.scope
+  }
+}
 
 export const fromRow = (row: Columns.Row): RiskProfile.RiskProfileRevision =>
   new RiskProfile.RiskProfileRevision({
@@ -22,5 +41,6 @@ export const fromRow = (row: Columns.Row): RiskProfile.RiskProfileRevision =>
     risk_profile_id: Columns.id(Ids.RiskProfileId)(row, "risk_profile_id"),
     revision: Columns.integer(row, "revision"),
     rules: Columns.json(row, "rules", RiskProfile.RiskRules),
-    inserted_at: Columns.time(row, "inserted_at")
+    inserted_at: Columns.time(row, "inserted_at"),
+    created_by: Actors.read(row, authorColumns)
   }, true)

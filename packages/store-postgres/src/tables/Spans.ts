@@ -4,7 +4,7 @@
  * multi-row INSERT names a value repeated down a column once), and read in a compact shape
  * (`select`, decoded by `reader`) because the driver's cost is per field.
  */
-import { Conformance, Ids, type Span, Status } from "@agentledger/domain"
+import { Conformance, Ids, type Span, Status, type Timeline } from "@agentledger/domain"
 import { DateTime } from "effect"
 import * as Columns from "./Columns.js"
 
@@ -22,6 +22,7 @@ export const columns = [
   "status",
   "payload",
   "result_payload",
+  "sensitive_encoding",
   "summary",
   "started_at",
   "finished_at",
@@ -33,7 +34,7 @@ export const columns = [
 ] as const
 
 /** A span column's value as `toValues` gives it: times stay `DateTime`s until sent. */
-export type Value = string | number | DateTime.Utc | null
+export type Value = string | number | boolean | DateTime.Utc | null
 
 export const toValues = (span: Span.Span): ReadonlyArray<Value> => [
   span.account_id,
@@ -46,6 +47,7 @@ export const toValues = (span: Span.Span): ReadonlyArray<Value> => [
   span.status,
   JSON.stringify(span.payload),
   span.result_payload === null ? null : JSON.stringify(span.result_payload),
+  span.sensitive_encoding,
   span.summary,
   span.started_at,
   span.finished_at,
@@ -56,10 +58,15 @@ export const toValues = (span: Span.Span): ReadonlyArray<Value> => [
   span.updated_at
 ]
 
-/** The columns an update (a finish) writes. */
+/**
+ * The columns an update (a finish) writes. The payload only for a span that is sensitive: a
+ * finish that first says so masks it again (`Span.finishSpan`); any other keeps it as it was.
+ */
 export const changes = (span: Span.Span) => ({
   status: span.status,
+  ...(span.sensitive_encoding === true ? { payload: JSON.stringify(span.payload) } : {}),
   result_payload: span.result_payload === null ? null : JSON.stringify(span.result_payload),
+  sensitive_encoding: span.sensitive_encoding,
   finished_at: Columns.toTimestampOrNull(span.finished_at),
   conformance: JSON.stringify(span.conformance),
   risk_points: span.risk_points,
@@ -76,11 +83,12 @@ const epochMillis = (column: string) => `(date_part('epoch', ${column}) * 1000):
  * (the same on every span of a run) and its state (shared by the spans of a batch) — the
  * timestamps as epoch milliseconds (the stored times have millisecond precision; date_part
  * works in double precision, several times faster than extract's numeric), and the conformance
- * as its text. Named apart from the columns, so an ORDER BY started_at still means the indexed
- * column.
+ * as its text; `sensitive_encoding` rides with the span's own fields as `t`, `f` or nothing.
+ * Named apart from the columns, so an ORDER BY started_at still means the indexed column.
  */
 export const select = [
-  "concat_ws(',', id, coalesce(parent_span_id, ''), sequence) AS span_own,",
+  "concat_ws(',', id, coalesce(parent_span_id, ''), sequence,",
+  "CASE WHEN sensitive_encoding THEN 't' WHEN NOT sensitive_encoding THEN 'f' ELSE '' END) AS span_own,",
   "concat_ws(',', account_id, agent_id, agent_instance_id) AS span_run,",
   `concat_ws(',', status, risk_points, ${epochMillis("started_at")}, coalesce(${epochMillis("finished_at")}::text, ''),`,
   `${epochMillis("inserted_at")}, ${epochMillis("updated_at")}) AS span_state,`,
@@ -98,6 +106,24 @@ export const outlineSelect = select.replace(
     "jsonb_build_object('payload', conformance->'payload', 'result', conformance->'result', 'errors', '[]'::jsonb)::text AS conformance_text"
 )
 if (outlineSelect === select) throw new Error("agentledger: the outline select no longer matches the span select")
+
+/**
+ * What places a span in its run's timeline, and nothing else: an export orders a run of any
+ * length by these rows before it reads a payload. The start travels as epoch milliseconds, as
+ * in `select`.
+ */
+export const placeSelect = `id, coalesce(parent_span_id, '') AS parent, ${epochMillis("started_at")} AS started, sequence`
+
+/** A row of `placeSelect`. */
+export const place = (row: Columns.Row): Timeline.TimelineSpan => {
+  const parent = Columns.text(row, "parent")
+  return {
+    id: Ids.SpanId.make(Columns.text(row, "id"), true),
+    parent_span_id: parent === "" ? null : Ids.SpanId.make(parent, true),
+    started_at: DateTime.unsafeMake(Columns.integer(row, "started")),
+    sequence: Columns.integer(row, "sequence")
+  }
+}
 
 interface SpanRun {
   readonly account_id: Ids.AccountId
@@ -199,7 +225,7 @@ export const reader = (): (row: Columns.Row) => Span.Span => {
     return parsed
   }
   return (row) => {
-    const [id, parent, sequence] = fieldsOf(row, "span_own", 3)
+    const [id, parent, sequence, sensitive] = fieldsOf(row, "span_own", 4)
     const ran = run(row)
     const now = state(row)
     return {
@@ -213,6 +239,7 @@ export const reader = (): (row: Columns.Row) => Span.Span => {
       status: now.status,
       payload: Columns.jsonObject(row, "payload"),
       result_payload: Columns.jsonObjectOrNull(row, "result_payload"),
+      sensitive_encoding: sensitive === "t" ? true : sensitive === "f" ? false : sensitive === "" ? null : Columns.mismatch("sensitive_encoding", sensitive),
       summary: Columns.textOrNull(row, "summary"),
       started_at: now.started_at,
       finished_at: now.finished_at,

@@ -7,12 +7,17 @@ import { describe, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
 import { activityExamples } from "./activity.js"
 import { agentExamples } from "./agents.js"
+import { auditExamples } from "./audit.js"
 import { conformanceExamples } from "./conformance.js"
 import { deploymentExamples } from "./deployments.js"
 import { environmentExamples } from "./environments.js"
+import { erasureExamples } from "./erasure.js"
+import { exportExamples } from "./export.js"
 import type { ExampleTest } from "./helpers.js"
 import { idempotencyExamples } from "./idempotency.js"
+import { maskingExamples } from "./masking.js"
 import { queryExamples } from "./queries.js"
+import { retentionPolicyExamples } from "./retentionPolicy.js"
 import { reviewExamples } from "./reviews.js"
 import { riskProfileExamples } from "./riskProfiles.js"
 import { runExamples } from "./runs.js"
@@ -36,6 +41,11 @@ export const exampleTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>): void =
   describe("queries", () => queryExamples(test))
   describe("reviews", () => reviewExamples(test))
   describe("activity", () => activityExamples(test))
+  describe("masking", () => maskingExamples(test))
+  describe("evidence export", () => exportExamples(test))
   describe("idempotency", () => idempotencyExamples(test))
   describe("tenancy", () => tenancyExamples(test))
+  describe("audit log", () => auditExamples(test))
+  describe("erasure", () => erasureExamples(test))
+  describe("retention policy", () => retentionPolicyExamples(test))
 }

@@ -1,7 +1,7 @@
 /**
  * Property tests: the model-based workload property (every invariant after every step, over
  * random operation sequences in several accounts) and focused properties for fingerprints,
- * conformance, risk, idempotency, the timeline, pagination, run filters, the overview and activity; one module
+ * conformance, risk, idempotency, the timeline, pagination, run filters, the overview, activity, the audit log, erasure and the evidence export; one module
  * per invariant.
  */
 import type { Ledger } from "@agentledger/domain"
@@ -9,8 +9,11 @@ import { describe } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
 import { runs } from "../runs.js"
 import { activityProperties } from "./activity.js"
+import { auditProperties } from "./audit.js"
 import { conformanceProperties } from "./conformance.js"
+import { erasureProperties } from "./erasure.js"
 import type { PropertyContext } from "./context.js"
+import { exportProperties } from "./export.js"
 import { fingerprintProperties } from "./fingerprints.js"
 import { idempotencyProperties } from "./idempotency.js"
 import { listProperties } from "./lists.js"
@@ -49,4 +52,7 @@ export const propertyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, option
   })
   describe("the overview", () => overviewProperties(context))
   describe("activity", () => activityProperties(context))
+  describe("the audit log", () => auditProperties(context))
+  describe("erasure", () => erasureProperties(context))
+  describe("evidence export", () => exportProperties(context))
 }
