@@ -34,6 +34,16 @@ export interface MutationOptions {
   readonly idempotencyKey?: string | undefined
 }
 
+/** Options of recording spans. */
+export interface RecordOptions extends MutationOptions {
+  /**
+   * `"completed"`: the spans are reported after they completed, as OpenTelemetry exports them
+   * (`ReportedSpans`: a parent may arrive after its child, a finished run takes a span within its
+   * time). Only the OTLP ingestion says it; the Prefactor wire never does.
+   */
+  readonly reported?: "completed" | undefined
+}
+
 export const maxIdempotencyKeyLength = 64
 
 /**

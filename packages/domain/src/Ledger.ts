@@ -159,8 +159,11 @@ export interface LedgerSession {
   readonly finishRun: (id: InstanceId, input: Commands.FinishRun, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | InvalidInput | Conflict>
   readonly terminateRun: (id: InstanceId, input: Commands.TerminateRun, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | InvalidInput | NotPermitted | Conflict>
   readonly recordSpan: (input: Commands.CreateSpan, options?: Mutation) => Effect.Effect<Span, InvalidInput | NotFound | InvalidAction | Conflict>
-  /** Several spans in one unit of work, in order; a parent may be earlier in the same batch. */
-  readonly recordSpans: (inputs: ReadonlyArray<Commands.CreateSpan>, options?: Mutation) => Effect.Effect<ReadonlyArray<Span>, InvalidInput | NotFound | InvalidAction | Conflict>
+  /**
+   * Several spans in one unit of work, in order; a parent may be earlier in the same batch.
+   * `reported: "completed"` records spans reported after they completed (`ReportedSpans`).
+   */
+  readonly recordSpans: (inputs: ReadonlyArray<Commands.CreateSpan>, options?: Commands.RecordOptions) => Effect.Effect<ReadonlyArray<Span>, InvalidInput | NotFound | InvalidAction | Conflict>
   readonly finishSpan: (id: SpanId, input: Commands.FinishSpan, options?: Mutation) => Effect.Effect<Span, NotFound | InvalidAction | InvalidInput | Conflict>
 
   // Reading runs
