@@ -34,6 +34,16 @@ export interface MutationOptions {
   readonly idempotencyKey?: string | undefined
 }
 
+/** Options of registering a run. */
+export interface RegisterOptions extends MutationOptions {
+  /**
+   * `"deployment"`: the run runs the version its deployment points at, with that version's
+   * schema version, when the deployment points at one; the version and schema the call reports
+   * otherwise. The OTLP ingestion's (a trace reports no version of its own).
+   */
+  readonly version?: "deployment" | undefined
+}
+
 /** Options of recording spans. */
 export interface RecordOptions extends MutationOptions {
   /**

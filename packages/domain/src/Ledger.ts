@@ -154,7 +154,8 @@ export interface LedgerSession {
   readonly agentUsage: (agents: ReadonlyArray<Agent>) => Effect.Effect<ReadonlyArray<AgentUsage>, NotPermitted>
 
   // Runs and spans (the ingest path; deployment tokens reach these)
-  readonly registerRun: (input: Commands.RegisterRun, options?: Mutation) => Effect.Effect<Instance, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>
+  /** `version: "deployment"` registers the run on its deployment's current version when there is one. */
+  readonly registerRun: (input: Commands.RegisterRun, options?: Commands.RegisterOptions) => Effect.Effect<Instance, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>
   readonly startRun: (id: InstanceId, input: Commands.StartRun, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | InvalidInput | Conflict>
   readonly finishRun: (id: InstanceId, input: Commands.FinishRun, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | InvalidInput | Conflict>
   readonly terminateRun: (id: InstanceId, input: Commands.TerminateRun, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | InvalidInput | NotPermitted | Conflict>

@@ -1,9 +1,11 @@
 /**
  * A request's plan (`Plan.ts`) carried out through the `Ledger`, deciding nothing itself: per
  * trace group, the run is registered under the trace's idempotency key (`otlp-<trace id>`: every
- * later export of the trace replays it and finds the same run), the spans are recorded in one
- * `recordSpans` per batch with their derived ids (`SpanIds.ts`), and the run is finished when
- * the group holds its root. What the ledger refuses is refused span by span, with its reason, for
+ * later export of the trace replays it and finds the same run) on its deployment's version when
+ * the deployment points at one (`version: "deployment"`), the spans are recorded in one
+ * `recordSpans` per batch with their derived ids (`SpanIds.ts`) as spans reported after they
+ * completed (the domain's `ReportedSpans`: a parent may come later, a finished run takes a span
+ * within its time), and the run is finished when the group holds its root. What the ledger refuses is refused span by span, with its reason, for
  * the partial success; a span the ledger already holds (its id answers `Conflict`) has landed.
  */
 import { Commands, type Conflict, type Ids, type InvalidAction, type InvalidInput, type LedgerSession, type NotFound, type NotPermitted } from "@agentledger/domain"
@@ -21,6 +23,9 @@ export interface Outcome {
 }
 
 type LedgerFailure = InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict
+
+/** OTel spans are exported once they completed (`ReportedSpans` in the domain). */
+const reported = { reported: "completed" } as const
 
 /** The idempotency key of a trace's run. */
 export const runKey = (traceId: string): string => `otlp-${traceId}`
@@ -65,13 +70,13 @@ export const ingest = (session: LedgerSession, plan: Plan): Effect.Effect<Outcom
         const recorded = new Set<number>()
         for (let start = 0; start < inputs.length; start += Commands.maxBatchSpans) {
           const batch = inputs.slice(start, start + Commands.maxBatchSpans)
-          const whole = yield* Effect.either(session.recordSpans(batch))
+          const whole = yield* Effect.either(session.recordSpans(batch, reported))
           if (Either.isRight(whole)) {
             for (let index = start; index < start + batch.length; index++) recorded.add(index)
             continue
           }
           for (const [offset, input] of batch.entries()) {
-            const one = yield* Effect.either(session.recordSpans([input]))
+            const one = yield* Effect.either(session.recordSpans([input], reported))
             if (Either.isRight(one) || one.left._tag === "Conflict") recorded.add(start + offset)
             else refused.push({ spanId: spans[start + offset]?.spanId ?? "", reason: one.left.message })
           }
@@ -112,7 +117,7 @@ export const ingest = (session: LedgerSession, plan: Plan): Effect.Effect<Outcom
           update_current_version: false,
           purpose: "live"
         },
-        { idempotencyKey: runKey(group.traceId) }
+        { idempotencyKey: runKey(group.traceId), version: "deployment" }
       ))
       if (Either.isLeft(run)) {
         refused.push(...refuseAll(group.spans, `the trace's run could not be registered: ${ledgerMessage(run.left)}`))
