@@ -6,6 +6,7 @@
  * `deployment.environment.name`, and a trace that names none that exist is refused in the
  * partial success, its spans not recorded.
  */
+import { PgStore } from "@agentledger/store-postgres"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createRiskProfile, deployAgent } from "./support/deployAgent.js"
 import { call } from "./support/jsonClient.js"
@@ -90,5 +91,40 @@ describe("OTLP traces through /v1/traces", () => {
     expect(JSON.parse(new TextDecoder().decode(answer.body))).toEqual({
       partialSuccess: { rejectedSpans: "1", errorMessage: "1 span was refused: no agent has the external identifier \"nobody\" (service.name) (1)" }
     })
+  })
+})
+
+describe("OTLP at capacity", () => {
+  it("sheds exports past capacity with 503, Retry-After and a google.rpc.Status in the request's encoding, as the API is shed", async () => {
+    // One request at a time and no queue, on a store that answers asynchronously (PGlite): whatever
+    // arrives while one is served is refused.
+    const busy = await startOtlpServer({
+      store: PgStore.layerPglite(),
+      admission: { latencyTargetMs: 1_000, minInFlight: 1, maxInFlight: 1, maxQueue: 0, retryAfterSeconds: 2 }
+    })
+    try {
+      const deployed = await deployAgent(busy.url, busy.secret, { name: "busy agent" })
+      const body = JSON.stringify({
+        resourceSpans: [{ scopeSpans: [{ spans: Array.from({ length: 200 }, (_, index) => ({
+          traceId: "0af7651916cd43dd8448eb211c80319c",
+          spanId: (index + 1).toString(16).padStart(16, "0"),
+          parentSpanId: "00f067aa0ba902b7",
+          name: "chat",
+          startTimeUnixNano: "1796553240521000000",
+          endTimeUnixNano: "1796553240621000000",
+          attributes: [{ key: "gen_ai.operation.name", value: { stringValue: "chat" } }]
+        })) }] }]
+      })
+      const answers = await Promise.all(Array.from({ length: 12 }, () => send(busy.url, body, { token: deployed.token, contentType: "application/json" })))
+      const shed = answers.filter((answer) => answer.status === 503)
+      expect(shed.length).toBeGreaterThan(0)
+      expect(answers.every((answer) => answer.status === 200 || answer.status === 503)).toBe(true)
+      for (const answer of shed) {
+        expect([answer.contentType, answer.headers["retry-after"]]).toEqual(["application/json", "2"])
+        expect(JSON.parse(new TextDecoder().decode(answer.body))).toEqual({ code: 14, message: expect.stringMatching(/capacity/) })
+      }
+    } finally {
+      await busy.close()
+    }
   })
 })

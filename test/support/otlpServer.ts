@@ -32,7 +32,7 @@ export const startOtlpServer = async (options: OtlpServerOptions = {}): Promise<
     host: "127.0.0.1",
     port: 0,
     logRequests: false,
-    ...(options.admission === undefined ? {} : { admission: options.admission })
+    ...(options.admission === undefined ? {} : { admission: options.admission, capacityAnswer: Route.capacityAnswer(options.admission.retryAfterSeconds ?? 1) })
   }).pipe(Layer.provide(Route.layer(options.limits === undefined ? {} : { limits: options.limits })), Layer.provideMerge(ledgerLayer))
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(serverLayer, scope))
@@ -48,6 +48,7 @@ export const startOtlpServer = async (options: OtlpServerOptions = {}): Promise<
 
 export interface OtlpAnswer {
   readonly status: number
+  readonly headers: Readonly<Record<string, string | Array<string> | undefined>>
   readonly contentType: string | null
   readonly body: Uint8Array
 }
@@ -77,7 +78,12 @@ export const send = (url: string, body: Uint8Array | string, options: Send = {})
       const chunks: Array<Buffer> = []
       response.on("data", (chunk: Buffer) => chunks.push(chunk))
       response.on("end", () =>
-        resolve({ status: response.statusCode ?? 0, contentType: response.headers["content-type"] ?? null, body: new Uint8Array(Buffer.concat(chunks)) }))
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          contentType: response.headers["content-type"] ?? null,
+          body: new Uint8Array(Buffer.concat(chunks))
+        }))
       response.on("error", reject)
     })
     // A server that answers before reading the whole body may close the connection under it.
