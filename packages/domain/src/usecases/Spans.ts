@@ -126,6 +126,8 @@ export const make = (session: Session): SpanUseCases => {
       const instances = new Map<string, Instance>()
       const contextsOf = new Map<string, Span.RunContext>()
       const batch = new Map<string, Span.Span>()
+      /** Parents named in the batch that the store does not hold. */
+      const absent = new Set<string>()
       const recorded: Array<Span.Span> = []
       for (const [index, input] of inputs.entries()) {
         const run = Span.runOf(input)
@@ -146,11 +148,13 @@ export const make = (session: Session): SpanUseCases => {
           if (inBatch !== undefined) {
             parent = inBatch
           } else if (reported === "completed") {
-            // A span reported after it completed may name a parent that has not arrived yet.
-            const stored = yield* Effect.option(spanOwner(tx, parentId))
+            // A span reported after it completed may name a parent that has not arrived yet;
+            // siblings name the same one, looked up once per batch.
+            const stored = absent.has(parentId) ? Option.none() : yield* Effect.option(spanOwner(tx, parentId))
             if (Option.isSome(stored)) {
               parent = stored.value
             } else {
+              absent.add(parentId)
               const awaited = ReportedSpans.awaitedParent(parentId, partition)
               if (Either.isLeft(awaited)) return yield* awaited.left
               awaitedParent = awaited.right
