@@ -1,14 +1,16 @@
 /**
  * The console in a real browser: headless Chromium driven by playwright-core against the server
  * as `npm start` runs it (on PGlite), over a run the real `@prefactor/core` SDK recorded. The
- * sections are in test/console/ (serving, reviewing, acting, administering, a deployment token's scope); they run
- * from this one file against one server and one browser. Screenshots of each page go to
+ * sections are in test/console/ (serving, reviewing, acting, administering, a deployment token's scope, the
+ * audit log, erasure); they run from this one file against one server and one browser. Screenshots of each page go to
  * test-artifacts/console/ (not committed). Without Chromium the tests fail and say how to install it.
  */
 import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { actingOnRuns } from "./console/acting.js"
 import { administering } from "./console/administering.js"
+import { auditing } from "./console/auditing.js"
+import { erasing } from "./console/erasing.js"
 import { reviewingRuns } from "./console/reviewing.js"
 import { deploymentScope } from "./console/scope.js"
 import { servingTheConsole } from "./console/serving.js"
@@ -46,6 +48,8 @@ describe("the console", () => {
   actingOnRuns(world, browser)
   administering(world, browser)
   deploymentScope(world, browser)
+  auditing(world, browser)
+  erasing(world, browser)
   it("never let a token into the server's log", () => {
     const log = world().log()
     expect(log).toContain("Sent HTTP response")

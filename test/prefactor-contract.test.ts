@@ -29,6 +29,7 @@ import { auditRequests } from "./prefactor-contract/valid/audit.js"
 import { catalogRequests } from "./prefactor-contract/valid/catalog.js"
 import { deploymentRequests } from "./prefactor-contract/valid/deployments.js"
 import { maskingRequests } from "./prefactor-contract/valid/masking.js"
+import { erasureRequests } from "./prefactor-contract/valid/erasure.js"
 import { exportRequests } from "./prefactor-contract/valid/export.js"
 import { bulkAndOperatorRequests } from "./prefactor-contract/valid/operator.js"
 import { retiringRequests } from "./prefactor-contract/valid/retiring.js"
@@ -45,6 +46,7 @@ describe("valid requests answer in the reference's shapes", () => {
   versionRequests(contract)
   auditRequests(contract)
   exportRequests(contract)
+  erasureRequests(contract)
   retiringRequests(contract)
   bulkAndOperatorRequests(contract)
   maskingRequests(contract)

@@ -18,16 +18,16 @@
  * not given back at once and would hide the export's own growth. `AGENTLEDGER_BENCH_EXPORT_ROUNDS`
  * (3) sets the rounds after a warm-up.
  */
-import { type Commands, Ids } from "@agentledger/domain"
 import { PgStore } from "@agentledger/store-postgres"
 import { startPostgres } from "@agentledger/testkit/postgres"
-import { DateTime, Effect, Redacted } from "effect"
+import { Effect, Redacted } from "effect"
 import { createHash } from "node:crypto"
 import * as http from "node:http"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { startServer } from "../support/server.js"
 import { formatNs, formatRatio, printTable, type Verdict } from "./harness.js"
+import { recordWideRun } from "./wideRun.js"
 
 const spanCount = 10_000
 const batchSize = 500
@@ -122,38 +122,17 @@ export const runExportBench = async (): Promise<ReadonlyArray<Verdict>> => {
   const server = await startServer({ store: PgStore.layerPg({ url: Redacted.make(database.url), maxConnections: 4 }) })
   try {
     const session = await Effect.runPromise(server.ledger.authenticate(server.secret))
-    const entropy = Effect.runSync(Effect.provide(Ids.IdEntropy, Ids.IdEntropy.Live))
-    const partition = Ids.partitionOf(session.principal.account_id)
-    const run = await Effect.runPromise(Effect.gen(function*() {
-      const agent = yield* session.createAgent({ name: "export bench agent" })
-      const environment = (yield* session.listEnvironments({ offset: 0, page_size: 10 })).items[0]
-      if (environment === undefined) return yield* Effect.dieMessage("no environment")
-      const registered = yield* session.registerRun({ agent_id: agent.id, environment_id: environment.id, update_current_version: true, purpose: "live" })
-      return yield* session.startRun(registered.id, {})
-    }))
-    const base = Date.now() - spanCount * 10
-    for (let from = 0; from < spanCount; from += batchSize) {
-      let root: Ids.SpanId | null = null
-      const batch: Array<Commands.CreateSpan> = []
-      for (let i = from; i < from + batchSize; i++) {
-        const isRoot = i % (childrenPerRoot + 1) === 0
-        const id = Ids.mintAt(Ids.SpanId, partition, Date.now(), entropy)
-        if (isRoot) root = id
-        batch.push({
-          agent_instance_id: run.id,
-          id,
-          parent_span_id: isRoot ? null : root,
-          schema_name: isRoot ? "agent" : "llm",
-          status: "complete",
-          payload: payloadOf(i),
-          result_payload: resultOf(i),
-          // Children start before their roots now and then: the tree's order is not creation order.
-          started_at: DateTime.unsafeMake(base + 10 * i - (i % 7 === 3 ? 25 : 0)),
-          finished_at: DateTime.unsafeMake(base + 10 * i + 7)
-        })
-      }
-      await Effect.runPromise(session.recordSpans(batch))
-    }
+    const run = await recordWideRun(session, {
+      agentName: "export bench agent",
+      spanCount,
+      batchSize,
+      childrenPerRoot,
+      payloadOf,
+      resultOf,
+      schemaNameOf: (_, isRoot) => (isRoot ? "agent" : "llm"),
+      // Children start before their roots now and then: the tree's order is not creation order.
+      startShift: (i) => (i % 7 === 3 ? -25 : 0)
+    })
 
     const exports: Array<Read> = []
     const timelines: Array<Read> = []

@@ -23,16 +23,16 @@
  * `AGENTLEDGER_BENCH_TIMELINE_ROUNDS` (11) sets the rounds; `AGENTLEDGER_BENCH_TIMELINE_GC=0` leaves the
  * collections out (each read then also pays for the garbage of the one before it).
  */
-import { type Commands, Ids } from "@agentledger/domain"
 import { PgStore } from "@agentledger/store-postgres"
 import { startPostgres } from "@agentledger/testkit/postgres"
-import { DateTime, Effect, Redacted } from "effect"
+import { Effect, Redacted } from "effect"
 import * as http from "node:http"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import pg from "pg"
 import { startServer } from "../support/server.js"
 import { formatNs, formatRatio, printTable, type Verdict } from "./harness.js"
+import { recordWideRun } from "./wideRun.js"
 
 const spanCount = 10_000
 const batchSize = 500
@@ -139,37 +139,15 @@ export const runTimelineBench = async (): Promise<ReadonlyArray<Verdict>> => {
   try {
     await client.connect()
     const session = await Effect.runPromise(server.ledger.authenticate(server.secret))
-    const entropy = Effect.runSync(Effect.provide(Ids.IdEntropy, Ids.IdEntropy.Live))
-    const partition = Ids.partitionOf(session.principal.account_id)
-    const run = await Effect.runPromise(Effect.gen(function*() {
-      const agent = yield* session.createAgent({ name: "timeline bench agent" })
-      const environment = (yield* session.listEnvironments({ offset: 0, page_size: 10 })).items[0]
-      if (environment === undefined) return yield* Effect.dieMessage("no environment")
-      const registered = yield* session.registerRun({ agent_id: agent.id, environment_id: environment.id, update_current_version: true, purpose: "live" })
-      return yield* session.startRun(registered.id, {})
-    }))
-    const base = Date.now() - spanCount * 10
-    for (let from = 0; from < spanCount; from += batchSize) {
-      let root: Ids.SpanId | null = null
-      const batch: Array<Commands.CreateSpan> = []
-      for (let i = from; i < from + batchSize; i++) {
-        const isRoot = i % (childrenPerRoot + 1) === 0
-        const id = Ids.mintAt(Ids.SpanId, partition, Date.now(), entropy)
-        if (isRoot) root = id
-        batch.push({
-          agent_instance_id: run.id,
-          id,
-          parent_span_id: isRoot ? null : root,
-          schema_name: isRoot ? "agent" : i % 3 === 0 ? "tool" : "llm",
-          status: "complete",
-          payload: payloadOf(i),
-          result_payload: resultOf(i),
-          started_at: DateTime.unsafeMake(base + 10 * i),
-          finished_at: DateTime.unsafeMake(base + 10 * i + 7)
-        })
-      }
-      await Effect.runPromise(session.recordSpans(batch))
-    }
+    const run = await recordWideRun(session, {
+      agentName: "timeline bench agent",
+      spanCount,
+      batchSize,
+      childrenPerRoot,
+      payloadOf,
+      resultOf,
+      schemaNameOf: (i, isRoot) => (isRoot ? "agent" : i % 3 === 0 ? "tool" : "llm")
+    })
 
     const floorSql = `SELECT ${spanColumns.join(", ")} FROM agent_spans WHERE account_id = $1 AND agent_instance_id = $2 ORDER BY sequence`
     const floor = () => client.query(floorSql, [session.principal.account_id, run.id]).then((result) => result.rows.length)

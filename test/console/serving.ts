@@ -27,7 +27,7 @@ export const servingTheConsole = (world: () => World): void => {
 
     const etag = page.headers.get("etag") ?? ""
     expect((await fetch(`${url}/`, { headers: { "if-none-match": etag } })).status).toBe(304)
-    for (const path of ["/runs", "/runs/abc?tab=risk", "/agents/x", "/profiles", "/environments", "/tokens", "/overview"]) {
+    for (const path of ["/runs", "/runs/abc?tab=risk", "/agents/x", "/profiles", "/environments", "/tokens", "/tokens/x", "/audit?entity=agent", "/retention", "/overview"]) {
       const answer = await fetch(`${url}${path}`)
       expect(answer.status, path).toBe(200)
       expect(await answer.text(), path).toBe(html)

@@ -68,7 +68,10 @@ export const arbitraryRequests = (): void => {
         const label = `${method} ${target} ${withBody ? text.slice(0, 300) : "(no body)"} → ${B.summary(answer)}`
         if (answer.status >= 500) throw new Error(`5xx: ${label}`)
         if (answer.status >= 200 && answer.status < 300) {
-          if (B.at(answer.body, "status") !== "success") throw new Error(`2xx without a success envelope: ${label}`)
+          // An evidence export answers the document itself (or NDJSON of documents), not an envelope.
+          if (path.endsWith("/export")) {
+            if (!/application\/(json|x-ndjson)/.test(answer.contentType ?? "")) throw new Error(`an export without its document: ${label}`)
+          } else if (B.at(answer.body, "status") !== "success") throw new Error(`2xx without a success envelope: ${label}`)
         } else if (!B.isErrorEnvelope(answer.body) || !(answer.contentType ?? "").includes("application/json")) {
           throw new Error(`non-2xx without an error envelope: ${label}`)
         }

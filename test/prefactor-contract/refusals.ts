@@ -162,6 +162,25 @@ export const refusalsOf = ({ server, the }: ContractSession): ReadonlyArray<Refu
     id: the("agent"),
     query: "started_after=2026-01-02T00:00:00Z&started_before=2026-01-01T00:00:00Z"
   })),
+  unknown("DELETE agent_instance/{id}"),
+  unknown("POST agent_instance/{id}/redact", {}),
+  {
+    route: "POST agent_instance/{id}/redact",
+    why: "a deployment token erases nothing",
+    request: () => ({ id: the("run"), body: {}, token: the("deployment secret") }),
+    status: 403,
+    code: "not_permitted"
+  },
+  unknown("POST agent/{id}/erase", { mode: "delete" }),
+  invalid("POST agent/{id}/erase", "an unknown mode", () => ({ id: the("agent"), body: { mode: "shred" } })),
+  {
+    route: "GET retention_policy",
+    why: "a deployment token reads no retention policy",
+    request: () => ({ token: the("deployment secret") }),
+    status: 403,
+    code: "not_permitted"
+  },
+  invalid("PUT retention_policy", "zero days", () => ({ body: { details: { run_days: 0, environments: [] } } })),
   { route: "POST admin/account", why: "an account token", request: () => ({ body: { details: { name: "X" } } }), status: 401, code: "unauthorized" },
   invalid("POST admin/account", "name is a number", () => ({ token: server().operatorToken, body: { details: { name: 3 } } }))
 ]

@@ -75,6 +75,8 @@ export const idRoutes: ReadonlyArray<IdRoute> = [
   { method: "DELETE", path: "/api/v1/agent_instance/{id}", management: true },
   { method: "POST", path: "/api/v1/agent_instance/{id}/redact", body: () => ({}), management: true },
   { method: "POST", path: "/api/v1/agent/{id}/erase", body: () => ({ mode: "delete" }), management: true },
+  { method: "GET", path: "/api/v1/agent_instance/{id}/export", management: false },
+  { method: "GET", path: "/api/v1/agent/{id}/export", management: false },
   { method: "POST", path: "/api/v1/agent_spans/{id}/finish", body: () => ({}), management: false },
   { method: "GET", path: "/api/v1/agent_spans/{id}", management: false }
 ]

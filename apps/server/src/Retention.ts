@@ -8,7 +8,7 @@
  * A pass that fails is logged and the next one comes at its time: a failing store stops no
  * server, and what a pass left is the next one's.
  */
-import { Ledger, type Retention as Policy } from "@agentledger/domain"
+import { Ledger, Retention as Policy } from "@agentledger/domain"
 import { Duration, Effect, Layer, Schedule } from "effect"
 
 export interface RetentionSettings {
@@ -18,8 +18,8 @@ export interface RetentionSettings {
   readonly batchRuns: number
 }
 
-/** Every hour, 500 runs a unit of work. */
-export const defaults: RetentionSettings = { intervalSeconds: 3600, batchRuns: 500 }
+/** Every hour, in the domain's default units (500 runs). */
+export const defaults: RetentionSettings = { intervalSeconds: 3600, batchRuns: Policy.defaultBatchRuns }
 
 /** What a pass deleted, for the log: the accounts where it deleted anything. */
 const summary = (sweep: Policy.RetentionSweep): string =>

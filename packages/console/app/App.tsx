@@ -7,9 +7,12 @@ import type { Failure } from "./api/Client.js"
 import { Agents } from "./pages/agent/Agents.js"
 import { AgentPage } from "./pages/agent/AgentPage.js"
 import { Environments } from "./pages/admin/Environments.js"
+import { Retention } from "./pages/admin/Retention.js"
+import { TokenPage } from "./pages/admin/TokenPage.js"
 import { Tokens } from "./pages/admin/Tokens.js"
 import { ProfilePage } from "./pages/admin/ProfilePage.js"
 import { Profiles } from "./pages/admin/Profiles.js"
+import { AuditLog } from "./pages/audit/AuditLog.js"
 import { Overview } from "./pages/Overview.js"
 import { RunPage } from "./pages/run/RunPage.js"
 import { Runs } from "./pages/Runs.js"
@@ -60,6 +63,12 @@ const page = (route: Route, session: Session) => {
       return account ? <Environments session={session} /> : <NotOffered what="Environments" />
     case "tokens":
       return account ? <Tokens session={session} /> : <NotOffered what="Tokens" />
+    case "token":
+      return account ? <TokenPage session={session} id={route.id} /> : <NotOffered what="Token" />
+    case "audit":
+      return account ? <AuditLog session={session} query={route.query} /> : <NotOffered what="Audit log" />
+    case "retention":
+      return account ? <Retention session={session} /> : <NotOffered what="Retention" />
     case "missing":
       return <Missing path={route.path} />
   }

@@ -15,6 +15,9 @@ export type Route =
   | { readonly page: "profile"; readonly id: string }
   | { readonly page: "environments" }
   | { readonly page: "tokens" }
+  | { readonly page: "token"; readonly id: string }
+  | { readonly page: "audit"; readonly query: URLSearchParams }
+  | { readonly page: "retention" }
   | { readonly page: "missing"; readonly path: string }
 
 export interface Location {
@@ -43,7 +46,9 @@ export const parse = ({ path, search }: Location): Route => {
   if (first === "agents") return id === undefined ? { page: "agents" } : { page: "agent", id, query }
   if (first === "profiles") return id === undefined ? { page: "profiles" } : { page: "profile", id }
   if (first === "environments" && id === undefined) return { page: "environments" }
-  if (first === "tokens" && id === undefined) return { page: "tokens" }
+  if (first === "tokens") return id === undefined ? { page: "tokens" } : { page: "token", id }
+  if (first === "audit" && id === undefined) return { page: "audit", query }
+  if (first === "retention" && id === undefined) return { page: "retention" }
   return { page: "missing", path }
 }
 
@@ -58,6 +63,8 @@ export const href = (path: string, query: Readonly<Record<string, string | undef
 export const runHref = (id: string, query: Readonly<Record<string, string | undefined>> = {}): string => href(`/runs/${encodeURIComponent(id)}`, query)
 export const agentHref = (id: string, query: Readonly<Record<string, string | undefined>> = {}): string => href(`/agents/${encodeURIComponent(id)}`, query)
 export const profileHref = (id: string): string => `/profiles/${encodeURIComponent(id)}`
+export const tokenHref = (id: string): string => `/tokens/${encodeURIComponent(id)}`
+export const auditHref = (query: Readonly<Record<string, string | undefined>> = {}): string => href("/audit", query)
 
 const changed = "console:location"
 

@@ -26,7 +26,10 @@ export const pagePaths: ReadonlyArray<`/${string}`> = [
   "/profiles",
   "/profiles/*",
   "/environments",
-  "/tokens"
+  "/tokens",
+  "/tokens/*",
+  "/retention",
+  "/audit"
 ]
 
 /** Where the hashed assets are served from. */

@@ -125,22 +125,17 @@ export const recordedCutoffs = (cutoffs: Cutoffs): SweepCutoffs => ({
   environments: cutoffs.environments.map((override) => ({ environment_id: override.environment_id, cutoff: instant(override.cutoff) }))
 })
 
-/** One account's part of a pass: what was deleted, under which cutoffs. */
-export const AccountSweep = Schema.Struct({
-  account_id: AccountId,
-  runs: Schema.Int,
-  spans: Schema.Int,
-  cutoffs: SweepCutoffs
-}).annotations({ identifier: "AccountSweep" })
-export type AccountSweep = typeof AccountSweep.Type
-
-/** What the audit log records of one account's pass (`retention.sweep`'s `after`). */
+/** What the audit log records of one account's pass (`retention.sweep`'s `after`): what was deleted, under which cutoffs. */
 export const SweepRecord = Schema.Struct({
   runs: Schema.Int,
   spans: Schema.Int,
   cutoffs: SweepCutoffs
 }).annotations({ identifier: "SweepRecord" })
 export type SweepRecord = typeof SweepRecord.Type
+
+/** One account's part of a pass. */
+export const AccountSweep = Schema.Struct({ account_id: AccountId, ...SweepRecord.fields }).annotations({ identifier: "AccountSweep" })
+export type AccountSweep = typeof AccountSweep.Type
 
 /** A pass of the retention job: when it began and each account with a policy it visited. */
 export const RetentionSweep = Schema.Struct({

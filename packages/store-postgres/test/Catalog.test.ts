@@ -27,8 +27,8 @@ const ledgerTables = [
   "deployment_history",
   "environments",
   "idempotency_keys",
-  "retention_policies",
   "masking_policies",
+  "retention_policies",
   "risk_profile_revisions",
   "risk_profiles"
 ]

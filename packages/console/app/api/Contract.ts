@@ -2,12 +2,16 @@
  * Compile-time checks that what the console reads is what the contract encodes: every check is
  * `Fits<Encoded, Read>`, which fails to compile when a field the console reads is missing from
  * the contract's answer or has another type. Nothing here reaches the bundle (it holds only
- * types), and the contract's Schemas never reach the browser.
+ * types), and the contract's Schemas never reach the browser. The audit routes' answers are the
+ * domain's `AuditEvent` (with the resource's `type`) and `Verification`, read here from the domain.
  */
-import type { ActivityRoute, Resources } from "@agentledger/http"
+import type { Audit } from "@agentledger/domain"
+import type { ActivityRoute, ErasureRoutes, Resources } from "@agentledger/http"
 import type * as Account from "./Account.js"
 import type * as ActivityReads from "./Activity.js"
 import type * as Agents from "./Agents.js"
+import type * as AuditReads from "./Audit.js"
+import type * as Erasure from "./Erasure.js"
 import type * as Runs from "./Runs.js"
 
 /** The wire form of a contract Schema. */
@@ -37,6 +41,10 @@ export type Checks = [
   Fits<Encoded<typeof Resources.RiskProfileResource>, Account.RiskProfile>,
   Fits<Encoded<typeof Resources.OverviewWire>, Account.Overview>,
   Fits<Encoded<typeof ActivityRoute.ActivityWire>, ActivityReads.Activity>,
+  Fits<Encoded<typeof Audit.AuditEvent>, AuditReads.AuditEvent>,
+  Fits<Encoded<typeof Audit.Verification>, AuditReads.Verification>,
+  Fits<Encoded<typeof ErasureRoutes.ErasedResource>, Erasure.Erased>,
+  Fits<Encoded<typeof ErasureRoutes.RetentionPolicyResource>, Erasure.RetentionPolicy>,
   Fits<Omit<RevisionWire, "rules">, Omit<Account.RiskProfileRevision, "rules">>,
   Fits<RevisionWire["rules"]["thresholds"], Account.RiskRules["thresholds"]>,
   Fits<RevisionWire["rules"]["category_weights"][string], Account.RiskRules["category_weights"][number][1]>,

@@ -39,6 +39,8 @@ export interface Instance {
   readonly conformance_counts: { readonly conforms: number; readonly flagged: number }
   readonly risk_profile_revision_id: string | null
   readonly risk: InstanceRisk | null
+  /** When its payloads were redacted; null while they are as recorded. */
+  readonly redacted_at: string | null
   readonly inserted_at: string
   readonly updated_at: string
 }
@@ -65,6 +67,7 @@ export const instance = (r: Reader): Instance => ({
   conformance_counts: r.object("conformance_counts", (c) => ({ conforms: c.number("conforms"), flagged: c.number("flagged") }), { conforms: 0, flagged: 0 }),
   risk_profile_revision_id: r.nullableString("risk_profile_revision_id"),
   risk: r.nullableObject("risk", instanceRisk),
+  redacted_at: r.nullableString("redacted_at"),
   inserted_at: r.string("inserted_at"),
   updated_at: r.string("updated_at")
 })

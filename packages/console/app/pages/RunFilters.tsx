@@ -9,8 +9,10 @@ import { type Agent, type AgentVersion, agentVersion } from "../api/Agents.js"
 import type { Answer, Client } from "../api/Client.js"
 import { maxPageSize, page } from "../api/Page.js"
 import { purposes, riskLevels, statuses } from "../api/Runs.js"
+import { FilterButtons } from "../ui/FilterButtons.js"
 import { words } from "../ui/Format.js"
 import { useAnswer } from "../ui/Load.js"
+import { fromLocalInput, toLocalInput } from "../ui/LocalTime.js"
 
 /** The query parameters of the list, as the API names them (console-spec: GET /agent_instance). */
 export const filterNames = [
@@ -36,22 +38,6 @@ export const filtersOf = (query: URLSearchParams): Filters => {
     if (value !== null && value !== "") out[name] = value
   }
   return out
-}
-
-const pad = (n: number): string => String(n).padStart(2, "0")
-
-/** An ISO timestamp as a `datetime-local` value in local time. */
-const toLocalInput = (iso: string | undefined): string => {
-  if (iso === undefined) return ""
-  const at = new Date(iso)
-  if (Number.isNaN(at.getTime())) return ""
-  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`
-}
-
-const fromLocalInput = (value: string): string | undefined => {
-  if (value === "") return undefined
-  const at = new Date(value)
-  return Number.isNaN(at.getTime()) ? undefined : at.toISOString()
 }
 
 const Choice = ({ name, label, value, options, onChange, unset = "any" }: {
@@ -127,18 +113,12 @@ export const RunFilters = ({ client, filters, agents, environments, onApply }: {
         <input id="filter-started_before" type="datetime-local" value={toLocalInput(draft.started_before)} onInput={(event) => set("started_before", fromLocalInput(event.currentTarget.value))} />
       </div>
       <Choice name="sort" label="Order" value={draft.sort} options={[["started_at", "oldest first"]]} unset="newest first" onChange={set} />
-      <div class="field buttons">
-        <button type="submit">Apply filters</button>
-        <button
-          type="button"
-          onClick={() => {
-            setDraft({})
-            onApply({})
-          }}
-        >
-          Clear
-        </button>
-      </div>
+      <FilterButtons
+        onClear={() => {
+          setDraft({})
+          onApply({})
+        }}
+      />
     </form>
   )
 }

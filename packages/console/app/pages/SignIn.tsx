@@ -4,7 +4,8 @@
  * anywhere (the token travels in an Authorization header, never in a URL).
  */
 import { useState } from "preact/hooks"
-import type { Failure } from "../api/Client.js"
+import type { Answer, Failure } from "../api/Client.js"
+import { useAction } from "../ui/Action.js"
 import { Failed } from "../ui/Feedback.js"
 import { useTitle } from "../ui/Layout.js"
 
@@ -14,21 +15,20 @@ export const SignIn = ({ onSignIn, notice }: {
 }) => {
   useTitle("Sign in")
   const [token, setToken] = useState("")
-  const [busy, setBusy] = useState(false)
-  const [failure, setFailure] = useState<Failure | null>(null)
-  const submit = async (event: Event) => {
+  const action = useAction()
+  const submit = (event: Event) => {
     event.preventDefault()
     const trimmed = token.trim()
     if (trimmed === "") {
-      setFailure({ status: 400, code: "validation_errors", message: "", fields: [["token", ["paste a token first"]]] })
+      action.fail({ status: 400, code: "validation_errors", message: "", fields: [["token", ["paste a token first"]]] })
       return
     }
-    setBusy(true)
     // A mark the bench reads: the first page after signing in is measured from here.
     performance.mark("console:sign-in")
-    const refused = await onSignIn(trimmed)
-    setBusy(false)
-    if (refused !== null) setFailure(refused)
+    void action.run(async (): Promise<Answer<null>> => {
+      const refused = await onSignIn(trimmed)
+      return refused === null ? { _tag: "Ok", value: null } : { _tag: "Failed", failure: refused }
+    })
   }
   return (
     <main id="main" class="sign-in">
@@ -51,9 +51,9 @@ export const SignIn = ({ onSignIn, notice }: {
           Paste an account token (the server prints one on its first start) or a deployment token (a deployment token sees only its
           agent's runs). The token stays in this tab's memory: reloading or closing the tab signs you out.
         </p>
-        <button type="submit" disabled={busy}>{busy ? "Signing in…" : "Sign in"}</button>
+        <button type="submit" disabled={action.busy}>{action.busy ? "Signing in…" : "Sign in"}</button>
       </form>
-      {failure === null ? null : <Failed failure={failure} doing="sign in" />}
+      {action.failure === null ? null : <Failed failure={action.failure} doing="sign in" />}
     </main>
   )
 }

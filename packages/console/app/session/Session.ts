@@ -39,6 +39,8 @@ export const navigation = (session: Session): ReadonlyArray<NavItem> =>
       { href: "/agents", label: "Agents" },
       { href: "/profiles", label: "Risk profiles" },
       { href: "/environments", label: "Environments" },
-      { href: "/tokens", label: "Tokens" }
+      { href: "/tokens", label: "Tokens" },
+      { href: "/retention", label: "Retention" },
+      { href: "/audit", label: "Audit log" }
     ]
     : [{ href: "/", label: "Overview" }]

@@ -3,7 +3,7 @@
  * closes it, and focus returns to what opened it.
  */
 import type { ComponentChildren } from "preact"
-import { useEffect, useRef } from "preact/hooks"
+import { useEffect, useId, useRef } from "preact/hooks"
 
 export const Dialog = ({ open, title, onClose, children }: {
   readonly open: boolean
@@ -12,6 +12,8 @@ export const Dialog = ({ open, title, onClose, children }: {
   readonly children: ComponentChildren
 }) => {
   const dialog = useRef<HTMLDialogElement>(null)
+  // A page may hold several dialogs (a run's Terminate, Redact, Delete): each is named by its own title.
+  const titleId = useId()
   useEffect(() => {
     const element = dialog.current
     if (element === null) return
@@ -19,8 +21,8 @@ export const Dialog = ({ open, title, onClose, children }: {
     if (!open && element.open) element.close()
   }, [open])
   return (
-    <dialog ref={dialog} aria-labelledby="dialog-title" onClose={onClose} onCancel={onClose}>
-      <h2 id="dialog-title">{title}</h2>
+    <dialog ref={dialog} aria-labelledby={titleId} onClose={onClose} onCancel={onClose}>
+      <h2 id={titleId}>{title}</h2>
       {open ? children : null}
     </dialog>
   )

@@ -104,8 +104,9 @@ export const make = ({ account, load, shared, work }: Session): ErasureUseCases 
 
     eraseRuns: useCase("Ledger.eraseRuns", (id, request) =>
       Effect.gen(function*() {
-        const range = yield* fromEither(Erasure.rangeOf(id, request))
+        // Who may erase, and whose agent, before what the window says.
         yield* work.read((tx) => load.agent(tx, id))
+        const range = yield* fromEither(Erasure.rangeOf(id, request))
         let totals = whole
         while (true) {
           const batch = yield* work.mutate(

@@ -1,9 +1,9 @@
 /** The account's environments: their names and purposes, a new one, and deleting one no run or deployment uses. */
 import { useState } from "preact/hooks"
 import { environment, environmentPurposes } from "../../api/Account.js"
-import type { Failure } from "../../api/Client.js"
 import { maxPageSize, page } from "../../api/Page.js"
 import type { Session } from "../../session/Session.js"
+import { useAction } from "../../ui/Action.js"
 import { href } from "../../Router.js"
 import { Done, Empty, Failed, Loading } from "../../ui/Feedback.js"
 import { dateTime, words } from "../../ui/Format.js"
@@ -15,18 +15,15 @@ const Create = ({ session, onDone }: { readonly session: Session; readonly onDon
   const [name, setName] = useState("")
   const [purpose, setPurpose] = useState<string>("development")
   const [description, setDescription] = useState("")
-  const [failure, setFailure] = useState<Failure | null>(null)
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    const answer = await session.client.post("/environment", {
+  const action = useAction()
+  const submit = action.submit(() =>
+    session.client.post("/environment", {
       details: { name: name.trim(), purpose, description: description.trim() === "" ? null : description.trim() }
-    }, (r) => r.object("details", environment, null))
-    if (answer._tag === "Failed") return setFailure(answer.failure)
-    setFailure(null)
+    }, (r) => r.object("details", environment, null)), () => {
     setName("")
     setDescription("")
     onDone(name.trim())
-  }
+  })
   return (
     <form class="inline-form card" onSubmit={submit} aria-label="Create an environment">
       <div class="field">
@@ -43,8 +40,8 @@ const Create = ({ session, onDone }: { readonly session: Session; readonly onDon
         <label for="environment-description">Description (optional)</label>
         <input id="environment-description" value={description} onInput={(event) => setDescription(event.currentTarget.value)} />
       </div>
-      <button type="submit">Create environment</button>
-      {failure === null ? null : <Failed failure={failure} doing="create the environment" />}
+      <button type="submit" disabled={action.busy}>Create environment</button>
+      {action.failure === null ? null : <Failed failure={action.failure} doing="create the environment" />}
     </form>
   )
 }
@@ -53,14 +50,13 @@ export const Environments = ({ session }: { readonly session: Session }) => {
   useTitle("Environments")
   const loaded = useAnswer(() => session.client.get("/environment", page(environment), { "pagination[page_size]": maxPageSize }), [session])
   const [said, setSaid] = useState<string | null>(null)
-  const [failure, setFailure] = useState<Failure | null>(null)
-  const remove = async (id: string, name: string) => {
+  const removal = useAction()
+  const remove = (id: string, name: string) => {
     if (!window.confirm(`Delete the environment "${name}"? Deployments and tokens that name it stop working.`)) return
-    const answer = await session.client.delete(`/environment/${id}`, (r) => r.object("details", environment, null))
-    if (answer._tag === "Failed") return setFailure(answer.failure)
-    setFailure(null)
-    setSaid(`Deleted the environment "${name}".`)
-    loaded.reload()
+    void removal.run(() => session.client.delete(`/environment/${id}`, (r) => r.object("details", environment, null)), () => {
+      setSaid(`Deleted the environment "${name}".`)
+      loaded.reload()
+    })
   }
   return (
     <section>
@@ -73,7 +69,7 @@ export const Environments = ({ session }: { readonly session: Session }) => {
         }}
       />
       {said === null ? null : <Done>{said}</Done>}
-      {failure === null ? null : <Failed failure={failure} doing="delete the environment" />}
+      {removal.failure === null ? null : <Failed failure={removal.failure} doing="delete the environment" />}
       {loaded.state._tag === "Loading" ? <Loading what="environments" /> : null}
       {loaded.state._tag === "Failed" ? <Failed failure={loaded.state.failure} retry={loaded.reload} doing="list the environments" /> : null}
       {loaded.state._tag === "Ok"
@@ -90,7 +86,7 @@ export const Environments = ({ session }: { readonly session: Session }) => {
                     <td>{words(e.purpose)}</td>
                     <td>{e.description ?? <span class="muted">—</span>}</td>
                     <td>{dateTime(e.inserted_at)}</td>
-                    <td><button type="button" onClick={() => void remove(e.id, e.name)} aria-label={`Delete ${e.name}`}>Delete</button></td>
+                    <td><button type="button" disabled={removal.busy} onClick={() => remove(e.id, e.name)} aria-label={`Delete ${e.name}`}>Delete</button></td>
                   </tr>
                 ))}
               </tbody>

@@ -5,8 +5,8 @@
  */
 import { useState } from "preact/hooks"
 import { type RiskProfileDetails, riskProfileDetails } from "../../api/Account.js"
-import type { Failure } from "../../api/Client.js"
 import type { Session } from "../../session/Session.js"
+import { useAction } from "../../ui/Action.js"
 import { Failed } from "../../ui/Feedback.js"
 import { words } from "../../ui/Format.js"
 
@@ -49,16 +49,8 @@ export const ProfileEditor = ({ session, profile, onSaved, onCancel }: {
   readonly onCancel: () => void
 }) => {
   const [draft, setDraft] = useState<Draft>(() => draftOf(profile))
-  const [failure, setFailure] = useState<Failure | null>(null)
-  const [busy, setBusy] = useState(false)
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    setBusy(true)
-    const answer = await session.client.put(`/risk_profile/${profile.id}`, bodyOf(draft), (r) => r.object("details", riskProfileDetails, profile))
-    setBusy(false)
-    if (answer._tag === "Failed") return setFailure(answer.failure)
-    onSaved(answer.value)
-  }
+  const action = useAction()
+  const submit = action.submit(() => session.client.put(`/risk_profile/${profile.id}`, bodyOf(draft), (r) => r.object("details", riskProfileDetails, profile)), onSaved)
   const setWeight = (index: number, change: Partial<{ weight: string; included: boolean }>) =>
     setDraft({ ...draft, weights: draft.weights.map((entry, i) => (i === index ? [entry[0], { ...entry[1], ...change }] as const : entry)) })
   const setMultiplier = (index: number, change: Partial<{ multiplier: string; included: boolean }>) =>
@@ -120,10 +112,10 @@ export const ProfileEditor = ({ session, profile, onSaved, onCancel }: {
           ))}
         </tbody>
       </table>
-      {failure === null ? null : <Failed failure={failure} doing="save the profile" />}
+      {action.failure === null ? null : <Failed failure={action.failure} doing="save the profile" />}
       <div class="actions">
         <button type="button" onClick={onCancel}>Cancel</button>
-        <button type="submit" disabled={busy}>{busy ? "Saving…" : "Save as a new revision"}</button>
+        <button type="submit" disabled={action.busy}>{action.busy ? "Saving…" : "Save as a new revision"}</button>
       </div>
     </form>
   )

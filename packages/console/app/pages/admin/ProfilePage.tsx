@@ -5,9 +5,9 @@
 import { useState } from "preact/hooks"
 import { type RiskProfileDetails, riskProfileDetails, riskProfileRevision } from "../../api/Account.js"
 import { agent } from "../../api/Agents.js"
-import type { Failure } from "../../api/Client.js"
 import { maxPageSize, page } from "../../api/Page.js"
 import type { Session } from "../../session/Session.js"
+import { useAction } from "../../ui/Action.js"
 import { agentHref } from "../../Router.js"
 import { Done, Empty, Failed, Loading } from "../../ui/Feedback.js"
 import { dateTime, points, words } from "../../ui/Format.js"
@@ -50,17 +50,13 @@ const Rules = ({ profile }: { readonly profile: RiskProfileDetails }) => {
 const Assign = ({ session, profileId, onDone }: { readonly session: Session; readonly profileId: string; readonly onDone: () => void }) => {
   const agents = useAnswer(() => session.client.get("/agent", page(agent), { "pagination[page_size]": maxPageSize }), [session])
   const [target, setTarget] = useState("")
-  const [failure, setFailure] = useState<Failure | null>(null)
+  const action = useAction()
   const others = agents.state._tag === "Ok" ? agents.state.value.items.filter((a) => a.risk_profile_id !== profileId && a.available_actions.update) : []
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    const answer = await session.client.put(`/agent/${target}`, { details: { risk_profile_id: profileId } }, (r) => r.object("details", agent, null))
-    if (answer._tag === "Failed") return setFailure(answer.failure)
-    setFailure(null)
+  const submit = action.submit(() => session.client.put(`/agent/${target}`, { details: { risk_profile_id: profileId } }, (r) => r.object("details", agent, null)), () => {
     setTarget("")
     agents.reload()
     onDone()
-  }
+  })
   if (others.length === 0) return null
   return (
     <form class="inline-form" onSubmit={submit}>
@@ -71,8 +67,8 @@ const Assign = ({ session, profileId, onDone }: { readonly session: Session; rea
           {others.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
         </select>
       </div>
-      <button type="submit" disabled={target === ""}>Assign</button>
-      {failure === null ? null : <Failed failure={failure} doing="assign the profile" />}
+      <button type="submit" disabled={target === "" || action.busy}>Assign</button>
+      {action.failure === null ? null : <Failed failure={action.failure} doing="assign the profile" />}
     </form>
   )
 }

@@ -1,9 +1,9 @@
 /** The risk profiles of the account, and a new one (named, with its thresholds; the rest is edited on its page). */
 import { useState } from "preact/hooks"
 import { riskProfile, riskProfileDetails } from "../../api/Account.js"
-import type { Failure } from "../../api/Client.js"
 import { page, pageSize } from "../../api/Page.js"
 import type { Session } from "../../session/Session.js"
+import { useAction } from "../../ui/Action.js"
 import { navigate, profileHref } from "../../Router.js"
 import { Empty, Failed, Loading } from "../../ui/Feedback.js"
 import { dateTime } from "../../ui/Format.js"
@@ -15,15 +15,13 @@ import { Pager } from "../../ui/Pager.js"
 const Create = ({ session }: { readonly session: Session }) => {
   const [name, setName] = useState("")
   const [thresholds, setThresholds] = useState({ medium: "5", high: "20", critical: "40" })
-  const [failure, setFailure] = useState<Failure | null>(null)
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    const answer = await session.client.post("/risk_profile", {
+  const action = useAction()
+  const submit = action.submit(() =>
+    session.client.post("/risk_profile", {
       details: { name: name.trim(), thresholds: { medium: Number(thresholds.medium), high: Number(thresholds.high), critical: Number(thresholds.critical) } }
-    }, (r) => r.object("details", riskProfileDetails, null))
-    if (answer._tag === "Failed") return setFailure(answer.failure)
-    if (answer.value !== null) navigate(profileHref(answer.value.id))
-  }
+    }, (r) => r.object("details", riskProfileDetails, null)), (created) => {
+    if (created !== null) navigate(profileHref(created.id))
+  })
   return (
     <form class="inline-form card" onSubmit={submit} aria-label="Create a risk profile">
       <div class="field">
@@ -36,8 +34,8 @@ const Create = ({ session }: { readonly session: Session }) => {
           <input id={`new-${level}`} type="number" step="0.01" min="0" required value={thresholds[level]} onInput={(event) => setThresholds({ ...thresholds, [level]: event.currentTarget.value })} />
         </div>
       ))}
-      <button type="submit">Create profile</button>
-      {failure === null ? null : <Failed failure={failure} doing="create the profile" />}
+      <button type="submit" disabled={action.busy}>Create profile</button>
+      {action.failure === null ? null : <Failed failure={action.failure} doing="create the profile" />}
     </form>
   )
 }

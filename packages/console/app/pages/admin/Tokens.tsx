@@ -5,9 +5,9 @@
 import { useState } from "preact/hooks"
 import { type ApiToken, apiToken, createdToken, environment } from "../../api/Account.js"
 import { agent, deployment } from "../../api/Agents.js"
-import type { Failure } from "../../api/Client.js"
 import { maxPageSize, page, pageSize } from "../../api/Page.js"
 import type { Session } from "../../session/Session.js"
+import { useAction } from "../../ui/Action.js"
 import { Done, Empty, Failed, Loading } from "../../ui/Feedback.js"
 import { dateTime, shortId, words } from "../../ui/Format.js"
 import { useTitle } from "../../ui/Layout.js"
@@ -36,7 +36,7 @@ export const Tokens = ({ session }: { readonly session: Session }) => {
   const [target, setTarget] = useState("")
   const [secret, setSecret] = useState<string | null>(null)
   const [said, setSaid] = useState<string | null>(null)
-  const [failure, setFailure] = useState<Failure | null>(null)
+  const action = useAction()
   const loaded = useAnswer(() => session.client.get("/api_token", page(apiToken), { "pagination[offset]": offset, "pagination[page_size]": pageSize }), [session, offset])
   const context = useAnswer(async () => {
     const [deployments, agents, environments] = await Promise.all([
@@ -53,24 +53,19 @@ export const Tokens = ({ session }: { readonly session: Session }) => {
     return { _tag: "Ok" as const, value: labels }
   }, [session])
   const labels = context.state._tag === "Ok" ? context.state.value : new Map<string, string>()
-  const create = async (event: Event) => {
-    event.preventDefault()
-    const answer = await session.client.post("/api_token", {
+  const create = action.submit(() =>
+    session.client.post("/api_token", {
       details: scope === "account" ? { token_scope: "account" } : { token_scope: "agent_deployment", agent_deployment_id: target }
-    }, createdToken)
-    if (answer._tag === "Failed") return setFailure(answer.failure)
-    setFailure(null)
+    }, createdToken), (created) => {
     setSaid(null)
-    setSecret(answer.value.secret)
+    setSecret(created.secret)
     loaded.reload()
-  }
-  const act = async (token: ApiToken, action: "suspend" | "activate" | "revoke") => {
-    const answer = await session.client.post(`/api_token/${token.id}/${action}`, {}, (r) => r.object("details", apiToken, token))
-    if (answer._tag === "Failed") return setFailure(answer.failure)
-    setFailure(null)
-    setSaid(`Token ${shortId(token.id)} is now ${answer.value.status}.`)
-    loaded.reload()
-  }
+  })
+  const act = (token: ApiToken, change: "suspend" | "activate" | "revoke") =>
+    action.run(() => session.client.post(`/api_token/${token.id}/${change}`, {}, (r) => r.object("details", apiToken, token)), (changed) => {
+      setSaid(`Token ${shortId(token.id)} is now ${changed.status}.`)
+      loaded.reload()
+    })
   return (
     <section>
       <h1>API tokens</h1>
@@ -93,11 +88,11 @@ export const Tokens = ({ session }: { readonly session: Session }) => {
             </div>
           )
           : null}
-        <button type="submit">Create token</button>
+        <button type="submit" disabled={action.busy}>Create token</button>
       </form>
       {secret === null ? null : <Secret secret={secret} onDismiss={() => setSecret(null)} />}
       {said === null ? null : <Done>{said}</Done>}
-      {failure === null ? null : <Failed failure={failure} doing="change the tokens" />}
+      {action.failure === null ? null : <Failed failure={action.failure} doing="change the tokens" />}
       {loaded.state._tag === "Loading" ? <Loading what="tokens" /> : null}
       {loaded.state._tag === "Failed" ? <Failed failure={loaded.state.failure} retry={loaded.reload} doing="list the tokens" /> : null}
       {loaded.state._tag === "Ok"
@@ -120,9 +115,9 @@ export const Tokens = ({ session }: { readonly session: Session }) => {
                       <td>{token.expires_at === null ? "never" : dateTime(token.expires_at)}</td>
                       <td>{dateTime(token.inserted_at)}</td>
                       <td class="actions">
-                        {actionsOf(token).map((action) => (
-                          <button key={action} type="button" class={action === "revoke" ? "danger" : ""} onClick={() => void act(token, action)} aria-label={`${words(action)} token ${shortId(token.id)}`}>
-                            {words(action)}
+                        {actionsOf(token).map((change) => (
+                          <button key={change} type="button" class={change === "revoke" ? "danger" : ""} disabled={action.busy} onClick={() => void act(token, change)} aria-label={`${words(change)} token ${shortId(token.id)}`}>
+                            {words(change)}
                           </button>
                         ))}
                       </td>

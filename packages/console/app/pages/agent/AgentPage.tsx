@@ -1,15 +1,15 @@
 /**
  * An agent: its header (status, description, runs by status, risk profile, retire or reinstate as
- * the API's `available_actions` say), its spans of the last day as a chart, the deployment
+ * the API's `available_actions` say, erasing its runs of a window), its spans of the last day as a chart, the deployment
  * snapshot, and the Versions, Schema and Deployments tabs.
  */
 import { useState } from "preact/hooks"
 import { environment, riskProfile } from "../../api/Account.js"
 import { type Agent, agent as readAgent, deployment } from "../../api/Agents.js"
-import type { Failure } from "../../api/Client.js"
 import { maxPageSize, page } from "../../api/Page.js"
 import { statuses } from "../../api/Runs.js"
 import type { Session } from "../../session/Session.js"
+import { useAction } from "../../ui/Action.js"
 import { agentHref, href, navigate, profileHref } from "../../Router.js"
 import { StatusBadge } from "../../ui/Badges.js"
 import { Done, Failed, Loading } from "../../ui/Feedback.js"
@@ -20,6 +20,7 @@ import { useAnswer } from "../../ui/Load.js"
 import { Tabs } from "../../ui/Tabs.js"
 import { ActivityPanel } from "../ActivityPanel.js"
 import { DeploymentStrip } from "./DeploymentStrip.js"
+import { EraseRuns } from "./EraseRuns.js"
 import { Deployments } from "./Deployments.js"
 import { Schemas } from "./Schemas.js"
 import { Versions } from "./Versions.js"
@@ -40,25 +41,18 @@ const tabOf = (query: URLSearchParams): TabId => {
 const Actions = ({ session, agent, onDone }: { readonly session: Session; readonly agent: Agent; readonly onDone: (said: string) => void }) => {
   const profiles = useAnswer(() => session.client.get("/risk_profile", page(riskProfile), { "pagination[page_size]": maxPageSize }), [session])
   const [profile, setProfile] = useState(agent.risk_profile_id ?? "")
-  const [failure, setFailure] = useState<Failure | null>(null)
-  const act = async (action: "retire" | "reinstate") => {
-    const answer = await session.client.post(`/agent/${agent.id}/${action}`, {}, (r) => r.object("details", readAgent, null))
-    if (answer._tag === "Failed") return setFailure(answer.failure)
-    setFailure(null)
-    onDone(action === "retire" ? "The agent is retired: its deployments take no new runs." : "The agent is reinstated.")
-  }
-  const assign = async (event: Event) => {
-    event.preventDefault()
-    const answer = await session.client.put(`/agent/${agent.id}`, { details: { risk_profile_id: profile === "" ? null : profile } }, (r) => r.object("details", readAgent, null))
-    if (answer._tag === "Failed") return setFailure(answer.failure)
-    setFailure(null)
-    onDone(profile === "" ? "The agent has no risk profile now: its next runs are not scored." : "Risk profile assigned: the agent's next runs are scored with it.")
-  }
+  const action = useAction()
+  const act = (change: "retire" | "reinstate") =>
+    action.run(() => session.client.post(`/agent/${agent.id}/${change}`, {}, (r) => r.object("details", readAgent, null)), () =>
+      onDone(change === "retire" ? "The agent is retired: its deployments take no new runs." : "The agent is reinstated."))
+  const assign = action.submit(() => session.client.put(`/agent/${agent.id}`, { details: { risk_profile_id: profile === "" ? null : profile } }, (r) => r.object("details", readAgent, null)), () =>
+    onDone(profile === "" ? "The agent has no risk profile now: its next runs are not scored." : "Risk profile assigned: the agent's next runs are scored with it."))
   return (
     <div>
       <div class="actions">
-        {agent.available_actions.retire ? <button type="button" class="danger" onClick={() => void act("retire")}>Retire</button> : null}
-        {agent.available_actions.reinstate ? <button type="button" onClick={() => void act("reinstate")}>Reinstate</button> : null}
+        {agent.available_actions.retire ? <button type="button" class="danger" disabled={action.busy} onClick={() => void act("retire")}>Retire</button> : null}
+        {agent.available_actions.reinstate ? <button type="button" disabled={action.busy} onClick={() => void act("reinstate")}>Reinstate</button> : null}
+        <EraseRuns session={session} agent={agent} onDone={onDone} />
       </div>
       {agent.available_actions.update
         ? (
@@ -70,17 +64,19 @@ const Actions = ({ session, agent, onDone }: { readonly session: Session; readon
                 {(profiles.state._tag === "Ok" ? profiles.state.value.items : []).map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
               </select>
             </div>
-            <button type="submit">Assign</button>
+            <button type="submit" disabled={action.busy}>Assign</button>
           </form>
         )
         : null}
-      {failure === null ? null : <Failed failure={failure} doing="change the agent" />}
+      {action.failure === null ? null : <Failed failure={action.failure} doing="change the agent" />}
     </div>
   )
 }
 
 export const AgentPage = ({ session, id, query }: { readonly session: Session; readonly id: string; readonly query: URLSearchParams }) => {
   const [said, setSaid] = useState<string | null>(null)
+  // Counts the changes made here, so that the chart is read again after one (an erasure).
+  const [changes, setChanges] = useState(0)
   const loaded = useAnswer(() => session.client.get(`/agent/${encodeURIComponent(id)}`, (r) => r.object("details", readAgent, null), { include_counts: true }), [session, id])
   const context = useAnswer(async () => {
     const [environments, deployments] = await Promise.all([
@@ -122,6 +118,7 @@ export const AgentPage = ({ session, id, query }: { readonly session: Session; r
           agent={agent}
           onDone={(text) => {
             setSaid(text)
+            setChanges((n) => n + 1)
             loaded.reload()
           }}
         />
@@ -138,12 +135,12 @@ export const AgentPage = ({ session, id, query }: { readonly session: Session; r
           <li><Link to={href("/runs", { agent_id: agent.id })}>all runs</Link></li>
         </ul>
       </section>
-      <ActivityPanel session={session} query={{ agent_id: agent.id }} title="Spans of the last day" />
+      <ActivityPanel session={session} query={{ agent_id: agent.id }} title="Spans of the last day" round={changes} />
       <section aria-label="Deployment snapshot">
         <h2>Deployments</h2>
         <DeploymentStrip session={session} deployments={deployments} environments={environments} />
       </section>
-      <Tabs label="Agent" tabs={tabs} selected={tab} onSelect={(next) => navigate(agentHref(agent.id, { tab: next === "versions" ? undefined : next }), { replace: true })}>
+      <Tabs key={changes} label="Agent" tabs={tabs} selected={tab} onSelect={(next) => navigate(agentHref(agent.id, { tab: next === "versions" ? undefined : next }), { replace: true })}>
         {tab === "versions"
           ? <Versions session={session} agentId={agent.id} environments={environments} />
           : tab === "schema"

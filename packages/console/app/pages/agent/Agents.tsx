@@ -2,9 +2,9 @@
 import { useState } from "preact/hooks"
 import { type RiskProfile, riskProfile } from "../../api/Account.js"
 import { agent } from "../../api/Agents.js"
-import type { Failure } from "../../api/Client.js"
 import { maxPageSize, page, pageSize } from "../../api/Page.js"
 import type { Session } from "../../session/Session.js"
+import { useAction } from "../../ui/Action.js"
 import { agentHref, profileHref } from "../../Router.js"
 import { StatusBadge } from "../../ui/Badges.js"
 import { Empty, Failed, Loading } from "../../ui/Feedback.js"
@@ -18,18 +18,15 @@ const Register = ({ session, profiles, onDone }: { readonly session: Session; re
   const [name, setName] = useState("")
   const [description, setDescription] = useState("")
   const [profile, setProfile] = useState("")
-  const [failure, setFailure] = useState<Failure | null>(null)
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    const answer = await session.client.post("/agent", {
+  const action = useAction()
+  const submit = action.submit(() =>
+    session.client.post("/agent", {
       details: { name: name.trim(), description: description.trim() || null, risk_profile_id: profile || null }
-    }, (r) => r.object("details", agent, null))
-    if (answer._tag === "Failed") return setFailure(answer.failure)
-    setFailure(null)
+    }, (r) => r.object("details", agent, null)), () => {
     setName("")
     setDescription("")
     onDone()
-  }
+  })
   return (
     <form class="inline-form card" onSubmit={submit} aria-label="Register an agent">
       <div class="field">
@@ -47,8 +44,8 @@ const Register = ({ session, profiles, onDone }: { readonly session: Session; re
           {profiles.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
         </select>
       </div>
-      <button type="submit">Register agent</button>
-      {failure === null ? null : <Failed failure={failure} doing="register the agent" />}
+      <button type="submit" disabled={action.busy}>Register agent</button>
+      {action.failure === null ? null : <Failed failure={action.failure} doing="register the agent" />}
     </form>
   )
 }

@@ -6,9 +6,9 @@
 import { useState } from "preact/hooks"
 import type { Environment } from "../../api/Account.js"
 import { type AgentVersion, agentVersion, type DeploymentDetails, deploymentDetails, deployment } from "../../api/Agents.js"
-import type { Failure } from "../../api/Client.js"
 import { maxPageSize, page } from "../../api/Page.js"
 import type { Session } from "../../session/Session.js"
+import { useAction } from "../../ui/Action.js"
 import { Done, Empty, Failed, Loading } from "../../ui/Feedback.js"
 import { dateTime, shortId, words } from "../../ui/Format.js"
 import { useAnswer } from "../../ui/Load.js"
@@ -24,15 +24,9 @@ const Rollback = ({ session, details, versions, onDone }: {
   // A rollback goes back: the API refuses a version created after the current one.
   const earlier = current === undefined ? [] : versions.filter((v) => v.sequence < current.sequence)
   const [target, setTarget] = useState("")
-  const [failure, setFailure] = useState<Failure | null>(null)
+  const action = useAction()
   if (earlier.length === 0) return <p class="muted">No earlier version to roll back to.</p>
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    const answer = await session.client.post(`/agent_deployment/${details.id}/rollback`, { details: { version_id: target } }, (r) => r.object("details", deploymentDetails, null))
-    if (answer._tag === "Failed") return setFailure(answer.failure)
-    setFailure(null)
-    onDone()
-  }
+  const submit = action.submit(() => session.client.post(`/agent_deployment/${details.id}/rollback`, { details: { version_id: target } }, (r) => r.object("details", deploymentDetails, null)), onDone)
   return (
     <form class="inline-form" onSubmit={submit}>
       <div class="field">
@@ -42,8 +36,8 @@ const Rollback = ({ session, details, versions, onDone }: {
           {earlier.map((v) => <option key={v.id} value={v.id}>{versionLabel(v, v.id)}</option>)}
         </select>
       </div>
-      <button type="submit" disabled={target === ""}>Roll back</button>
-      {failure === null ? null : <Failed failure={failure} doing="roll back" />}
+      <button type="submit" disabled={target === "" || action.busy}>Roll back</button>
+      {action.failure === null ? null : <Failed failure={action.failure} doing="roll back" />}
     </form>
   )
 }
@@ -111,15 +105,9 @@ const Deploy = ({ session, agentId, environments, onDone }: {
   readonly onDone: () => void
 }) => {
   const [target, setTarget] = useState("")
-  const [failure, setFailure] = useState<Failure | null>(null)
+  const action = useAction()
   if (environments.length === 0) return null
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    const answer = await session.client.post("/agent_deployment", { details: { agent_id: agentId, environment_id: target } }, (r) => r.object("details", deployment, null))
-    if (answer._tag === "Failed") return setFailure(answer.failure)
-    setFailure(null)
-    onDone()
-  }
+  const submit = action.submit(() => session.client.post("/agent_deployment", { details: { agent_id: agentId, environment_id: target } }, (r) => r.object("details", deployment, null)), onDone)
   return (
     <form class="inline-form" onSubmit={submit}>
       <div class="field">
@@ -129,8 +117,8 @@ const Deploy = ({ session, agentId, environments, onDone }: {
           {environments.map((e) => <option key={e.id} value={e.id}>{e.name}</option>)}
         </select>
       </div>
-      <button type="submit" disabled={target === ""}>Deploy</button>
-      {failure === null ? null : <Failed failure={failure} doing="create the deployment" />}
+      <button type="submit" disabled={target === "" || action.busy}>Deploy</button>
+      {action.failure === null ? null : <Failed failure={action.failure} doing="create the deployment" />}
     </form>
   )
 }

@@ -164,7 +164,18 @@ export const Activity = ({ session, instance, outline, selected, onSelect }: {
               </div>
             )}
         </div>
-        {selected === null ? null : <SpanDetails session={session} id={selected} onClose={() => onSelect(null)} />}
+        {selected === null
+          ? null
+          : (
+            // Keyed by the run's last change too: a span opened while the run is redacted is read again.
+            <SpanDetails
+              key={`${selected}:${instance.updated_at}`}
+              session={session}
+              id={selected}
+              redacted={instance.redacted_at !== null}
+              onClose={() => onSelect(null)}
+            />
+          )}
       </div>
     </div>
   )

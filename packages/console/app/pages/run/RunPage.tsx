@@ -1,6 +1,7 @@
 /**
- * A run: its header (status, times, risk, Terminate, the chart of its spans over time), its
- * stamps, and the Activity, Risk and Details tabs. The run and the first page of its span outline
+ * A run: its header (status, times, risk, Terminate, Redact payloads, Delete run, the chart of its
+ * spans over time), its stamps, and the Activity, Risk and Details tabs. A run deleted here leaves
+ * a page that says it is gone and leads back to the runs list. The run and the first page of its span outline
  * are read at once, so the tree paints as soon as both are in; the rest of the outline follows
  * (`Outline.ts`), and the chart is read only once the first page is in, so that it never delays
  * the tree.
@@ -10,15 +11,17 @@ import { runWindow } from "../../api/Activity.js"
 import { details } from "../../api/Page.js"
 import { type Instance, instance as readInstance, isOpen } from "../../api/Runs.js"
 import { isAccount, type Session } from "../../session/Session.js"
-import { navigate, runHref } from "../../Router.js"
+import { auditHref, navigate, runHref } from "../../Router.js"
 import { LevelBadge, StatusBadge } from "../../ui/Badges.js"
 import { Failed, Loading } from "../../ui/Feedback.js"
 import { count, dateTime, duration, millisBetween, points, shortId, words } from "../../ui/Format.js"
 import { useTitle } from "../../ui/Layout.js"
+import { Link } from "../../ui/Link.js"
 import { useAnswer } from "../../ui/Load.js"
 import { Tabs } from "../../ui/Tabs.js"
 import { ActivityPanel } from "../ActivityPanel.js"
 import { Activity } from "./Activity.js"
+import { DeleteRun, RedactRun, spanCount } from "./Erase.js"
 import { useOutline } from "./Outline.js"
 import { RiskTab } from "./RiskTab.js"
 import { Stamps } from "./Stamps.js"
@@ -53,6 +56,7 @@ const placeholder: Instance = {
   conformance_counts: { conforms: 0, flagged: 0 },
   risk_profile_revision_id: null,
   risk: null,
+  redacted_at: null,
   inserted_at: "",
   updated_at: ""
 }
@@ -99,8 +103,22 @@ const DetailsTab = ({ run }: { readonly run: Instance }) => (
   </dl>
 )
 
+/** What is left of a run deleted here: that it is gone, and the way back. */
+const Gone = ({ run }: { readonly run: Instance }) => (
+  <section>
+    <h1>Run <code title={run.id}>{shortId(run.id)}</code> deleted</h1>
+    <p role="status">
+      The run <code>{run.id}</code> is gone: it was deleted with {spanCount(run)}, and no page or API route holds it any more.
+    </p>
+    <p>
+      <Link to="/runs">Back to the runs list</Link> · <Link to={auditHref({ entity: "agent_instance", entity_id: run.id })}>Its deletion in the audit log</Link>
+    </p>
+  </section>
+)
+
 export const RunPage = ({ session, id, query }: { readonly session: Session; readonly id: string; readonly query: URLSearchParams }) => {
   const [round, setRound] = useState(0)
+  const [deleted, setDeleted] = useState<Instance | null>(null)
   const loaded = useAnswer(() => session.client.get(`/agent_instance/${encodeURIComponent(id)}`, details(readInstance, placeholder)), [session, id, round])
   const outline = useOutline(session.client, id, round)
   const tab = tabOf(query)
@@ -111,6 +129,7 @@ export const RunPage = ({ session, id, query }: { readonly session: Session; rea
     const nextSpan = changes.span === undefined ? selected : changes.span
     navigate(runHref(id, { tab: nextTab === "activity" ? undefined : nextTab, span: nextSpan ?? undefined }), { replace: true })
   }
+  if (deleted !== null && deleted.id === id) return <Gone run={deleted} />
   if (loaded.state._tag === "Loading") return <Loading what="the run" />
   if (loaded.state._tag === "Failed") return <Failed failure={loaded.state.failure} retry={loaded.reload} doing="read this run" />
   const run = loaded.state.value
@@ -127,10 +146,20 @@ export const RunPage = ({ session, id, query }: { readonly session: Session; rea
             <span>{count(run.span_counts["total"] ?? 0)} spans, {count(run.conformance_counts.flagged)} flagged</span>
           </p>
           {run.termination_reason === null ? null : <p class="notice">Terminated: {run.termination_reason}</p>}
+          {run.redacted_at === null ? null : (
+            <p class="notice redacted">
+              Payloads redacted {dateTime(run.redacted_at)}: every span's inputs and outputs now read <code>{`{"redacted": true}`}</code>; its
+              structure, statuses, conformance and risk are as recorded.
+            </p>
+          )}
         </div>
         <div class="actions">
           <button type="button" onClick={() => setRound((n) => n + 1)}>Refresh</button>
           {isAccount(session) && isOpen(run.status) ? <Terminate session={session} runId={run.id} onDone={() => setRound((n) => n + 1)} /> : null}
+          {isAccount(session) && !isOpen(run.status) && run.redacted_at === null
+            ? <RedactRun session={session} run={run} onRedacted={() => setRound((n) => n + 1)} />
+            : null}
+          {isAccount(session) ? <DeleteRun session={session} run={run} onDeleted={setDeleted} /> : null}
         </div>
       </header>
       <RunChart session={session} run={run} round={round} ready={outline.total !== null || outline.failure !== null} />

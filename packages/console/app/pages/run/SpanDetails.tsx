@@ -1,6 +1,7 @@
 /**
  * One span opened: its payloads and conformance errors, read on demand (`GET /agent_spans/{id}`)
- * since the tree holds outlines only. Payloads are shown as indented JSON text.
+ * since the tree holds outlines only. Payloads are shown as indented JSON text; a redacted run's
+ * are the redaction's marker, and the span says so.
  */
 import { details } from "../../api/Page.js"
 import { isRecord } from "../../api/Read.js"
@@ -66,7 +67,13 @@ const Conformance = ({ span }: { readonly span: Span }) => {
   )
 }
 
-export const SpanDetails = ({ session, id, onClose }: { readonly session: Session; readonly id: string; readonly onClose: () => void }) => {
+export const SpanDetails = ({ session, id, redacted, onClose }: {
+  readonly session: Session
+  readonly id: string
+  /** Whether the run's payloads were redacted (the span's then read `{"redacted": true}`). */
+  readonly redacted: boolean
+  readonly onClose: () => void
+}) => {
   const loaded = useAnswer(() => session.client.get(`/agent_spans/${encodeURIComponent(id)}`, details(readSpan, placeholder)), [session, id])
   return (
     <aside class="span-details" aria-label="Span details" aria-live="polite">
@@ -103,6 +110,9 @@ export const SpanDetails = ({ session, id, onClose }: { readonly session: Sessio
                 )}
               </dl>
               <Conformance span={span} />
+              {redacted
+                ? <p class="notice redacted">Redacted: this span's inputs and outputs were erased; what it recorded is no longer kept.</p>
+                : null}
               <Json label="Inputs (payload)" value={span.payload} />
               {span.result_payload === null
                 ? <p class="muted">No outputs (result) recorded{span.finished_at === null ? ` while ${words(span.status)}` : ""}.</p>
