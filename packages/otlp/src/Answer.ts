@@ -25,7 +25,6 @@ export interface Answer {
 /** The gRPC codes a `google.rpc.Status` carries (the specification does not require them; clients log them). */
 export const grpc = {
   invalidArgument: 3,
-  permissionDenied: 7,
   resourceExhausted: 8,
   unavailable: 14,
   unauthenticated: 16
@@ -61,8 +60,7 @@ const statuses: { readonly [T in Refusal["_tag"]]: readonly [number, number] } =
   MalformedRequest: [400, grpc.invalidArgument],
   BodyTooLarge: [413, grpc.resourceExhausted],
   UnsupportedMedia: [415, grpc.invalidArgument],
-  Unauthenticated: [401, grpc.unauthenticated],
-  Forbidden: [403, grpc.permissionDenied]
+  Unauthenticated: [401, grpc.unauthenticated]
 }
 
 /** The answer to a request refused whole. */

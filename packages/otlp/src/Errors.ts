@@ -29,9 +29,4 @@ export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()("Unau
   message: Schema.String
 }) {}
 
-/** The credential cannot report traces (403, `PERMISSION_DENIED`). */
-export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
-  message: Schema.String
-}) {}
-
-export type Refusal = MalformedRequest | BodyTooLarge | UnsupportedMedia | Unauthenticated | Forbidden
+export type Refusal = MalformedRequest | BodyTooLarge | UnsupportedMedia | Unauthenticated

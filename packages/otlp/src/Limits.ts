@@ -37,11 +37,3 @@ export const defaults: Limits = {
 
 /** The limits with every one not given at its default. */
 export const resolve = (given: Partial<Limits> = {}): Limits => ({ ...defaults, ...given })
-
-/** Why the limits cannot be used, or undefined. */
-export const problem = (limits: Limits): string | undefined => {
-  for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value < 1) return `the OTLP limit ${name} must be a whole number of at least 1, not ${value}`
-  }
-  return undefined
-}
