@@ -26,6 +26,7 @@ export default defineWorkspace([
   project("testkit", "packages/testkit"),
   project("store-postgres", "packages/store-postgres"),
   project("checker-worker", "packages/checker-worker"),
+  project("otlp", "packages/otlp"),
   {
     ...sources,
     test: {

@@ -36,7 +36,8 @@ const modules: ReadonlyArray<BenchModule> = [
   { name: "startup", run: () => import("./startup.bench.js").then((m) => m.runStartupBench()) },
   { name: "console", run: () => import("./console.bench.js").then((m) => m.runConsoleBench()) },
   { name: "masking", run: () => import("./masking.bench.js").then((m) => m.runMaskingBench()) },
-  { name: "retention", run: () => import("./retention.bench.js").then((m) => m.runRetentionBench()) }
+  { name: "retention", run: () => import("./retention.bench.js").then((m) => m.runRetentionBench()) },
+  { name: "otlp", run: () => import("./otlp.bench.js").then((m) => m.runOtlpBench()) }
 ]
 
 const args = process.argv.slice(2)

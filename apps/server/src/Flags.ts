@@ -14,6 +14,7 @@ export const options = {
   memory: { type: "boolean", default: false },
   "pglite-in-thread": { type: "boolean", default: false },
   "max-body-bytes": { type: "string" },
+  "otlp-max-body-bytes": { type: "string" },
   "headers-timeout-ms": { type: "string" },
   "request-timeout-ms": { type: "string" },
   "idle-timeout-ms": { type: "string" },

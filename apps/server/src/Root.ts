@@ -4,14 +4,16 @@
  * settings (`Settings.ts`; `--help` lists them, docs/http.md describes them), the bootstrap of an
  * empty store, the HTTP server with its admission control, the retention job (`Retention.ts`),
  * the optional stats line (`Stats.ts`),
- * with `--workers N` a cluster of server processes on one port (`Cluster.ts`), and the console
- * (`@agentledger/console`) at `/`. Unhandled rejections and uncaught exceptions are logged on
+ * with `--workers N` a cluster of server processes on one port (`Cluster.ts`), the console
+ * (`@agentledger/console`) at `/`, and OpenTelemetry's trace endpoint (`@agentledger/otlp`) at
+ * `POST /v1/traces`. Unhandled rejections and uncaught exceptions are logged on
  * stderr (`Backstop.ts`).
  */
 import { WorkerChecker } from "@agentledger/checker-worker"
 import { Console } from "@agentledger/console"
 import { Ids, LedgerLive } from "@agentledger/domain"
 import { Server } from "@agentledger/http"
+import { Route } from "@agentledger/otlp"
 import type { Started } from "@agentledger/store-postgres/PgliteThread"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Duration, Effect, Layer, Logger, Option, Redacted } from "effect"
@@ -38,9 +40,13 @@ const serve = (settings: Settings.Settings, ledgerLive: LedgerLayer, store: Stor
   const ledger = ledgerLive.pipe(Layer.provide(store.layer), Layer.provide(WorkerChecker.layer(settings.checker)))
   const { admission, connections, host, maxBodyBytes, port } = settings
   const operatorToken = Option.map(Option.fromNullable(settings.operatorSecret), Redacted.make)
-  return Server.layer({ host, port, maxBodyBytes, operatorToken, connections, admission }).pipe(
+  // Past capacity, OTLP exporters hear 503 in their own shape (a google.rpc.Status), and retry.
+  const capacityAnswer = Route.capacityAnswer(admission.retryAfterSeconds)
+  return Server.layer({ host, port, maxBodyBytes, operatorToken, connections, admission, capacityAnswer }).pipe(
     // The console's pages and assets on the same router: a client of the API, served beside it.
     Layer.provide(Console.layer()),
+    // OpenTelemetry's trace endpoint, POST /v1/traces, on the same router and port.
+    Layer.provide(Route.layer({ limits: { maxBodyBytes: settings.otlpMaxBodyBytes } })),
     // The retention job, a fiber of the same scope: it stops when the server stops.
     Layer.merge(Retention.layer(settings.retention)),
     Layer.provide(Layer.effectDiscard(bootstraps ? Store.bootstrap(store.description, settings.bootstrapSecret) : Effect.void)),

@@ -7,6 +7,7 @@
 import { WorkerChecker } from "@agentledger/checker-worker"
 import { TokenCache } from "@agentledger/domain"
 import { Admission, Connections, OperatorToken, Server } from "@agentledger/http"
+import { Limits } from "@agentledger/otlp"
 import { Duration } from "effect"
 import * as Flags from "./Flags.js"
 import * as Retention from "./Retention.js"
@@ -17,6 +18,8 @@ export interface Settings {
   readonly host: string
   readonly port: number
   readonly maxBodyBytes: number
+  /** The most bytes of an OTLP request's body at `/v1/traces`, as sent and after gunzip. */
+  readonly otlpMaxBodyBytes: number
   readonly connections: Connections.ConnectionLimits
   readonly checker: Partial<WorkerChecker.Options>
   /** How long an idempotency key replays its first answer, in seconds (default 24 hours). */
@@ -45,6 +48,7 @@ export type Reading =
   | { readonly _tag: "Read"; readonly settings: Settings }
 
 export const usage = `agentledger serve [--host 127.0.0.1] [--port 4318] [--data-dir ./.agentledger [--pglite-in-thread] | --memory] [--max-body-bytes 5242880]
+                 [--otlp-max-body-bytes 16777216]
                  [--headers-timeout-ms 10000] [--request-timeout-ms 30000] [--idle-timeout-ms 5000] [--max-connections 1024]
                  [--checker-threads N] [--check-timeout-ms 250] [--compile-timeout-ms 2000] [--checker-memory-mb 128]
                  [--idempotency-ttl-s 86400] [--token-cache-ttl-ms 1000]
@@ -53,7 +57,8 @@ export const usage = `agentledger serve [--host 127.0.0.1] [--port 4318] [--data
                  [--workers 1] [--db-pool-size 10]
   --workers N       N server processes on the one port (N > 1 needs DATABASE_URL: PGlite and --memory are one process's)
   --db-pool-size N  connections each process keeps to PostgreSQL (the server's max_connections bounds workers × N)
-Environment: AGENTLEDGER_HOST, AGENTLEDGER_PORT, AGENTLEDGER_DATA_DIR, AGENTLEDGER_MAX_BODY_BYTES, DATABASE_URL,
+Environment: AGENTLEDGER_HOST, AGENTLEDGER_PORT, AGENTLEDGER_DATA_DIR, AGENTLEDGER_MAX_BODY_BYTES,
+             AGENTLEDGER_OTLP_MAX_BODY_BYTES, DATABASE_URL,
              AGENTLEDGER_HEADERS_TIMEOUT_MS, AGENTLEDGER_REQUEST_TIMEOUT_MS, AGENTLEDGER_IDLE_TIMEOUT_MS,
              AGENTLEDGER_MAX_CONNECTIONS, AGENTLEDGER_CHECKER_THREADS, AGENTLEDGER_CHECK_TIMEOUT_MS,
              AGENTLEDGER_COMPILE_TIMEOUT_MS, AGENTLEDGER_CHECKER_MEMORY_MB, AGENTLEDGER_IDEMPOTENCY_TTL_S,
@@ -86,6 +91,7 @@ export const read = (args: ReadonlyArray<string>, environment: Flags.Environment
 
   const port = integer("port", 4318)
   const maxBodyBytes = integer("max-body-bytes", Server.defaultMaxBodyBytes)
+  const otlpMaxBodyBytes = integer("otlp-max-body-bytes", Limits.defaults.maxBodyBytes)
   const connections: Connections.ConnectionLimits = {
     headersTimeoutMs: integer("headers-timeout-ms", Connections.defaults.headersTimeoutMs),
     requestTimeoutMs: integer("request-timeout-ms", Connections.defaults.requestTimeoutMs),
@@ -121,6 +127,7 @@ export const read = (args: ReadonlyArray<string>, environment: Flags.Environment
     Admission.problem(admission) ??
     WorkerChecker.problem(checker) ??
     (idempotencyTtlSeconds < 1 ? "--idempotency-ttl-s must be at least 1 second" : undefined) ??
+    (otlpMaxBodyBytes < 1 ? "--otlp-max-body-bytes must be at least 1" : undefined) ??
     (operatorSecret === undefined ? undefined : OperatorToken.weakness(operatorSecret)) ??
     (workers < 1 ? "--workers must be at least 1" : undefined) ??
     (retention.batchRuns < 1 ? "--retention-batch-runs must be at least 1" : undefined) ??
@@ -141,6 +148,7 @@ export const read = (args: ReadonlyArray<string>, environment: Flags.Environment
       host: flags.host ?? env("AGENTLEDGER_HOST") ?? "127.0.0.1",
       port,
       maxBodyBytes,
+      otlpMaxBodyBytes,
       connections,
       checker,
       idempotencyTtlSeconds,

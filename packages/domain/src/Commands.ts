@@ -34,6 +34,26 @@ export interface MutationOptions {
   readonly idempotencyKey?: string | undefined
 }
 
+/** Options of registering a run. */
+export interface RegisterOptions extends MutationOptions {
+  /**
+   * `"deployment"`: the run runs the version its deployment points at, with that version's
+   * schema version, when the deployment points at one; the version and schema the call reports
+   * otherwise. The OTLP ingestion's (a trace reports no version of its own).
+   */
+  readonly version?: "deployment" | undefined
+}
+
+/** Options of recording spans. */
+export interface RecordOptions extends MutationOptions {
+  /**
+   * `"completed"`: the spans are reported after they completed, as OpenTelemetry exports them
+   * (`ReportedSpans`: a parent may arrive after its child, a finished run takes a span within its
+   * time). Only the OTLP ingestion says it; the Prefactor wire never does.
+   */
+  readonly reported?: "completed" | undefined
+}
+
 export const maxIdempotencyKeyLength = 64
 
 /**

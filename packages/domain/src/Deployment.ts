@@ -139,3 +139,9 @@ export const currentRefs = (
       ? [{ agent_deployment_id: deployment.id, environment_id: deployment.environment_id }]
       : []
   )
+
+/**
+ * The version a run registered with `version: "deployment"` runs: the one the deployment points
+ * at, when there is a deployment and it points at one; otherwise none (the run reports its own).
+ */
+export const currentVersionOf = (deployment: Deployment | null): AgentVersionId | null => deployment?.current_version_id ?? null

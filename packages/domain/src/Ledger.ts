@@ -154,13 +154,17 @@ export interface LedgerSession {
   readonly agentUsage: (agents: ReadonlyArray<Agent>) => Effect.Effect<ReadonlyArray<AgentUsage>, NotPermitted>
 
   // Runs and spans (the ingest path; deployment tokens reach these)
-  readonly registerRun: (input: Commands.RegisterRun, options?: Mutation) => Effect.Effect<Instance, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>
+  /** `version: "deployment"` registers the run on its deployment's current version when there is one. */
+  readonly registerRun: (input: Commands.RegisterRun, options?: Commands.RegisterOptions) => Effect.Effect<Instance, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>
   readonly startRun: (id: InstanceId, input: Commands.StartRun, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | InvalidInput | Conflict>
   readonly finishRun: (id: InstanceId, input: Commands.FinishRun, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | InvalidInput | Conflict>
   readonly terminateRun: (id: InstanceId, input: Commands.TerminateRun, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | InvalidInput | NotPermitted | Conflict>
   readonly recordSpan: (input: Commands.CreateSpan, options?: Mutation) => Effect.Effect<Span, InvalidInput | NotFound | InvalidAction | Conflict>
-  /** Several spans in one unit of work, in order; a parent may be earlier in the same batch. */
-  readonly recordSpans: (inputs: ReadonlyArray<Commands.CreateSpan>, options?: Mutation) => Effect.Effect<ReadonlyArray<Span>, InvalidInput | NotFound | InvalidAction | Conflict>
+  /**
+   * Several spans in one unit of work, in order; a parent may be earlier in the same batch.
+   * `reported: "completed"` records spans reported after they completed (`ReportedSpans`).
+   */
+  readonly recordSpans: (inputs: ReadonlyArray<Commands.CreateSpan>, options?: Commands.RecordOptions) => Effect.Effect<ReadonlyArray<Span>, InvalidInput | NotFound | InvalidAction | Conflict>
   readonly finishSpan: (id: SpanId, input: Commands.FinishSpan, options?: Mutation) => Effect.Effect<Span, NotFound | InvalidAction | InvalidInput | Conflict>
 
   // Reading runs

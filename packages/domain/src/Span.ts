@@ -19,6 +19,7 @@ import { AccountId, AgentId, InstanceId, SpanId } from "./Ids.js"
 import { admitSpan, type ConformanceCounts, type Instance } from "./Instance.js"
 import { JsonObject } from "./Json.js"
 import * as Masking from "./Masking.js"
+import * as ReportedSpans from "./ReportedSpans.js"
 import { addPoints, counts, type InstanceRisk, pointsFor, removePoints, type ScoringTable } from "./Risk.js"
 import type { Thresholds } from "./RiskProfile.js"
 import { countAdded, countMoved, type FinishStatus, isTerminal, Status } from "./Status.js"
@@ -188,8 +189,10 @@ export type SpanOwner = Pick<Span, "id" | "agent_id" | "agent_instance_id">
 
 /**
  * Records a new span on an instance. `parent` is the span named by `parent_span_id`, already
- * looked up in the caller's account (the caller answers not-found when there is none). The span
- * is decided on what the client sent and stored as `masking` masks it (`Masking.mask`).
+ * looked up in the caller's account (the caller answers not-found when there is none, unless
+ * the span is reported after it completed: then `awaitedParent` names a parent that has not
+ * arrived yet, `ReportedSpans`). The span is decided on what the client sent and stored as
+ * `masking` masks it (`Masking.mask`).
  */
 export const recordSpan = (args: {
   readonly instance: Instance
@@ -202,12 +205,22 @@ export const recordSpan = (args: {
   readonly offloaded?: Offloaded | undefined
   /** The account's masking policy (default: none). */
   readonly masking?: Masking.Masker | undefined
+  /** `"completed"`: the span is reported after it completed (`ReportedSpans`). */
+  readonly reported?: ReportedSpans.Reporting | undefined
+  /** With `reported`, the parent the span names that has not arrived yet (`ReportedSpans.awaitedParent`). */
+  readonly awaitedParent?: SpanId | null | undefined
 }): Either.Either<Recorded, InvalidAction | InvalidInput> => {
   const { context, id, input, now, parent } = args
   // Imperative on purpose: this runs once per span, and a generator costs more than the decision.
   const invalid = validateSpanInput(input)
   if (Either.isLeft(invalid)) return Either.left(invalid.left)
-  const admission = admitSpan(args.instance, now)
+  let admission: Either.Either<Instance, InvalidAction | InvalidInput>
+  if (args.reported === "completed") {
+    const times = ReportedSpans.validate(input)
+    admission = Either.isLeft(times) ? Either.left(times.left) : ReportedSpans.admit(args.instance, times.right, now)
+  } else {
+    admission = admitSpan(args.instance, now)
+  }
   if (Either.isLeft(admission)) return Either.left(admission.left)
   const admitted = admission.right
   if (parent !== null && parent.agent_instance_id !== admitted.id) {
@@ -223,7 +236,7 @@ export const recordSpan = (args: {
     account_id: admitted.account_id,
     agent_id: admitted.agent_id,
     agent_instance_id: admitted.id,
-    parent_span_id: parent?.id ?? null,
+    parent_span_id: parent?.id ?? (args.reported === "completed" ? args.awaitedParent ?? null : null),
     schema_name: input.schema_name,
     schema_title: context.types.get(input.schema_name)?.title ?? input.schema_name,
     status: input.status,

@@ -26,7 +26,9 @@ export const compareTimeline = (a: TimelineSpan, b: TimelineSpan): number => {
 
 /**
  * The tree of a run's spans. A span whose parent is not among `spans` is shown as a root, so a
- * partial read never drops a span.
+ * partial read never drops a span; nor does a loop of parents (spans reported after they
+ * completed name parents that arrive later, and could name each other): a span no root reaches
+ * is shown as a root too, the earliest of its loop first, and each span appears once.
  */
 export const timeline = <S extends TimelineSpan>(spans: ReadonlyArray<S>): ReadonlyArray<TimelineNode<S>> => {
   const ids = new Set(spans.map((span) => span.id))
@@ -42,13 +44,17 @@ export const timeline = <S extends TimelineSpan>(spans: ReadonlyArray<S>): Reado
       roots.push(span)
     }
   }
+  const placed = new Set<string>()
   // Iterative, so a 10,000-deep chain of spans cannot exhaust the stack.
   const build = (span: S): TimelineNode<S> => {
     const root: { span: S; children: Array<TimelineNode<S>> } = { span, children: [] }
+    placed.add(span.id)
     const stack: Array<{ span: S; children: Array<TimelineNode<S>> }> = [root]
     for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
       const kids = (children.get(node.span.id) ?? []).sort(compareTimeline)
       for (const kid of kids) {
+        if (placed.has(kid.id)) continue
+        placed.add(kid.id)
         const child = { span: kid, children: [] }
         node.children.push(child)
         stack.push(child)
@@ -56,7 +62,11 @@ export const timeline = <S extends TimelineSpan>(spans: ReadonlyArray<S>): Reado
     }
     return root
   }
-  return roots.sort(compareTimeline).map(build)
+  const tree = roots.sort(compareTimeline).map(build)
+  if (placed.size === spans.length) return tree
+  // Spans whose parents loop: each loop hangs from its earliest span, shown as a root.
+  for (const span of [...spans].sort(compareTimeline)) if (!placed.has(span.id)) tree.push(build(span))
+  return tree.sort((a, b) => compareTimeline(a.span, b.span))
 }
 
 /** The tree flattened depth-first: the order a reader scans a run in. */

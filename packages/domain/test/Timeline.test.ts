@@ -120,3 +120,26 @@ describe("Timeline", () => {
     expect(Timeline.flatten(Timeline.timeline([self])).map(({ depth, span }) => [span.sequence, depth])).toEqual([[1, 0]])
   })
 })
+
+describe("Timeline with parents that loop", () => {
+  /** Spans whose parents are any span of the set (later ones too, so loops happen) or none. */
+  const tangle = fc.array(fc.tuple(fc.option(fc.nat(), { nil: null }), fc.integer({ min: 0, max: 5 })), { minLength: 1, maxLength: 30 }).map((choices) =>
+    choices.map(([parent, start], i) => makeSpan(i + 1, parent === null ? null : idOf(Ids.SpanId, (parent % choices.length) + 1), start))
+  )
+
+  it.prop("shows every span once, each under the parent it names or as a root", [tangle, fc.integer()], ([spans, seed]) => {
+    const flat = Timeline.flatten(Timeline.timeline(shuffle(spans, seededRandom(seed))))
+    expect(flat.map(({ span }) => span.id).sort()).toEqual(spans.map((span) => span.id).sort())
+    for (const [index, { depth, span }] of flat.entries()) {
+      if (depth === 0) continue
+      const parent = flat.slice(0, index).reverse().find((item) => item.depth === depth - 1)
+      expect(parent?.span.id).toBe(span.parent_span_id)
+    }
+  }, { fastCheck: { numRuns: runs(300) } })
+
+  it("hangs a loop from its earliest span", () => {
+    const a = makeSpan(1, idOf(Ids.SpanId, 2), 5)
+    const b = makeSpan(2, idOf(Ids.SpanId, 1), 3)
+    expect(Timeline.flatten(Timeline.timeline([a, b])).map(({ depth, span }) => [span.sequence, depth])).toEqual([[2, 0], [1, 1]])
+  })
+})

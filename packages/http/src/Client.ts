@@ -148,7 +148,10 @@ const session = (api: Api, principal: LedgerSession["principal"], exports: Pick<
       ), { concurrency: viewReads }),
 
   registerRun: (input, options) =>
-    api.instances.register({ payload: input, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")),
+    // Registering on the deployment's version is the OTLP ingestion's; the Prefactor API cannot say it.
+    options?.version === undefined
+      ? api.instances.register({ payload: input, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict"))
+      : Effect.fail(InvalidInput.field("version", "a run on its deployment's version is registered over OTLP (POST /v1/traces), not this API")),
   startRun: (id, input, options) =>
     api.instances.start({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "Conflict")),
   finishRun: (id, input, options) =>
@@ -158,7 +161,10 @@ const session = (api: Api, principal: LedgerSession["principal"], exports: Pick<
   recordSpan: (input, options) =>
     api.spans.create({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "Conflict")),
   recordSpans: (inputs, options) =>
-    api.spans.createMany({ payload: { details: inputs }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "Conflict")),
+    // The Prefactor API has no word for spans reported after they completed: they go to /v1/traces.
+    options?.reported === undefined
+      ? api.spans.createMany({ payload: { details: inputs }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "Conflict"))
+      : Effect.fail(InvalidInput.field("reported", "spans reported after they completed are sent over OTLP (POST /v1/traces), not this API")),
   finishSpan: (id, input, options) =>
     api.spans.finish({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "Conflict")),
 

@@ -48,6 +48,11 @@ export interface ServerOptions {
    */
   readonly admission?: Partial<AdmissionLimits>
   /**
+   * The answer of a request refused for want of capacity, for paths that speak another protocol
+   * than the API (OTLP's `/v1/traces` answers a `google.rpc.Status`); undefined keeps the API's.
+   */
+  readonly capacityAnswer?: CapacityAnswer
+  /**
    * Serve span create and finish on their lean path (`HotRoutes.ts`), beside the platform
    * (default true; off when `traceRequests` is on, since that path makes no request span).
    */
@@ -150,10 +155,21 @@ export const routes = (options: Omit<ServerOptions, "host" | "port">) =>
     HttpMiddleware.withTracerDisabledWhen(() => options.traceRequests !== true)
   )
 
+/** A path's own answer to a request refused for want of capacity, or undefined for the API's. */
+export type CapacityAnswer = (url: string, contentType: string | undefined) =>
+  | { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: Uint8Array }
+  | undefined
+
 /** The answer to a request refused for want of capacity: small, fixed, and before its body is read. */
-const refusal = (retryAfterSeconds: number) => {
+const refusal = (retryAfterSeconds: number, capacityAnswer: CapacityAnswer | undefined) => {
   const body = JSON.stringify({ status: "error", code: "service_unavailable", message: "the server is at capacity; retry after the time in Retry-After" })
-  return (response: ServerResponse) => {
+  return (request: IncomingMessage, response: ServerResponse) => {
+    const own = capacityAnswer?.(request.url ?? "", request.headers["content-type"])
+    if (own !== undefined) {
+      response.writeHead(own.status, { ...own.headers, "content-length": own.body.length, "cache-control": "no-store" })
+      response.end(own.body)
+      return
+    }
     response.writeHead(503, {
       "content-type": "application/json",
       "content-length": Buffer.byteLength(body),
@@ -171,14 +187,19 @@ const refusal = (retryAfterSeconds: number) => {
  */
 class AdmittingServer extends Server {
   private readonly admission: Admission | undefined
-  private readonly refuse: (response: ServerResponse) => void
+  private readonly refuse: (request: IncomingMessage, response: ServerResponse) => void
   private readonly hot: HotRoutes.HotRoutes["Type"]
 
-  constructor(limits: Connections.ConnectionLimits, admission: AdmissionLimits | undefined, hot: HotRoutes.HotRoutes["Type"]) {
+  constructor(
+    limits: Connections.ConnectionLimits,
+    admission: AdmissionLimits | undefined,
+    hot: HotRoutes.HotRoutes["Type"],
+    capacityAnswer: CapacityAnswer | undefined
+  ) {
     super(Connections.nodeOptions(limits))
     this.hot = hot
     this.admission = admission === undefined || admission.latencyTargetMs === 0 ? undefined : new Admission(admission)
-    this.refuse = refusal(admission?.retryAfterSeconds ?? 1)
+    this.refuse = refusal(admission?.retryAfterSeconds ?? 1, capacityAnswer)
   }
 
   override emit(event: string, ...args: Array<unknown>): boolean {
@@ -192,7 +213,7 @@ class AdmittingServer extends Server {
       const started = performance.now()
       response.once("close", () => admission.done(performance.now() - started))
       if (!this.hot.serve(request, response)) super.emit("request", request, response)
-    }, () => this.refuse(response))
+    }, () => this.refuse(request, response))
     return true
   }
 }
@@ -205,9 +226,10 @@ class AdmittingServer extends Server {
 const envelopedServer = (
   limits: Connections.ConnectionLimits,
   admission: AdmissionLimits | undefined,
-  hot: HotRoutes.HotRoutes["Type"]
+  hot: HotRoutes.HotRoutes["Type"],
+  capacityAnswer: CapacityAnswer | undefined
 ): Server => {
-  const server = new AdmittingServer(limits, admission, hot)
+  const server = new AdmittingServer(limits, admission, hot, capacityAnswer)
   server.maxConnections = limits.maxConnections
   server.on("clientError", (error: Error & { readonly code?: string }, socket: Duplex) => {
     // After a response has gone out on the socket (data after `Connection: close`, a reset)
@@ -243,6 +265,6 @@ export const layer = (options: ServerOptions) => {
     ? HotRoutes.none
     : HotRoutes.layer({ maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes, logRequests: options.logRequests !== false })
   const nodeServer = Layer.unwrapEffect(Effect.map(HotRoutes.HotRoutes, (hotRoutes) =>
-    NodeHttpServer.layer(() => envelopedServer(limits, admission, hotRoutes), { host: options.host, port: options.port })))
+    NodeHttpServer.layer(() => envelopedServer(limits, admission, hotRoutes, options.capacityAnswer), { host: options.host, port: options.port })))
   return routes(options).pipe(HttpServer.withLogAddress, Layer.provideMerge(nodeServer), Layer.provideMerge(hot))
 }

@@ -4,8 +4,9 @@
  * (Citus-style) without a redesign; the invariants the domain keeps are kept here too, by
  * constraints: one deployment per (agent, environment), one version and one schema version per
  * (agent, fingerprint), one environment name per account whatever its case, a deployment's
- * version belongs to its agent, a span's parent is a span of the same instance, one idempotency
- * key per (account, principal).
+ * version belongs to its agent, a span belongs to its instance, one idempotency key per
+ * (account, principal). A span's parent is the domain's alone since `0007_reported_spans` (a span
+ * reported after it completed may name a parent that arrives later).
  *
  * Two indexes are global by design, not per account (`0002_principal_keys`): a secret's hash is
  * unique in the whole store, since authentication finds a token by it before it knows the
@@ -315,6 +316,13 @@ export const migrations = {
       updated_at timestamptz
     )`,
     `ALTER TABLE agent_spans ADD COLUMN sensitive_encoding boolean`
+  ),
+  // Spans reported after they completed (OTLP) may name a parent that arrives later: the domain
+  // keeps that rule (`ReportedSpans`), and the timeline shows such a span as a root until then.
+  // The reference from a span to its parent is no longer a foreign key; a span still belongs to
+  // its run (that key stays).
+  "0007_reported_spans": statements(
+    `ALTER TABLE agent_spans DROP CONSTRAINT agent_spans_account_id_agent_instance_id_parent_span_id_fkey`
   )
 }
 

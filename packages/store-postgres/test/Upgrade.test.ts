@@ -52,7 +52,8 @@ describe("migration 0002 over data written under 0001", () => {
         [3, "run_reads"],
         [4, "audit"],
         [5, "retention"],
-        [6, "masking"]
+        [6, "masking"],
+        [7, "reported_spans"]
       ])
 
       const store = PgStore.layerPg({ url: Redacted.make(url), maxConnections: 2 })

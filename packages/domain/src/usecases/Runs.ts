@@ -3,7 +3,9 @@
  * run with what it runs — the agent's schema version and version for what it reported (each
  * created the first time it is seen), its environment's deployment (pointed at that version
  * unless the call says not to), the profile revision it is scored with — under the agent's lock,
- * so concurrent first runs create each record once. Every later transition holds the run's lock.
+ * so concurrent first runs create each record once; with `version: "deployment"` the run runs
+ * the version its deployment points at instead, when it points at one. Every later transition
+ * holds the run's lock.
  *
  * Registering, starting and finishing a run are ingest (`Mutation.ingest`): the audit log does not
  * repeat the ledger. A registration that creates a deployment or moves its pointer records that
@@ -28,7 +30,7 @@ import * as SchemaVersion from "../SchemaVersion.js"
 import * as Span from "../Span.js"
 import { appendEvent, recorded } from "./AuditTrail.js"
 import { details, move } from "./Deployments.js"
-import { conflictOn } from "./Loads.js"
+import { conflictOn, found } from "./Loads.js"
 import type { Session } from "./Session.js"
 import { fromEither } from "./Shared.js"
 import { useCase } from "./Tracing.js"
@@ -134,6 +136,22 @@ export const make = ({ account, load, principal, shared, work }: Session): RunUs
     return { deployment: after.deployment, change }
   }
 
+  /**
+   * The version and schema version the run's deployment points at (`Deployment.currentVersionOf`),
+   * or null when it points at none.
+   */
+  const currentOf = function*(tx: StoreTx, target: ApiToken.RunTarget) {
+    const deployment = Option.getOrNull(yield* tx.deployments.for(target.agent_id, target.environment_id))
+    const current = Deployment.currentVersionOf(deployment)
+    if (current === null) return null
+    const version = yield* tx.versions.get(current).pipe(Effect.flatMap(found("agent_version", current)), Effect.orDie)
+    const schemaVersion = yield* tx.schemaVersions.get(version.agent_schema_version_id).pipe(
+      Effect.flatMap(found("agent_schema_version", version.agent_schema_version_id)),
+      Effect.orDie
+    )
+    return { version, schemaVersion }
+  }
+
   /** The revision of the agent's profile in force: what the run is scored with (none without a live profile). */
   const revisionOf = (tx: StoreTx, agent: Agent.Agent) =>
     agent.risk_profile_id === null
@@ -170,8 +188,9 @@ export const make = ({ account, load, principal, shared, work }: Session): RunUs
             const agent = yield* load.lockAgent(tx, target.agent_id)
             yield* load.environment(tx, target.environment_id)
             const active = yield* fromEither(Agent.recordRun(agent, at))
-            const schemaVersion = yield* schemaVersionOf(tx, target.agent_id, schema, answers, at)
-            const version = yield* versionOf(tx, target.agent_id, input.agent_version ?? {}, schemaVersion, at)
+            const current = options?.version === "deployment" ? yield* currentOf(tx, target) : null
+            const schemaVersion = current?.schemaVersion ?? (yield* schemaVersionOf(tx, target.agent_id, schema, answers, at))
+            const version = current?.version ?? (yield* versionOf(tx, target.agent_id, input.agent_version ?? {}, schemaVersion, at))
             const { change, deployment } = yield* deploymentOf(tx, target, version, id, input.update_current_version, at)
             const instance = Instance.register({
               id,

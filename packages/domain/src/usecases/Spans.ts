@@ -11,8 +11,12 @@
  * Each span is decided on what the client sent and stored as the account's masking policy masks
  * it (`Masking`; the policy read once per unit of work, from a per-account cache). A keyed
  * request's record is fingerprinted on that stored form (`MaskedRequests`).
+ *
+ * A batch may be reported after its spans completed (`reported: "completed"`, the OTLP
+ * ingestion's): its spans keep `ReportedSpans`' rules — a parent not stored yet is awaited, a
+ * finished run takes a span within its time.
  */
-import { Effect, Either } from "effect"
+import { Effect, Either, Option } from "effect"
 import type * as Commands from "../Commands.js"
 import { validateSpanBatch } from "../Commands.js"
 import type { NotFound } from "../Errors.js"
@@ -22,6 +26,7 @@ import type { Instance } from "../Instance.js"
 import { type LedgerSession, RecordedSpans } from "../Ledger.js"
 import type { StoreTx } from "../LedgerStore.js"
 import * as OutsideWork from "../OutsideWork.js"
+import * as ReportedSpans from "../ReportedSpans.js"
 import * as Risk from "../Risk.js"
 import * as SchemaVersion from "../SchemaVersion.js"
 import * as Span from "../Span.js"
@@ -86,6 +91,7 @@ const onlySpan = (spans: ReadonlyArray<Span.Span>) =>
 export const make = (session: Session): SpanUseCases => {
   const { account, load, shared, work } = session
   const { now, outside, spanOwners } = shared
+  const partition = Ids.partitionOf(account)
   const masked = MaskedRequests.make(session)
   type PendingChecks = Parameters<typeof outside.offloaded>[1]
 
@@ -107,7 +113,12 @@ export const make = (session: Session): SpanUseCases => {
    * batch an instance is locked once and its context prepared once, so a span whose parent
    * is in the batch costs no store call at all.
    */
-  const recordAll = (tx: StoreTx, inputs: ReadonlyArray<Commands.CreateSpan>, answers: OutsideWork.Answers) =>
+  const recordAll = (
+    tx: StoreTx,
+    inputs: ReadonlyArray<Commands.CreateSpan>,
+    answers: OutsideWork.Answers,
+    reported?: ReportedSpans.Reporting | undefined
+  ) =>
     Effect.gen(function*() {
       const pending: PendingChecks = []
       const at = yield* now
@@ -115,6 +126,8 @@ export const make = (session: Session): SpanUseCases => {
       const instances = new Map<string, Instance>()
       const contextsOf = new Map<string, Span.RunContext>()
       const batch = new Map<string, Span.Span>()
+      /** Parents named in the batch that the store does not hold. */
+      const absent = new Set<string>()
       const recorded: Array<Span.Span> = []
       for (const [index, input] of inputs.entries()) {
         const run = Span.runOf(input)
@@ -128,9 +141,27 @@ export const make = (session: Session): SpanUseCases => {
           contextsOf.set(instanceId, context)
         }
         let parent: Span.SpanOwner | null = null
+        let awaitedParent: Ids.SpanId | null = null
         const parentId = input.parent_span_id
         if (parentId !== undefined && parentId !== null) {
-          parent = batch.get(parentId) ?? (yield* spanOwner(tx, parentId))
+          const inBatch = batch.get(parentId)
+          if (inBatch !== undefined) {
+            parent = inBatch
+          } else if (reported === "completed") {
+            // A span reported after it completed may name a parent that has not arrived yet;
+            // siblings name the same one, looked up once per batch.
+            const stored = absent.has(parentId) ? Option.none() : yield* Effect.option(spanOwner(tx, parentId))
+            if (Option.isSome(stored)) {
+              parent = stored.value
+            } else {
+              absent.add(parentId)
+              const awaited = ReportedSpans.awaitedParent(parentId, partition)
+              if (Either.isLeft(awaited)) return yield* awaited.left
+              awaitedParent = awaited.right
+            }
+          } else {
+            parent = yield* spanOwner(tx, parentId)
+          }
         }
         const picked = shared.pickId(Ids.SpanId, account, at, input.id)
         if (Either.isLeft(picked)) return yield* picked.left
@@ -145,7 +176,7 @@ export const make = (session: Session): SpanUseCases => {
           input.result_payload ?? null,
           input.status
         )
-        const next = Span.recordSpan({ instance, input, parent, context, id: id.right, now: at, offloaded, masking })
+        const next = Span.recordSpan({ instance, input, parent, context, id: id.right, now: at, offloaded, masking, reported, awaitedParent })
         if (Either.isLeft(next)) return yield* next.left
         instances.set(instanceId, next.right.instance)
         batch.set(id.right, next.right.span)
@@ -240,8 +271,15 @@ export const make = (session: Session): SpanUseCases => {
         Effect.flatMap((request) =>
           outside.settle((answers) =>
             work.ingest(
-              { operation: "agent_span.create_many", request, answer: RecordedSpans, options, callers: "any token", runs: runsOf },
-              (tx) => recordAll(tx, inputs, answers)
+              {
+                operation: options?.reported === "completed" ? "agent_span.report_many" : "agent_span.create_many",
+                request,
+                answer: RecordedSpans,
+                options,
+                callers: "any token",
+                runs: runsOf
+              },
+              (tx) => recordAll(tx, inputs, answers, options?.reported)
             )
           )
         ),

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Payload, Route, Target } from "@agentledger/otlp"
+import { Either } from "effect"
+import { attributes } from "./support/spans.js"
+
+const resource = (plain: Parameters<typeof attributes>[0]) => Payload.attributeMap(attributes(plain))
+const account = { token_scope: "account" } as const
+
+describe("Target.targetOf", () => {
+  it("takes a deployment token's agent and environment, whatever the resource says", () => {
+    expect(Target.targetOf({ token_scope: "agent_deployment" }, resource({ "service.name": "other" }))).toEqual(Either.right({ _tag: "Deployment" }))
+  })
+
+  it("reads an account token's agent from service.name and environment from deployment.environment.name, else the older name", () => {
+    expect(Target.targetOf(account, resource({ "service.name": "agent-x", "deployment.environment.name": "staging", "deployment.environment": "old" }))).toEqual(
+      Either.right({ _tag: "Named", agent: "agent-x", environment: "staging" })
+    )
+    expect(Target.targetOf(account, resource({ "service.name": "agent-x", "deployment.environment": "old" }))).toEqual(
+      Either.right({ _tag: "Named", agent: "agent-x", environment: "old" })
+    )
+  })
+
+  it("refuses an account token's trace whose resource names no agent or no environment", () => {
+    expect(Either.getLeft(Target.targetOf(account, resource({ "deployment.environment.name": "staging" })))._tag).toBe("Some")
+    expect(Either.getLeft(Target.targetOf(account, resource({ "service.name": "agent-x" })))._tag).toBe("Some")
+    expect(Either.getLeft(Target.targetOf(account, resource({ "service.name": 7, "deployment.environment.name": "staging" })))._tag).toBe("Some")
+  })
+
+  it("reports service.version as the version, else otel", () => {
+    expect(Target.versionOf(resource({ "service.version": "1.2.3" }))).toBe("1.2.3")
+    expect(Target.versionOf(resource({}))).toBe("otel")
+  })
+})
+
+describe("Route.capacityAnswer", () => {
+  it("answers the trace endpoint's requests at capacity in OTLP's shape and leaves other paths alone", () => {
+    const answer = Route.capacityAnswer(3)
+    expect(answer("/v1/traces", "application/x-protobuf")).toMatchObject({ status: 503, headers: { "content-type": "application/x-protobuf", "retry-after": "3" } })
+    expect(answer("/v1/traces?x=1", undefined)).toMatchObject({ status: 503, headers: { "content-type": "application/json" } })
+    expect(answer("/api/v1/agent", "application/json")).toBeUndefined()
+  })
+})
