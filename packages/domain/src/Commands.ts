@@ -21,6 +21,8 @@ import {
   SpanId
 } from "./Ids.js"
 import { InstancePurpose } from "./Instance.js"
+import { RecordQuality as RecordQualityInput } from "./Quality.js"
+import { type ReporterClaim, ReportingProtocol } from "./Reporter.js"
 import { RiskLevel } from "./Risk.js"
 import { RiskRulesInput } from "./RiskProfile.js"
 import { SpanFinishInput, SpanInput } from "./Span.js"
@@ -32,6 +34,15 @@ const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Schema.opti
 export interface MutationOptions {
   /** Repeating a call with the same key (1–64 characters) returns the first result and has one effect. */
   readonly idempotencyKey?: string | undefined
+}
+
+/**
+ * A registration's options: who reports the run, as the adapter that received it says (its
+ * protocol, and the SDK text the client sent, `Reporter.sdkOf`). Never read from a request's body;
+ * none from a caller of the `Ledger` itself.
+ */
+export interface RegisterOptions extends MutationOptions {
+  readonly reportedBy?: ReporterClaim | undefined
 }
 
 export const maxIdempotencyKeyLength = 64
@@ -129,6 +140,10 @@ export type CreateSpan = typeof CreateSpan.Type
 export const FinishSpan = SpanFinishInput
 export type FinishSpan = typeof FinishSpan.Type
 
+/** `{name, payload}` recorded on a run (`Quality`); a null payload removes the name. */
+export const RecordQuality = RecordQualityInput
+export type RecordQuality = typeof RecordQuality.Type
+
 export const CreateDeployment = Schema.Struct({
   id: optionalNullable(DeploymentId),
   agent_id: AgentId,
@@ -190,6 +205,8 @@ export const ListInstances = Schema.extend(
     peak_risk_level: Schema.optional(RiskLevel),
     flagged: Schema.optional(Schema.Boolean),
     purpose: Schema.optional(InstancePurpose),
+    /** Runs reported by this protocol (`Reporter`). */
+    protocol: Schema.optional(ReportingProtocol),
     started_after: Schema.optional(Timestamp),
     started_before: Schema.optional(Timestamp),
     sort: Schema.optional(InstanceSort)

@@ -5,6 +5,12 @@
  * span is `invalid_action` (the SDK relies on that answer). Each span records its conformance
  * and the risk points it added to its instance.
  *
+ * A terminated run still takes the spans its agent reports until the agent hears it was stopped
+ * (`Control`): each is decided and scored as any other (the agent did it) and kept closed — an
+ * open one `terminated` at once, as the termination closed the others —, and the run stays
+ * terminated. A finish of a span the termination closed answers the span as it stands. Runs the
+ * agent itself finished (complete, failed, cancelled) refuse new spans.
+ *
  * `recordSpan`, `finishSpan` and `terminateOpenSpans` are the decisions: given the instance and
  * the span, what is recorded, what is flagged and what the instance's counts and risk become.
  */
@@ -14,6 +20,7 @@ import { type DataRisk, unknownDataRisk } from "./DataRisk.js"
 import { checkSpan, checkType, type CompiledActivitySchema, type CompiledType, isFlagged, type Offloaded, SpanConformance } from "./Conformance.js"
 import { Timestamp } from "./Timestamp.js"
 import { refuseRedacted } from "./Erasure.js"
+import { isStopped } from "./Control.js"
 import { Conflict, InvalidAction, InvalidInput } from "./Errors.js"
 import { AccountId, AgentId, InstanceId, SpanId } from "./Ids.js"
 import { admitSpan, type ConformanceCounts, type Instance } from "./Instance.js"
@@ -207,7 +214,10 @@ export const recordSpan = (args: {
   // Imperative on purpose: this runs once per span, and a generator costs more than the decision.
   const invalid = validateSpanInput(input)
   if (Either.isLeft(invalid)) return Either.left(invalid.left)
-  const admission = admitSpan(args.instance, now)
+  // A span reported to a terminated run is kept, closed as the termination closed the others:
+  // the agent learns it was stopped from this span's answer (`Control`), and the ledger keeps what it did.
+  const late = isStopped(args.instance)
+  const admission = late ? Either.right(args.instance) : admitSpan(args.instance, now)
   if (Either.isLeft(admission)) return Either.left(admission.left)
   const admitted = admission.right
   if (parent !== null && parent.agent_instance_id !== admitted.id) {
@@ -215,6 +225,7 @@ export const recordSpan = (args: {
   }
   const resultPayload = input.result_payload ?? null
   const decision = decideSpan(context, admitted.risk, input.schema_name, input.payload, resultPayload, input.status, args.offloaded)
+  const status: Status = late && !isTerminal(input.status) ? "terminated" : input.status
   const masking = args.masking ?? Masking.none
   const sensitive = input.sensitive_encoding ?? null
   const declared = context.types.get(input.schema_name)?.data_risk
@@ -226,13 +237,13 @@ export const recordSpan = (args: {
     parent_span_id: parent?.id ?? null,
     schema_name: input.schema_name,
     schema_title: context.types.get(input.schema_name)?.title ?? input.schema_name,
-    status: input.status,
+    status,
     payload: Masking.mask(input.payload, masking, declared?.params_data_categories, sensitive),
     result_payload: resultPayload === null ? null : Masking.mask(resultPayload, masking, declared?.result_data_categories, sensitive),
     sensitive_encoding: sensitive,
     summary: null,
     started_at: input.started_at ?? now,
-    finished_at: isTerminal(input.status) ? input.finished_at ?? now : null,
+    finished_at: isTerminal(input.status) ? input.finished_at ?? now : status === "terminated" ? now : null,
     conformance: decision.conformance,
     risk_points: decision.points,
     sequence: admitted.span_counts.total + 1,
@@ -241,7 +252,7 @@ export const recordSpan = (args: {
   }
   const instance: Instance = {
     ...admitted,
-    span_counts: countAdded(admitted.span_counts, input.status),
+    span_counts: countAdded(admitted.span_counts, status),
     conformance_counts: countConformance(admitted.conformance_counts, decision.flagged),
     risk: decision.risk,
     updated_at: now
@@ -267,6 +278,9 @@ export const finishSpan = (args: {
   readonly masking?: Masking.Masker | undefined
 }): Either.Either<Recorded, InvalidAction> => {
   const { context, input, instance, now, span } = args
+  // A span its run's termination closed, finished by an agent that has not heard yet: answered as
+  // it stands (the answer's `Control` tells the agent), changing nothing.
+  if (span.status === "terminated" && isStopped(instance)) return Either.right({ span, instance })
   if (isTerminal(span.status)) {
     return Either.left(new InvalidAction({ entity: "agent_span", id: span.id, action: "finish", status: span.status }))
   }

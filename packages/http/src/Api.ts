@@ -3,7 +3,7 @@
  * envelopes. The server implements it over the `Ledger`, the client is derived from it, and the
  * OpenAPI document is generated from it, so the three cannot drift apart.
  */
-import { Commands, Ids, Timestamp } from "@agentledger/domain"
+import { Commands, Control, type ControlledSpan, Ids, Quality, Span, Timestamp } from "@agentledger/domain"
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
@@ -83,6 +83,13 @@ export class OperatorAuthentication extends HttpApiMiddleware.Tag<OperatorAuthen
 
 /** `Idempotency-Key`: a retried call with the same key has one effect and the first answer. */
 export const IdempotencyHeaders = Schema.Struct({ "idempotency-key": Schema.optional(Schema.String) })
+
+/**
+ * `X-Prefactor-SDK: @prefactor/core@0.4.3` (the newer SDKs': `package@version` entries, upstream
+ * first): recorded on the run a registration makes as its reporting SDK (`Reporter`), bounded and
+ * reduced to printable text there, and never read to decide anything.
+ */
+export const RegisterHeaders = Schema.Struct({ ...IdempotencyHeaders.fields, "x-prefactor-sdk": Schema.optional(Schema.String) })
 
 const idempotencyKey = { idempotency_key: Schema.optional(Schema.String) }
 
@@ -276,9 +283,13 @@ const RegisterBody = Schema.Struct({ ...Commands.RegisterRun.fields, ...idempote
 
 const instances = collection("/agent_instance", Ids.InstanceId, InstanceResource)
 
+const recordQualityDescription = "Keeps a quality payload under a name on the run (the latest per name; `payload: null` removes the name), " +
+  `shown in the run's \`quality_payloads\`: at most ${Quality.maxNames} names and ${Quality.maxChars} characters of JSON per run ` +
+  "(400 beyond). Any token that reaches the run."
+
 export class InstanceGroup extends HttpApiGroup.make("instances")
   .add(
-    HttpApiEndpoint.post("register", "/agent_instance/register").setPayload(RegisterBody).setHeaders(IdempotencyHeaders)
+    HttpApiEndpoint.post("register", "/agent_instance/register").setPayload(RegisterBody).setHeaders(RegisterHeaders)
       .addSuccess(Details(InstanceResource), { status: 201 })
   )
   .add(instances.action("start", Commands.StartRun.fields))
@@ -298,11 +309,32 @@ export class InstanceGroup extends HttpApiGroup.make("instances")
       .annotate(OpenApi.Description, outlineDescription)
   )
   .add(instances.read("risk", Schema.NullOr(RiskReportWire)))
-  .annotate(OpenApi.Description, "Agent instances (runs): register, start, finish, terminate; timeline, span outline and risk")
+  .add(
+    HttpApiEndpoint.post("recordQuality", "/agent_instance/:id/record_quality").setPath(path(Ids.InstanceId))
+      .setPayload(Schema.Struct({ ...Commands.RecordQuality.fields, ...idempotencyKey })).setHeaders(IdempotencyHeaders)
+      .addSuccess(Details(InstanceResource))
+      .annotate(OpenApi.Description, recordQualityDescription)
+  )
+  .annotate(OpenApi.Description, "Agent instances (runs): register, start, finish, terminate, record quality; timeline, span outline and risk")
   .middleware(Authentication)
 {}
 
 const spans = collection("/agent_spans", Ids.SpanId, SpanResource)
+
+/**
+ * A span create's or finish's answer: `{status, details: <span>}`, and `control: {terminate, reason}`
+ * when the span's run tells its agent to stop (`Control`; absent otherwise, as the Prefactor
+ * wire before it was).
+ */
+export const SpanAnswer = Schema.transform(
+  Schema.Struct({ status: Schema.Literal("success"), details: SpanResource, control: Schema.optionalWith(Control.RunControl, { exact: true }) }),
+  Schema.Struct({ span: Schema.typeSchema(Span.Span), control: Schema.NullOr(Control.RunControl) }),
+  {
+    strict: true,
+    decode: (wire): ControlledSpan => ({ span: wire.details, control: wire.control ?? null }),
+    encode: ({ control, span }) => (control === null ? { status: "success" as const, details: span } : { status: "success" as const, details: span, control })
+  }
+).annotations({ identifier: "SpanAnswer" })
 
 /**
  * The two routes every reporting SDK calls once per span, by their schemas: the contract declares
@@ -316,7 +348,7 @@ export const SpanRoutes = {
   finishBody: ActionBody(Commands.FinishSpan.fields),
   finished: 200,
   headers: IdempotencyHeaders,
-  answer: Details(SpanResource)
+  answer: SpanAnswer
 } as const
 
 export class SpanGroup extends HttpApiGroup.make("spans")
@@ -358,7 +390,7 @@ export class ActivityGroup extends HttpApiGroup.make("activity")
 {}
 
 export class BulkGroup extends HttpApiGroup.make("bulk")
-  .add(HttpApiEndpoint.post("run", "/bulk").setPayload(BulkRequest).addSuccess(BulkResponse))
+  .add(HttpApiEndpoint.post("run", "/bulk").setPayload(BulkRequest).setHeaders(RegisterHeaders).addSuccess(BulkResponse))
   .annotate(OpenApi.Description, "Several calls in one request: in order, one transaction each, stopping at the first error")
   .middleware(Authentication)
 {}

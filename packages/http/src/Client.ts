@@ -80,6 +80,15 @@ const items = <A, B>(f: (a: A) => B) => (page: Paged<A>): Paged<B> => ({ ...page
 const headers = (options?: Commands.MutationOptions): { readonly "idempotency-key"?: string } =>
   options?.idempotencyKey === undefined ? {} : { "idempotency-key": options.idempotencyKey }
 
+/**
+ * A registration's headers: its key, and the SDK the caller names as `X-Prefactor-SDK` (the
+ * server records the Prefactor protocol whatever protocol the caller names: the call travels by it).
+ */
+const registerHeaders = (options?: Commands.RegisterOptions): { readonly "idempotency-key"?: string; readonly "x-prefactor-sdk"?: string } => {
+  const sdk = options?.reportedBy?.sdk
+  return sdk === undefined || sdk === null ? headers(options) : { ...headers(options), "x-prefactor-sdk": sdk }
+}
+
 /** A page request as the Prefactor query parameters. */
 export const pageQuery = (request: Commands.ListRequest): PageQuery => ({
   "pagination[offset]": request.offset,
@@ -148,7 +157,7 @@ const session = (api: Api, principal: LedgerSession["principal"], exports: Pick<
       ), { concurrency: viewReads }),
 
   registerRun: (input, options) =>
-    api.instances.register({ payload: input, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")),
+    api.instances.register({ payload: input, headers: registerHeaders(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict")),
   startRun: (id, input, options) =>
     api.instances.start({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "Conflict")),
   finishRun: (id, input, options) =>
@@ -156,11 +165,23 @@ const session = (api: Api, principal: LedgerSession["principal"], exports: Pick<
   terminateRun: (id, input, options) =>
     api.instances.terminate({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "NotPermitted", "Conflict")),
   recordSpan: (input, options) =>
-    api.spans.create({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "Conflict")),
+    api.spans.create({ payload: { details: input }, headers: headers(options) }).pipe(
+      only("InvalidInput", "NotFound", "InvalidAction", "Conflict"),
+      Effect.map(({ span }) => span)
+    ),
+  recordSpanWithControl: (input, options) =>
+    api.spans.create({ payload: { details: input }, headers: headers(options) }).pipe(only("InvalidInput", "NotFound", "InvalidAction", "Conflict")),
   recordSpans: (inputs, options) =>
     api.spans.createMany({ payload: { details: inputs }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "Conflict")),
   finishSpan: (id, input, options) =>
-    api.spans.finish({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "Conflict")),
+    api.spans.finish({ path: { id }, payload: input, headers: headers(options) }).pipe(
+      only("NotFound", "InvalidAction", "InvalidInput", "Conflict"),
+      Effect.map(({ span }) => span)
+    ),
+  finishSpanWithControl: (id, input, options) =>
+    api.spans.finish({ path: { id }, payload: input, headers: headers(options) }).pipe(only("NotFound", "InvalidAction", "InvalidInput", "Conflict")),
+  recordQuality: (id, input, options) =>
+    api.instances.recordQuality({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "Conflict")),
 
   getInstance: (id) => api.instances.get({ path: { id } }).pipe(answer("NotFound")),
   listInstances: (request) =>

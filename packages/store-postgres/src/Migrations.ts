@@ -315,6 +315,16 @@ export const migrations = {
       updated_at timestamptz
     )`,
     `ALTER TABLE agent_spans ADD COLUMN sensitive_encoding boolean`
+  ),
+  // The newer Prefactor wire: a run's quality payloads by name (none on the runs before), and who
+  // reported it — the protocol its registration came by and the SDK the client named (null on the
+  // runs before: not recorded).
+  "0007_sdk_wire": statements(
+    `ALTER TABLE agent_instances
+      ADD COLUMN quality_payloads jsonb NOT NULL DEFAULT '{}'::jsonb,
+      ADD COLUMN reported_protocol text CHECK (reported_protocol IN ('prefactor', 'otlp')),
+      ADD COLUMN reported_sdk text,
+      ADD CONSTRAINT agent_instances_reported_by CHECK (reported_sdk IS NULL OR reported_protocol IS NOT NULL)`
   )
 }
 
