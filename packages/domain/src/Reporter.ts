@@ -5,9 +5,9 @@
  *
  * The protocol is the adapter's word (the route the registration reached); the SDK is the
  * client's, so it is kept as text to show and nothing more: never read to decide, bounded, and
- * reduced to printable ASCII so that it cannot carry markup, control characters or a second line
- * into a log or a page. A run registered by a caller that names no protocol (an embedding
- * service calling the `Ledger` directly) reports none.
+ * reduced to visible ASCII words so that it cannot carry control characters or a second line into
+ * a log (a page shows it as text). A run registered by a caller that names no protocol (an
+ * embedding service calling the `Ledger` directly) reports none.
  */
 import { Schema } from "effect"
 

@@ -9,7 +9,7 @@
  * (`Control`): each is decided and scored as any other (the agent did it) and kept closed — an
  * open one `terminated` at once, as the termination closed the others —, and the run stays
  * terminated. A finish of a span the termination closed answers the span as it stands. Runs the
- * agent itself finished (complete, failed, cancelled) refuse new spans.
+ * agent itself finished (complete, failed, cancelled) refuse new spans, as does a redacted run.
  *
  * `recordSpan`, `finishSpan` and `terminateOpenSpans` are the decisions: given the instance and
  * the span, what is recorded, what is flagged and what the instance's counts and risk become.
@@ -217,6 +217,10 @@ export const recordSpan = (args: {
   // A span reported to a terminated run is kept, closed as the termination closed the others:
   // the agent learns it was stopped from this span's answer (`Control`), and the ledger keeps what it did.
   const late = isStopped(args.instance)
+  if (late && args.instance.redacted_at !== null) {
+    // A redacted run's data was erased and must stay so: it takes nothing new.
+    return Either.left(new InvalidAction({ entity: "agent_instance", id: args.instance.id, action: "record a span on (it is redacted)", status: args.instance.status }))
+  }
   const admission = late ? Either.right(args.instance) : admitSpan(args.instance, now)
   if (Either.isLeft(admission)) return Either.left(admission.left)
   const admitted = admission.right
@@ -280,7 +284,7 @@ export const finishSpan = (args: {
   const { context, input, instance, now, span } = args
   // A span its run's termination closed, finished by an agent that has not heard yet: answered as
   // it stands (the answer's `Control` tells the agent), changing nothing.
-  if (span.status === "terminated" && isStopped(instance)) return Either.right({ span, instance })
+  if (span.status === "terminated" && isStopped(instance) && instance.redacted_at === null) return Either.right({ span, instance })
   if (isTerminal(span.status)) {
     return Either.left(new InvalidAction({ entity: "agent_span", id: span.id, action: "finish", status: span.status }))
   }

@@ -29,7 +29,7 @@ describe("the reporting SDK", () => {
     { fastCheck: { numRuns: runs(300) } }
   )
 
-  it("the SDKs' headers are kept as sent; markup-free, one line, whole entries when cut", () => {
+  it("the SDKs' headers are kept as sent; one line, whole entries when cut", () => {
     expect(Reporter.sdkOf("@prefactor/core@0.4.3")).toBe("@prefactor/core@0.4.3")
     expect(Reporter.sdkOf("@prefactor/langchain@0.3.0 @prefactor/core@0.4.3")).toBe("@prefactor/langchain@0.3.0 @prefactor/core@0.4.3")
     expect(Reporter.sdkOf("prefactor-http@0.5.1\r\nX-Admin: yes")).toBe("prefactor-http@0.5.1 X-Admin: yes")
