@@ -3,7 +3,7 @@
  * envelopes. The server implements it over the `Ledger`, the client is derived from it, and the
  * OpenAPI document is generated from it, so the three cannot drift apart.
  */
-import { Commands, Control, type ControlledSpan, Ids, Quality, Span, Timestamp } from "@agentledger/domain"
+import { Commands, Control, type ControlledSpan, Ids, Quality, Timestamp } from "@agentledger/domain"
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
@@ -324,17 +324,23 @@ const spans = collection("/agent_spans", Ids.SpanId, SpanResource)
 /**
  * A span create's or finish's answer: `{status, details: <span>}`, and `control: {terminate, reason}`
  * when the span's run tells its agent to stop (`Control`; absent otherwise, as the Prefactor
- * wire before it was).
+ * wire before it was). A plain struct, not a transformation from `ControlledSpan`: this is the
+ * answer of the two routes every SDK calls per span, and a transformation measured 7 µs more per
+ * encode (`spanAnswer` and `controlledSpan` convert at the handlers and the client instead).
  */
-export const SpanAnswer = Schema.transform(
-  Schema.Struct({ status: Schema.Literal("success"), details: SpanResource, control: Schema.optionalWith(Control.RunControl, { exact: true }) }),
-  Schema.Struct({ span: Schema.typeSchema(Span.Span), control: Schema.NullOr(Control.RunControl) }),
-  {
-    strict: true,
-    decode: (wire): ControlledSpan => ({ span: wire.details, control: wire.control ?? null }),
-    encode: ({ control, span }) => (control === null ? { status: "success" as const, details: span } : { status: "success" as const, details: span, control })
-  }
-).annotations({ identifier: "SpanAnswer" })
+export const SpanAnswer = Schema.Struct({
+  status: Schema.Literal("success"),
+  details: SpanResource,
+  control: Schema.optionalWith(Control.RunControl, { exact: true })
+}).annotations({ identifier: "SpanAnswer" })
+export type SpanAnswer = typeof SpanAnswer.Type
+
+/** The answer of a span and its run's control (none: no `control` field). */
+export const spanAnswer = ({ control, span }: ControlledSpan): SpanAnswer =>
+  control === null ? { status: "success", details: span } : { status: "success", details: span, control }
+
+/** A span answer as the `Ledger` gives it. */
+export const controlledSpan = (answer: SpanAnswer): ControlledSpan => ({ span: answer.details, control: answer.control ?? null })
 
 /**
  * The two routes every reporting SDK calls once per span, by their schemas: the contract declares

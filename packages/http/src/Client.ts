@@ -25,7 +25,7 @@ import * as HttpApiClient from "@effect/platform/HttpApiClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Context, DateTime, Effect, Layer } from "effect"
-import { LedgerApi, type PageQuery } from "./Api.js"
+import { controlledSpan, LedgerApi, type PageQuery } from "./Api.js"
 import type { DomainError } from "./ApiError.js"
 import { type ListEnvelope, paged } from "./Envelope.js"
 import * as ExportClient from "./ExportClient.js"
@@ -165,21 +165,21 @@ const session = (api: Api, principal: LedgerSession["principal"], exports: Pick<
   terminateRun: (id, input, options) =>
     api.instances.terminate({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "NotPermitted", "Conflict")),
   recordSpan: (input, options) =>
+    api.spans.create({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "Conflict")),
+  recordSpanWithControl: (input, options) =>
     api.spans.create({ payload: { details: input }, headers: headers(options) }).pipe(
       only("InvalidInput", "NotFound", "InvalidAction", "Conflict"),
-      Effect.map(({ span }) => span)
+      Effect.map(controlledSpan)
     ),
-  recordSpanWithControl: (input, options) =>
-    api.spans.create({ payload: { details: input }, headers: headers(options) }).pipe(only("InvalidInput", "NotFound", "InvalidAction", "Conflict")),
   recordSpans: (inputs, options) =>
     api.spans.createMany({ payload: { details: inputs }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "Conflict")),
   finishSpan: (id, input, options) =>
+    api.spans.finish({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "Conflict")),
+  finishSpanWithControl: (id, input, options) =>
     api.spans.finish({ path: { id }, payload: input, headers: headers(options) }).pipe(
       only("NotFound", "InvalidAction", "InvalidInput", "Conflict"),
-      Effect.map(({ span }) => span)
+      Effect.map(controlledSpan)
     ),
-  finishSpanWithControl: (id, input, options) =>
-    api.spans.finish({ path: { id }, payload: input, headers: headers(options) }).pipe(only("NotFound", "InvalidAction", "InvalidInput", "Conflict")),
   recordQuality: (id, input, options) =>
     api.instances.recordQuality({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "Conflict")),
 

@@ -7,7 +7,7 @@ import { Commands, Ledger, type LedgerSession, type Paged, Unauthenticated } fro
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { Effect, Either, Layer, Option, Redacted } from "effect"
 import type { DomainError } from "./ApiError.js"
-import { Authentication, CurrentSession, LedgerApi, OperatorAuthentication } from "./Api.js"
+import { Authentication, CurrentSession, LedgerApi, OperatorAuthentication, spanAnswer } from "./Api.js"
 import type { BulkItem, BulkOutput } from "./Bulk.js"
 import { ok, summaries } from "./Envelope.js"
 import { auditHandlers } from "./AuditHandlers.js"
@@ -155,10 +155,10 @@ const instances = HttpApiBuilder.group(LedgerApi, "instances", (handlers) =>
 
 const spans = HttpApiBuilder.group(LedgerApi, "spans", (handlers) =>
   handlers
-    .handle("create", ({ headers, payload }) => withSession((s) => s.recordSpanWithControl(payload.details, mutation(headers, payload))))
+    .handle("create", ({ headers, payload }) => withSession((s) => Effect.map(s.recordSpanWithControl(payload.details, mutation(headers, payload)), spanAnswer)))
     .handle("createMany", ({ headers, payload }) => withSession((s) => Effect.map(s.recordSpans(payload.details, mutation(headers, payload)), ok)))
     .handle("finish", ({ headers, path, payload }) =>
-      withSession((s) => s.finishSpanWithControl(path.id, payload ?? defaultFinishSpan, mutation(headers, payload))))
+      withSession((s) => Effect.map(s.finishSpanWithControl(path.id, payload ?? defaultFinishSpan, mutation(headers, payload)), spanAnswer)))
     .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listSpans({ ...urlParams, ...listRequest(urlParams) }), summaries)))
     .handle("get", ({ path }) => withSession((s) => Effect.map(s.getSpan(path.id), ok))))
 

@@ -20,7 +20,7 @@ import { Json, Ledger, type LedgerSession } from "@agentledger/domain"
 import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import { Cause, Context, Effect, Exit, type Fiber, Layer, type ParseResult, Runtime, Schema } from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { SpanRoutes } from "./Api.js"
+import { spanAnswer, SpanRoutes } from "./Api.js"
 import { defaultFinishSpan, mutation } from "./Handlers.js"
 import * as Refusals from "./Refusals.js"
 
@@ -121,14 +121,14 @@ export const make = (options: HotRoutesOptions): Effect.Effect<HotRoutes["Type"]
           const body = yield* decodeCreate(json)
           const headers = yield* decodeHeaders(request.headers)
           const reply = yield* session.recordSpanWithControl(body.details, mutation(headers, body))
-          return { status: SpanRoutes.created, body: yield* encodeAnswer(reply) }
+          return { status: SpanRoutes.created, body: yield* encodeAnswer(spanAnswer(reply)) }
         }
         const params = yield* decodeParams({ id: route.id })
         const json = yield* parseJson(text)
         const body = yield* decodeFinish(json)
         const headers = yield* decodeHeaders(request.headers)
         const reply = yield* session.finishSpanWithControl(params.id, body ?? defaultFinishSpan, mutation(headers, body))
-        return { status: SpanRoutes.finished, body: yield* encodeAnswer(reply) }
+        return { status: SpanRoutes.finished, body: yield* encodeAnswer(spanAnswer(reply)) }
       }).pipe(Effect.catchTag("ParseError", shapeRefused))
 
     const exchange = (route: Route, secret: string, request: IncomingMessage): Effect.Effect<Refusals.Answer> =>
