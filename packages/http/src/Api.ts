@@ -3,7 +3,7 @@
  * envelopes. The server implements it over the `Ledger`, the client is derived from it, and the
  * OpenAPI document is generated from it, so the three cannot drift apart.
  */
-import { Commands, Control, type ControlledSpan, Ids, Quality, Timestamp } from "@agentledger/domain"
+import { Commands, Ids, Timestamp } from "@agentledger/domain"
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
@@ -11,14 +11,7 @@ import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { Context, Schema } from "effect"
-import {
-  ConflictError,
-  InvalidActionError,
-  InvalidInputError,
-  NotFoundError,
-  NotPermittedError,
-  UnauthenticatedError
-} from "./ApiError.js"
+import { ConflictError, InvalidActionError, InvalidInputError, NotFoundError, NotPermittedError, UnauthenticatedError } from "./ApiError.js"
 import { ActivityQuery, activityDescription, ActivityWire } from "./ActivityRoute.js"
 import { AuditGroup } from "./AuditRoute.js"
 import { BulkRequest, BulkResponse } from "./Bulk.js"
@@ -26,6 +19,7 @@ import { MaskingGroup } from "./MaskingRoutes.js"
 import { Details, List } from "./Envelope.js"
 import { ErasureEndpoints } from "./ErasureRoutes.js"
 import { ExportGroup } from "./ExportRoute.js"
+import { recordQuality, sdkHeader, SpanAnswer } from "./NewerWire.js"
 import {
   OutlineQuery,
   outlineDescription,
@@ -84,12 +78,8 @@ export class OperatorAuthentication extends HttpApiMiddleware.Tag<OperatorAuthen
 /** `Idempotency-Key`: a retried call with the same key has one effect and the first answer. */
 export const IdempotencyHeaders = Schema.Struct({ "idempotency-key": Schema.optional(Schema.String) })
 
-/**
- * `X-Prefactor-SDK: @prefactor/core@0.4.3` (the newer SDKs': `package@version` entries, upstream
- * first): recorded on the run a registration makes as its reporting SDK (`Reporter`), bounded and
- * reduced to printable text there, and never read to decide anything.
- */
-export const RegisterHeaders = Schema.Struct({ ...IdempotencyHeaders.fields, "x-prefactor-sdk": Schema.optional(Schema.String) })
+/** A registration's headers: its key, and the reporting SDK (`NewerWire.sdkHeader`). */
+export const RegisterHeaders = Schema.Struct({ ...IdempotencyHeaders.fields, ...sdkHeader })
 
 const idempotencyKey = { idempotency_key: Schema.optional(Schema.String) }
 
@@ -283,10 +273,6 @@ const RegisterBody = Schema.Struct({ ...Commands.RegisterRun.fields, ...idempote
 
 const instances = collection("/agent_instance", Ids.InstanceId, InstanceResource)
 
-const recordQualityDescription = "Keeps a quality payload under a name on the run (the latest per name; `payload: null` removes the name), " +
-  `shown in the run's \`quality_payloads\`: at most ${Quality.maxNames} names and ${Quality.maxChars} characters of JSON per run ` +
-  "(400 beyond). Any token that reaches the run."
-
 export class InstanceGroup extends HttpApiGroup.make("instances")
   .add(
     HttpApiEndpoint.post("register", "/agent_instance/register").setPayload(RegisterBody).setHeaders(RegisterHeaders)
@@ -309,38 +295,12 @@ export class InstanceGroup extends HttpApiGroup.make("instances")
       .annotate(OpenApi.Description, outlineDescription)
   )
   .add(instances.read("risk", Schema.NullOr(RiskReportWire)))
-  .add(
-    HttpApiEndpoint.post("recordQuality", "/agent_instance/:id/record_quality").setPath(path(Ids.InstanceId))
-      .setPayload(Schema.Struct({ ...Commands.RecordQuality.fields, ...idempotencyKey })).setHeaders(IdempotencyHeaders)
-      .addSuccess(Details(InstanceResource))
-      .annotate(OpenApi.Description, recordQualityDescription)
-  )
+  .add(recordQuality.setHeaders(IdempotencyHeaders))
   .annotate(OpenApi.Description, "Agent instances (runs): register, start, finish, terminate, record quality; timeline, span outline and risk")
   .middleware(Authentication)
 {}
 
 const spans = collection("/agent_spans", Ids.SpanId, SpanResource)
-
-/**
- * A span create's or finish's answer: `{status, details: <span>}`, and `control: {terminate, reason}`
- * when the span's run tells its agent to stop (`Control`; absent otherwise, as the Prefactor
- * wire before it was). A plain struct, not a transformation from `ControlledSpan`: this is the
- * answer of the two routes every SDK calls per span, and a transformation measured 7 µs more per
- * encode (`spanAnswer` and `controlledSpan` convert at the handlers and the client instead).
- */
-export const SpanAnswer = Schema.Struct({
-  status: Schema.Literal("success"),
-  details: SpanResource,
-  control: Schema.optionalWith(Control.RunControl, { exact: true })
-}).annotations({ identifier: "SpanAnswer" })
-export type SpanAnswer = typeof SpanAnswer.Type
-
-/** The answer of a span and its run's control (none: no `control` field). */
-export const spanAnswer = ({ control, span }: ControlledSpan): SpanAnswer =>
-  control === null ? { status: "success", details: span } : { status: "success", details: span, control }
-
-/** A span answer as the `Ledger` gives it. */
-export const controlledSpan = (answer: SpanAnswer): ControlledSpan => ({ span: answer.details, control: answer.control ?? null })
 
 /**
  * The two routes every reporting SDK calls once per span, by their schemas: the contract declares

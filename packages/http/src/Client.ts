@@ -25,10 +25,11 @@ import * as HttpApiClient from "@effect/platform/HttpApiClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Context, DateTime, Effect, Layer } from "effect"
-import { controlledSpan, LedgerApi, type PageQuery } from "./Api.js"
+import { LedgerApi, type PageQuery } from "./Api.js"
 import type { DomainError } from "./ApiError.js"
 import { type ListEnvelope, paged } from "./Envelope.js"
 import * as ExportClient from "./ExportClient.js"
+import { controlledSpan } from "./NewerWire.js"
 import type { AgentView } from "./Resources.js"
 
 export interface ClientOptions {

@@ -6,7 +6,7 @@
  * the router, the middleware stack, a fiber per layer, the edge's checks and then the route's
  * same checks again) cost more than recording the span. Here a request is one fiber: the
  * credential, the body, the contract's schemas, one use case, one answer — with its run's
- * `control` (`Api.SpanAnswer`), as the platform's routes answer it.
+ * `control` (`NewerWire.SpanAnswer`), as the platform's routes answer it.
  *
  * Why it cannot drift from the contract: it decodes and encodes with the contract's own schemas
  * (`Api.SpanRoutes`), answers failures with the same values as the platform's edge
@@ -20,8 +20,9 @@ import { Json, Ledger, type LedgerSession } from "@agentledger/domain"
 import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import { Cause, Context, Effect, Exit, type Fiber, Layer, type ParseResult, Runtime, Schema } from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { spanAnswer, SpanRoutes } from "./Api.js"
+import { SpanRoutes } from "./Api.js"
 import { defaultFinishSpan, mutation } from "./Handlers.js"
+import { spanAnswer } from "./NewerWire.js"
 import * as Refusals from "./Refusals.js"
 
 /** The hot routes of a server. */
