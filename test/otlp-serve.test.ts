@@ -7,7 +7,9 @@
  * exported twice, out of order, or after their run finished land once.
  */
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base"
+import { Schema } from "effect"
 import { execFile } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -17,6 +19,11 @@ import { agentTrace, exporterTo, exportSpans, providerFor } from "./support/otel
 import { agentTree, reads, tree } from "./support/otlpReads.js"
 import { send } from "./support/otlpServer.js"
 import { listening, type Run, serveBuilt } from "./support/serveProcess.js"
+
+/** The OTel SDK's version, as its resource reports it (`telemetry.sdk.version`). */
+const sdkVersion = Schema.decodeUnknownSync(Schema.parseJson(Schema.Struct({ version: Schema.String })))(
+  readFileSync(join(import.meta.dirname, "..", "node_modules", "@opentelemetry", "core", "package.json"), "utf8")
+).version
 
 const token = `pf_${"o".repeat(43)}`
 const root = join(import.meta.dirname, "..")
@@ -72,7 +79,9 @@ describe("OTLP/HTTP into the served app", () => {
       span_counts: { total: 5, complete: 5 },
       conformance_counts: { conforms: 5, flagged: 0 },
       risk_score: 12,
-      risk_level: "high"
+      risk_level: "high",
+      // The SDK that exported it, from the resource's telemetry.sdk.* (the OTel SDK's own defaults).
+      reported_by: { protocol: "otlp", sdk: `opentelemetry-nodejs@${sdkVersion}` }
     })
     const timeline = await read.timeline(run?.id ?? "")
     expect(tree(timeline)).toEqual(agentTree)

@@ -60,6 +60,8 @@ const instance = Instance.Instance.make({
   risk_profile_revision_id: null,
   risk: null,
   redacted_at: null,
+  quality_payloads: {},
+  reported_by: null,
   inserted_at: at,
   updated_at: at
 }, true)

@@ -2,15 +2,16 @@
  * A reviewer with the account token: signs in (the token kept nowhere but the tab's memory),
  * finds the run the SDK recorded, opens a flagged span of its Activity and reads its error,
  * reads its Risk tab — whose total is the API's —, reads the chart of its spans over time — whose
- * total is the run's span count from the API, and which a screen reader reads as a table — and
- * signs out.
+ * total is the run's span count from the API, and which a screen reader reads as a table —,
+ * reads which protocol and SDK reported a run in its stamps, and signs out.
  */
 import { expect, it } from "vitest"
 import type { Browser } from "playwright-core"
 import { freshPage, problemsOf, screenshot, signedIn } from "../support/console/browser.js"
 import type { World } from "../support/console/world.js"
+import { deployAgent } from "../support/deployAgent.js"
 import { call, expectAnswer } from "../support/jsonClient.js"
-import { Details, Instance, RiskReport } from "../support/resources.js"
+import { Created, Details, Instance, RiskReport } from "../support/resources.js"
 
 export const reviewingRuns = (world: () => World, browser: () => Browser): void => {
   it("signs in with a pasted token kept in memory only, refuses a wrong one in words, and signs out", async () => {
@@ -139,6 +140,33 @@ export const reviewingRuns = (world: () => World, browser: () => Browser): void 
     const agentChart = page.getByRole("figure", { name: /^Spans of the last day/ })
     await agentChart.waitFor()
     expect(Number(await agentChart.getAttribute("data-total"))).toBeGreaterThanOrEqual(run.span_counts.total)
+    expect(problemsOf(page)).toEqual([])
+    await page.context().close()
+  })
+
+  it("the run's stamps say which protocol and SDK reported it: the SDK a newer client names, none for @prefactor/core 0.2.9", async () => {
+    const { reviewed, token, url } = world()
+    // A newer SDK's registration, of an agent of its own (no other section's counts move).
+    const deployed = await deployAgent(url, token, { name: "Newer SDK bot" })
+    const registered = await fetch(`${url}/api/v1/agent_instance/register`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${deployed.token}`,
+        "content-type": "application/json",
+        "x-prefactor-sdk": "@prefactor/langchain@0.3.0 @prefactor/core@0.4.3"
+      },
+      body: JSON.stringify({ agent_version: { external_identifier: "4.0.0", name: "Newer SDK bot" }, idempotency_key: crypto.randomUUID() })
+    })
+    const runId = expectAnswer({ status: registered.status, body: await registered.json() }, 201, Details(Created), "a newer SDK's registration").details.id
+    const page = await signedIn(browser(), url, token, `/runs/${runId}`)
+    const reportedBy = page.locator(".stamps div").filter({ has: page.getByText("Reported by", { exact: true }) })
+    await expect.poll(() => reportedBy.locator("dd").textContent()).toBe("Prefactor API, @prefactor/langchain@0.3.0 @prefactor/core@0.4.3")
+    await screenshot(page, "run-stamps-reported-by")
+    // The run the real 0.2.9 SDK recorded: it names no SDK.
+    await page.goto(`${url}/runs/${reviewed.runId}`)
+    await page.getByLabel("API token").fill(token)
+    await page.getByRole("button", { name: "Sign in" }).click()
+    await expect.poll(() => reportedBy.locator("dd").textContent()).toBe("Prefactor API, no SDK named")
     expect(problemsOf(page)).toEqual([])
     await page.context().close()
   })

@@ -68,6 +68,7 @@ export const idRoutes: ReadonlyArray<IdRoute> = [
   { method: "POST", path: "/api/v1/agent_instance/{id}/start", body: () => ({}), management: false },
   { method: "POST", path: "/api/v1/agent_instance/{id}/finish", body: () => ({}), management: false },
   { method: "POST", path: "/api/v1/agent_instance/{id}/terminate", body: () => ({ reason: "a bad request" }), management: true },
+  { method: "POST", path: "/api/v1/agent_instance/{id}/record_quality", body: () => ({ name: "accuracy", payload: { score: 1 } }), management: false },
   { method: "GET", path: "/api/v1/agent_instance/{id}", management: false },
   { method: "GET", path: "/api/v1/agent_instance/{id}/timeline", management: false },
   { method: "GET", path: "/api/v1/agent_instance/{id}/spans", management: false },

@@ -13,7 +13,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, trace } from "@ope
 import { OTLPTraceExporter as HttpExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { OTLPTraceExporter as ProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto"
 import { CompressionAlgorithm } from "@opentelemetry/otlp-exporter-base"
-import { resourceFromAttributes } from "@opentelemetry/resources"
+import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources"
 import { BatchSpanProcessor, type ReadableSpan, SimpleSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base"
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node"
 
@@ -31,10 +31,14 @@ export interface ResourceAttributes {
   readonly "deployment.environment.name"?: string
 }
 
-/** A provider whose spans go to `exporter`, one export per span (`simple`, children first) or one per flush (`batch`). */
+/**
+ * A provider whose spans go to `exporter`, one export per span (`simple`, children first) or one
+ * per flush (`batch`); its resource is the SDK's default (`telemetry.sdk.*`, as `NodeSDK` sets it)
+ * with the agent's attributes.
+ */
 export const providerFor = (exporter: SpanExporter, processing: "simple" | "batch", resource: ResourceAttributes = {}) =>
   new NodeTracerProvider({
-    resource: resourceFromAttributes({ "service.name": "weather-agent", ...resource }),
+    resource: defaultResource().merge(resourceFromAttributes({ "service.name": "weather-agent", ...resource })),
     spanProcessors: [processing === "simple" ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter, { maxExportBatchSize: 512 })]
   })
 

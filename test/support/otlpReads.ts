@@ -16,7 +16,8 @@ export const RunRead = Schema.Struct({
   span_counts: Counts,
   conformance_counts: Schema.Struct({ conforms: Schema.Number, flagged: Schema.Number }),
   risk_score: Schema.NullOr(Schema.Number),
-  risk_level: Schema.NullOr(Schema.String)
+  risk_level: Schema.NullOr(Schema.String),
+  reported_by: Schema.NullOr(Schema.Struct({ protocol: Schema.String, sdk: Schema.NullOr(Schema.String) }))
 })
 export type RunRead = typeof RunRead.Type
 

@@ -21,6 +21,8 @@ import {
   SpanId
 } from "./Ids.js"
 import { InstancePurpose } from "./Instance.js"
+import { RecordQuality as RecordQualityInput } from "./Quality.js"
+import { type ReporterClaim, ReportingProtocol } from "./Reporter.js"
 import { RiskLevel } from "./Risk.js"
 import { RiskRulesInput } from "./RiskProfile.js"
 import { SpanFinishInput, SpanInput } from "./Span.js"
@@ -34,13 +36,17 @@ export interface MutationOptions {
   readonly idempotencyKey?: string | undefined
 }
 
-/** Options of registering a run. */
+/**
+ * A registration's options.
+ * - `reportedBy`: who reports the run, as the adapter that received it says (its protocol, and the
+ *   SDK text the client sent, `Reporter.sdkOf`). Never read from a request's body; none from a
+ *   caller of the `Ledger` itself.
+ * - `version: "deployment"`: the run runs the version its deployment points at, with that
+ *   version's schema version, when the deployment points at one; the version and schema the call
+ *   reports otherwise. The OTLP ingestion's (a trace reports no version of its own).
+ */
 export interface RegisterOptions extends MutationOptions {
-  /**
-   * `"deployment"`: the run runs the version its deployment points at, with that version's
-   * schema version, when the deployment points at one; the version and schema the call reports
-   * otherwise. The OTLP ingestion's (a trace reports no version of its own).
-   */
+  readonly reportedBy?: ReporterClaim | undefined
   readonly version?: "deployment" | undefined
 }
 
@@ -149,6 +155,10 @@ export type CreateSpan = typeof CreateSpan.Type
 export const FinishSpan = SpanFinishInput
 export type FinishSpan = typeof FinishSpan.Type
 
+/** `{name, payload}` recorded on a run (`Quality`); a null payload removes the name. */
+export const RecordQuality = RecordQualityInput
+export type RecordQuality = typeof RecordQuality.Type
+
 export const CreateDeployment = Schema.Struct({
   id: optionalNullable(DeploymentId),
   agent_id: AgentId,
@@ -210,6 +220,8 @@ export const ListInstances = Schema.extend(
     peak_risk_level: Schema.optional(RiskLevel),
     flagged: Schema.optional(Schema.Boolean),
     purpose: Schema.optional(InstancePurpose),
+    /** Runs reported by this protocol (`Reporter`). */
+    protocol: Schema.optional(ReportingProtocol),
     started_after: Schema.optional(Timestamp),
     started_before: Schema.optional(Timestamp),
     sort: Schema.optional(InstanceSort)

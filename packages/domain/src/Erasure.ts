@@ -8,7 +8,8 @@
  * move. It removes what the agent sent: each span's `payload` becomes `redactedPayload`, a
  * `result_payload` that was there becomes it too (a missing result stays null), `summary`
  * becomes null, and a conformance error's `instance_path` — which can name a key of the payload
- * — becomes `redactedPath`. The run carries `redacted_at`, so a reader can tell.
+ * — becomes `redactedPath`; each of the run's quality payloads becomes the marker too (their
+ * names stay). The run carries `redacted_at`, so a reader can tell.
  *
  * Only a finished run is redacted (a run still recording would take new payloads after it), and
  * a span of a redacted run is finished no more (`Span.finishSpan`); redacting a redacted run
@@ -20,6 +21,7 @@ import { AgentId, InstanceId } from "./Ids.js"
 import type { Instance } from "./Instance.js"
 import { runStart } from "./InstanceQuery.js"
 import type { JsonObject } from "./Json.js"
+import { redacted as redactedQuality } from "./Quality.js"
 import type { Span } from "./Span.js"
 import { isTerminal } from "./Status.js"
 import { Timestamp } from "./Timestamp.js"
@@ -56,7 +58,7 @@ export const redact = (instance: Instance, spans: ReadonlyArray<Span>, at: DateT
   }
   if (instance.redacted_at !== null) return Either.right({ instance, spans: [] })
   return Either.right({
-    instance: { ...instance, redacted_at: at, updated_at: at },
+    instance: { ...instance, quality_payloads: redactedQuality(instance.quality_payloads, redactedPayload), redacted_at: at, updated_at: at },
     spans: spans.map((span) => redactSpan(span, at))
   })
 }

@@ -3,7 +3,8 @@
  * environment and deployment — stamps that never change. Status machine of `Status.ts`:
  * a second `start` on an active instance is accepted and changes nothing; a finish with no
  * status means `complete`; a pending instance may only be cancelled or terminated; a span
- * arriving on a pending instance starts it; nothing leaves a terminal status.
+ * arriving on a pending instance starts it; nothing leaves a terminal status. (A span reported to
+ * a terminated run is still recorded, closed, without moving the run: `Span.recordSpan`.)
  */
 import { DateTime, Either, Schema } from "effect"
 import { InvalidAction, InvalidInput } from "./Errors.js"
@@ -17,6 +18,8 @@ import {
   RiskProfileRevisionId,
   SchemaVersionId
 } from "./Ids.js"
+import { noQuality, QualityPayloads } from "./Quality.js"
+import { ReportedBy } from "./Reporter.js"
 import { initialRisk, InstanceRisk } from "./Risk.js"
 import { type FinishStatus, isTerminal, noCounts, Status, StatusCounts } from "./Status.js"
 
@@ -50,6 +53,10 @@ export const Instance = Schema.Struct({
   risk: Schema.NullOr(InstanceRisk),
   /** When the run's payloads were redacted (`Erasure.redact`); null while they are as recorded. */
   redacted_at: Schema.NullOr(Schema.DateTimeUtc),
+  /** The quality payloads recorded on the run, by name (`Quality`). */
+  quality_payloads: QualityPayloads,
+  /** The protocol and SDK that registered the run (`Reporter`); null when the caller named none. */
+  reported_by: Schema.NullOr(ReportedBy),
   inserted_at: Schema.DateTimeUtc,
   updated_at: Schema.DateTimeUtc
 }).annotations({ identifier: "Instance" })
@@ -70,6 +77,7 @@ export const register = (
     readonly agent_deployment_id: DeploymentId | null
     readonly purpose: InstancePurpose
     readonly risk_profile_revision_id: RiskProfileRevisionId | null
+    readonly reported_by: ReportedBy | null
   },
   now: DateTime.Utc
 ): Instance => ({
@@ -90,6 +98,8 @@ export const register = (
   risk_profile_revision_id: stamps.risk_profile_revision_id,
   risk: stamps.risk_profile_revision_id === null ? null : initialRisk,
   redacted_at: null,
+  quality_payloads: noQuality,
+  reported_by: stamps.reported_by,
   inserted_at: now,
   updated_at: now
 })
@@ -105,6 +115,7 @@ export const stampsOf = (instance: Instance) => ({
   agent_deployment_id: instance.agent_deployment_id,
   risk_profile_revision_id: instance.risk_profile_revision_id,
   purpose: instance.purpose,
+  reported_by: instance.reported_by,
   inserted_at: instance.inserted_at
 })
 

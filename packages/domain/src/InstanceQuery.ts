@@ -15,6 +15,7 @@ import { InvalidInput } from "./Errors.js"
 import type { AgentId, AgentVersionId, DeploymentId, EnvironmentId } from "./Ids.js"
 import type { Instance, InstancePurpose } from "./Instance.js"
 import type { SortField } from "./LedgerStore.js"
+import type { ReportingProtocol } from "./Reporter.js"
 import type { RiskLevel } from "./Risk.js"
 import type { Status } from "./Status.js"
 
@@ -32,6 +33,8 @@ export interface InstanceFilter {
   /** `true`: runs with a flagged span; `false`: runs with none. */
   readonly flagged?: boolean | undefined
   readonly purpose?: InstancePurpose | undefined
+  /** Runs reported by this protocol (`Reporter`); a run whose reporter is not recorded never matches. */
+  readonly protocol?: ReportingProtocol | undefined
   /** Runs whose `runStart` is at or after this time (epoch milliseconds). */
   readonly started_after?: number | undefined
   /** Runs whose `runStart` is before this time (epoch milliseconds). */
@@ -68,6 +71,7 @@ export const matches = (filter: InstanceFilter) => (instance: Instance): boolean
   if (!holds(filter.environment_id, instance.environment_id)) return false
   if (!holds(filter.status, instance.status)) return false
   if (!holds(filter.purpose, instance.purpose)) return false
+  if (filter.protocol !== undefined && instance.reported_by?.protocol !== filter.protocol) return false
   if (filter.risk_level !== undefined && instance.risk?.level !== filter.risk_level) return false
   if (filter.peak_risk_level !== undefined && instance.risk?.peak_level !== filter.peak_risk_level) return false
   if (!holds(filter.flagged, isFlagged(instance))) return false
@@ -90,6 +94,7 @@ export const fromRequest = (request: Commands.ListInstances): InstanceFilter => 
   peak_risk_level: request.peak_risk_level,
   flagged: request.flagged,
   purpose: request.purpose,
+  protocol: request.protocol,
   started_after: epochMillis(request.started_after),
   started_before: epochMillis(request.started_before)
 })

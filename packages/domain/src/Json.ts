@@ -181,7 +181,12 @@ export const OwnRecord = <A, I>(value: Schema.Schema<A, I>): Schema.Schema<{ rea
       decode: (item) => each(ParseResult.decodeUnknown(item)),
       encode: (item) => each(ParseResult.encodeUnknown(item))
     },
-    { identifier: "Record", jsonSchema: { type: "object" } }
+    {
+      identifier: "Record",
+      jsonSchema: { type: "object" },
+      // Keys a plain object takes as its own (`__proto__` aside: an arbitrary's record sets it as a prototype).
+      arbitrary: (item) => (fc) => fc.dictionary(fc.string().filter((key) => key !== "__proto__"), item(fc), { maxKeys: 4 })
+    }
   )
 }
 

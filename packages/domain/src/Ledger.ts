@@ -9,6 +9,7 @@
  */
 import { Context, type Effect, Schema, type Stream } from "effect"
 import { Account } from "./Account.js"
+import { RunControl } from "./Control.js"
 import type { Activity } from "./Activity.js"
 import { Agent } from "./Agent.js"
 import { AgentVersion } from "./AgentVersion.js"
@@ -114,6 +115,10 @@ export type VersionRisk = typeof VersionRisk.Type
 
 export const RecordedSpans = Schema.Array(Span)
 
+/** A span as its agent is answered: the span, and what its run tells the agent (`Control`; null: go on). */
+export const ControlledSpan = Schema.Struct({ span: Span, control: Schema.NullOr(RunControl) }).annotations({ identifier: "ControlledSpan" })
+export type ControlledSpan = typeof ControlledSpan.Type
+
 type Mutation = Commands.MutationOptions
 
 /** The use cases of one caller, scoped to its account. */
@@ -154,18 +159,31 @@ export interface LedgerSession {
   readonly agentUsage: (agents: ReadonlyArray<Agent>) => Effect.Effect<ReadonlyArray<AgentUsage>, NotPermitted>
 
   // Runs and spans (the ingest path; deployment tokens reach these)
-  /** `version: "deployment"` registers the run on its deployment's current version when there is one. */
+  /**
+   * `options.reportedBy`: the adapter's protocol and the client's SDK, stamped on the run
+   * (`Reporter`); `version: "deployment"` registers the run on its deployment's current version
+   * when there is one.
+   */
   readonly registerRun: (input: Commands.RegisterRun, options?: Commands.RegisterOptions) => Effect.Effect<Instance, InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict>
   readonly startRun: (id: InstanceId, input: Commands.StartRun, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | InvalidInput | Conflict>
   readonly finishRun: (id: InstanceId, input: Commands.FinishRun, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | InvalidInput | Conflict>
   readonly terminateRun: (id: InstanceId, input: Commands.TerminateRun, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | InvalidInput | NotPermitted | Conflict>
   readonly recordSpan: (input: Commands.CreateSpan, options?: Mutation) => Effect.Effect<Span, InvalidInput | NotFound | InvalidAction | Conflict>
+  /** `recordSpan`, with what the run tells its agent (`Control`): what a reporting SDK is answered. */
+  readonly recordSpanWithControl: (input: Commands.CreateSpan, options?: Mutation) => Effect.Effect<ControlledSpan, InvalidInput | NotFound | InvalidAction | Conflict>
   /**
    * Several spans in one unit of work, in order; a parent may be earlier in the same batch.
    * `reported: "completed"` records spans reported after they completed (`ReportedSpans`).
    */
   readonly recordSpans: (inputs: ReadonlyArray<Commands.CreateSpan>, options?: Commands.RecordOptions) => Effect.Effect<ReadonlyArray<Span>, InvalidInput | NotFound | InvalidAction | Conflict>
   readonly finishSpan: (id: SpanId, input: Commands.FinishSpan, options?: Mutation) => Effect.Effect<Span, NotFound | InvalidAction | InvalidInput | Conflict>
+  /** `finishSpan`, with what the run tells its agent (`Control`). */
+  readonly finishSpanWithControl: (id: SpanId, input: Commands.FinishSpan, options?: Mutation) => Effect.Effect<ControlledSpan, NotFound | InvalidAction | InvalidInput | Conflict>
+  /**
+   * Keeps a quality payload under a name on the run, or removes the name (`Quality`): ingest, like
+   * a span (any token that reaches the run; not audited). Answers the run.
+   */
+  readonly recordQuality: (id: InstanceId, input: Commands.RecordQuality, options?: Mutation) => Effect.Effect<Instance, NotFound | InvalidAction | InvalidInput | Conflict>
 
   // Reading runs
   readonly getInstance: (id: InstanceId) => Effect.Effect<Instance, NotFound>

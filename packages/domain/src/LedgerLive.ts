@@ -21,6 +21,7 @@ import * as Erasure from "./usecases/Erasure.js"
 import * as Exports from "./usecases/Export.js"
 import * as ActivityReads from "./usecases/Activity.js"
 import * as MaskingPolicies from "./usecases/MaskingPolicies.js"
+import * as Quality from "./usecases/Quality.js"
 import * as Reads from "./usecases/Reads.js"
 import * as Retention from "./usecases/Retention.js"
 import * as RetentionPolicies from "./usecases/RetentionPolicies.js"
@@ -75,6 +76,7 @@ export const makeWith = (options: Options) =>
         ...Agents.make(caller),
         ...Runs.make(caller),
         ...Spans.make(caller),
+        ...Quality.make(caller),
         ...Reads.make(caller),
         ...ActivityReads.make(caller),
         ...MaskingPolicies.make(caller),

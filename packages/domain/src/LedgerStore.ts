@@ -253,7 +253,13 @@ export interface StoreTx {
     /** Reads the instance and holds it until the unit of work ends (every run transition, every span). */
     readonly lock: (id: InstanceId) => Effect.Effect<Option.Option<Instance>>
     readonly insert: (instance: Instance) => Effect.Effect<void, UniqueViolation>
+    /** Writes the run's progress (not its quality payloads, nor its redaction: see below and `erasure`). */
     readonly update: (instance: Instance) => Effect.Effect<void>
+    /**
+     * Writes the run's quality payloads and `updated_at`: only this writes them, so no write of the
+     * run's progress (a span's, from an older read) carries them back.
+     */
+    readonly writeQuality: (instance: Instance) => Effect.Effect<void>
     /**
      * The runs `InstanceQuery.matches` keeps, a page of them. Sorted by `started_at`, runs are
      * ordered by `InstanceQuery.runStart` (a run never started by its registration).

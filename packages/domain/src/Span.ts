@@ -5,6 +5,12 @@
  * span is `invalid_action` (the SDK relies on that answer). Each span records its conformance
  * and the risk points it added to its instance.
  *
+ * A terminated run still takes the spans its agent reports until the agent hears it was stopped
+ * (`Control`): each is decided and scored as any other (the agent did it) and kept closed — an
+ * open one `terminated` at once, as the termination closed the others —, and the run stays
+ * terminated. A finish of a span the termination closed answers the span as it stands. Runs the
+ * agent itself finished (complete, failed, cancelled) refuse new spans, as does a redacted run.
+ *
  * `recordSpan`, `finishSpan` and `terminateOpenSpans` are the decisions: given the instance and
  * the span, what is recorded, what is flagged and what the instance's counts and risk become.
  */
@@ -14,6 +20,7 @@ import { type DataRisk, unknownDataRisk } from "./DataRisk.js"
 import { checkSpan, checkType, type CompiledActivitySchema, type CompiledType, isFlagged, type Offloaded, SpanConformance } from "./Conformance.js"
 import { Timestamp } from "./Timestamp.js"
 import { refuseRedacted } from "./Erasure.js"
+import { isStopped } from "./Control.js"
 import { Conflict, InvalidAction, InvalidInput } from "./Errors.js"
 import { AccountId, AgentId, InstanceId, SpanId } from "./Ids.js"
 import { admitSpan, type ConformanceCounts, type Instance } from "./Instance.js"
@@ -214,12 +221,21 @@ export const recordSpan = (args: {
   // Imperative on purpose: this runs once per span, and a generator costs more than the decision.
   const invalid = validateSpanInput(input)
   if (Either.isLeft(invalid)) return Either.left(invalid.left)
+  if (args.instance.redacted_at !== null) {
+    // A redacted run's data was erased and must stay so: it takes nothing new.
+    return Either.left(new InvalidAction({ entity: "agent_instance", id: args.instance.id, action: "record a span on (it is redacted)", status: args.instance.status }))
+  }
+  // A span reported to a terminated run is kept, closed as the termination closed the others:
+  // the agent learns it was stopped from this span's answer (`Control`), and the ledger keeps what
+  // it did. Spans reported after they completed (OTLP) keep their own rules (`ReportedSpans`).
+  const completed = args.reported === "completed"
+  const late = !completed && isStopped(args.instance)
   let admission: Either.Either<Instance, InvalidAction | InvalidInput>
-  if (args.reported === "completed") {
+  if (completed) {
     const times = ReportedSpans.validate(input)
     admission = Either.isLeft(times) ? Either.left(times.left) : ReportedSpans.admit(args.instance, times.right, now)
   } else {
-    admission = admitSpan(args.instance, now)
+    admission = late ? Either.right(args.instance) : admitSpan(args.instance, now)
   }
   if (Either.isLeft(admission)) return Either.left(admission.left)
   const admitted = admission.right
@@ -228,6 +244,7 @@ export const recordSpan = (args: {
   }
   const resultPayload = input.result_payload ?? null
   const decision = decideSpan(context, admitted.risk, input.schema_name, input.payload, resultPayload, input.status, args.offloaded)
+  const status: Status = late && !isTerminal(input.status) ? "terminated" : input.status
   const masking = args.masking ?? Masking.none
   const sensitive = input.sensitive_encoding ?? null
   const declared = context.types.get(input.schema_name)?.data_risk
@@ -239,13 +256,13 @@ export const recordSpan = (args: {
     parent_span_id: parent?.id ?? (args.reported === "completed" ? args.awaitedParent ?? null : null),
     schema_name: input.schema_name,
     schema_title: context.types.get(input.schema_name)?.title ?? input.schema_name,
-    status: input.status,
+    status,
     payload: Masking.mask(input.payload, masking, declared?.params_data_categories, sensitive),
     result_payload: resultPayload === null ? null : Masking.mask(resultPayload, masking, declared?.result_data_categories, sensitive),
     sensitive_encoding: sensitive,
     summary: null,
     started_at: input.started_at ?? now,
-    finished_at: isTerminal(input.status) ? input.finished_at ?? now : null,
+    finished_at: isTerminal(input.status) ? input.finished_at ?? now : status === "terminated" ? now : null,
     conformance: decision.conformance,
     risk_points: decision.points,
     sequence: admitted.span_counts.total + 1,
@@ -254,7 +271,7 @@ export const recordSpan = (args: {
   }
   const instance: Instance = {
     ...admitted,
-    span_counts: countAdded(admitted.span_counts, input.status),
+    span_counts: countAdded(admitted.span_counts, status),
     conformance_counts: countConformance(admitted.conformance_counts, decision.flagged),
     risk: decision.risk,
     updated_at: now
@@ -280,6 +297,9 @@ export const finishSpan = (args: {
   readonly masking?: Masking.Masker | undefined
 }): Either.Either<Recorded, InvalidAction> => {
   const { context, input, instance, now, span } = args
+  // A span its run's termination closed, finished by an agent that has not heard yet: answered as
+  // it stands (the answer's `Control` tells the agent), changing nothing.
+  if (span.status === "terminated" && isStopped(instance) && instance.redacted_at === null) return Either.right({ span, instance })
   if (isTerminal(span.status)) {
     return Either.left(new InvalidAction({ entity: "agent_span", id: span.id, action: "finish", status: span.status }))
   }

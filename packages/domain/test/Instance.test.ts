@@ -167,6 +167,7 @@ describe("Instance state machine", () => {
       "id",
       "inserted_at",
       "purpose",
+      "reported_by",
       "risk_profile_revision_id"
     ])
   })
@@ -182,7 +183,8 @@ describe("registering a run", () => {
     environment_id: idOf(Ids.EnvironmentId, 5),
     agent_deployment_id: null,
     purpose: "eval" as const,
-    risk_profile_revision_id: null
+    risk_profile_revision_id: null,
+    reported_by: { protocol: "prefactor" as const, sdk: "@prefactor/core@0.4.3" }
   }
 
   it("a run registers pending, with no spans, carrying its stamps", () => {

@@ -46,6 +46,17 @@ describe("InstanceQuery", () => {
     expect(kept({ flagged: false, risk_level: "medium", purpose: "live" })).toEqual([])
   })
 
+  it("protocol keeps the runs its reporter names; a run whose reporter is not recorded never matches", () => {
+    const prefactor = run({ reported_by: { protocol: "prefactor", sdk: "@prefactor/core@0.4.3" } })
+    const otlp = run({ reported_by: { protocol: "otlp", sdk: null } })
+    const unrecorded = run({ reported_by: null })
+    const kept = (filter: InstanceQuery.InstanceFilter) => [prefactor, otlp, unrecorded].filter(InstanceQuery.matches(filter))
+    expect(kept({ protocol: "prefactor" })).toEqual([prefactor])
+    expect(kept({ protocol: "otlp" })).toEqual([otlp])
+    expect(kept({})).toEqual([prefactor, otlp, unrecorded])
+    expect(InstanceQuery.fromRequest(Schema.decodeUnknownSync(Commands.ListInstances)({ protocol: "otlp" })).protocol).toBe("otlp")
+  })
+
   it("sorts a run by started_at as by when it took place", () => {
     expect(InstanceQuery.sortValue(run(), "started_at")).toBe(at(0).epochMillis)
     expect(InstanceQuery.sortValue(run({ status: "active" }), "status")).toBe("active")

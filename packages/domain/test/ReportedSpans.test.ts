@@ -106,6 +106,14 @@ describe("spans reported after they completed", () => {
     expect(late.span).toMatchObject({ parent_span_id: idOf(Ids.SpanId, 7), started_at: at(10), finished_at: at(20) })
   })
 
+  it("takes no late span into a redacted run, however it is reported: its data was erased and stays so", () => {
+    const run = { ...makeInstance({ status: "complete", risk: null }), started_at: at(0), finished_at: at(1000), redacted_at: at(2000) }
+    for (const reported of ["completed", undefined] as const) {
+      const refused = Span.recordSpan({ instance: run, input: input(10, 20), parent: null, context, id: idOf(Ids.SpanId, 9), now: at(5000), reported })
+      expect(Either.getLeft(refused).pipe((left) => left._tag === "Some" ? left.value._tag : "admitted")).toBe("InvalidAction")
+    }
+  })
+
   it("asks a reported span to be terminal with a start and an end, the end not before the start", () => {
     const field = (given: Span.SpanInput) => Either.getLeft(ReportedSpans.validate(given)).pipe((left) => (left._tag === "Some" ? Object.keys(left.value.errors) : []))
     expect(field({ ...input(0, 10), status: "active", result_payload: null })).toEqual(["status"])

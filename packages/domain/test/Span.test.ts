@@ -1,7 +1,8 @@
 /**
  * Span decisions (docs/domain.md "Spans", invariant 5): over random runs every accepted span is stored
  * once, counts match the spans, terminal spans never change, refusals carry the right tag, and
- * terminating an instance closes exactly its open spans.
+ * terminating an instance closes exactly its open spans; a terminated run still takes the spans its
+ * agent reports, closed, and answers a finish of a span it closed as the span stands.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Either, FastCheck as fc, Schema } from "effect"
@@ -39,9 +40,17 @@ describe("spans over random runs", () => {
       const outcomes = playRun(context, start, names, steps)
       for (const { after, before, refused, step, target } of outcomes) {
         const instanceWasTerminal = Status.isTerminal(before.instance.status)
+        const instanceWasStopped = before.instance.status === "terminated"
         switch (step.kind) {
           case "record":
-            if (instanceWasTerminal) {
+            if (instanceWasStopped) {
+              // Recorded as evidence, closed at once when the agent reported it open; the run stays terminated.
+              expect(refused).toBeUndefined()
+              expect(after.spans).toHaveLength(before.spans.length + 1)
+              expect(after.spans.at(-1)?.status).toBe(Status.isTerminal(step.status) ? step.status : "terminated")
+              expect(after.spans.at(-1)?.finished_at).not.toBeNull()
+              expect(after.instance.status).toBe("terminated")
+            } else if (instanceWasTerminal) {
               expect(refused).toMatchObject({ _tag: "InvalidAction", entity: "agent_instance", status: before.instance.status })
             } else {
               expect(refused).toBeUndefined()
@@ -58,7 +67,11 @@ describe("spans over random runs", () => {
           case "finish": {
             const original = before.spans.find((s) => s.id === target?.id)
             if (original === undefined) break
-            if (Status.isTerminal(original.status)) {
+            if (original.status === "terminated" && instanceWasStopped) {
+              // Answered as it stands: the termination closed it before the agent heard.
+              expect(refused).toBeUndefined()
+              expect(target).toEqual(original)
+            } else if (Status.isTerminal(original.status)) {
               expect(refused).toMatchObject({ _tag: "InvalidAction", entity: "agent_span", id: original.id, status: original.status })
             } else {
               expect(refused).toBeUndefined()
@@ -128,11 +141,29 @@ describe("span decisions", () => {
     expect(child.parent_span_id).toBe(own.id)
   })
 
-  it("a span on a terminal instance is refused with invalid_action", () => {
-    for (const status of Status.terminalStatuses) {
+  it("a span on a run its agent finished is refused with invalid_action", () => {
+    for (const status of ["complete", "failed", "cancelled"] as const) {
       const refused = record({ schema_name: "t3", status: "active", payload: {} }, makeInstance({ status, risk: null }))
       expect(Either.isLeft(refused) && refused.left._tag).toBe("InvalidAction")
     }
+  })
+
+  it("a span reported to a terminated run is recorded closed, and the run stays terminated", () => {
+    const stopped = makeInstance({ status: "terminated", risk: null })
+    const open = Either.getOrThrow(record({ schema_name: "t3", status: "active", payload: { step: 1 } }, stopped))
+    expect([open.span.status, open.span.finished_at, open.span.sequence]).toEqual(["terminated", at(50), 1])
+    expect(open.instance).toMatchObject({ status: "terminated", span_counts: { ...Status.noCounts, total: 1, terminated: 1, finished: 1 } })
+    const done = Either.getOrThrow(record({ schema_name: "t0", status: "complete", payload: {}, result_payload: { ok: true } }, open.instance))
+    expect([done.span.status, done.span.conformance.result]).toEqual(["complete", "conforms"])
+    expect(done.instance.span_counts).toMatchObject({ total: 2, terminated: 1, complete: 1, finished: 2 })
+    // Its finish changes nothing; on a run that is not terminated, a terminated span's finish is refused as before.
+    const finish = (instance: Instance.Instance) =>
+      Span.finishSpan({ span: open.span, instance, input: { status: "complete", result_payload: { ok: true } }, context, now: at(60) })
+    const answered = Either.getOrThrow(finish(done.instance))
+    expect(answered.span).toBe(open.span)
+    expect(answered.instance).toBe(done.instance)
+    const refused = finish(makeInstance({ status: "active", risk: null }))
+    expect(Either.isLeft(refused) && refused.left).toMatchObject({ _tag: "InvalidAction", entity: "agent_span", status: "terminated" })
   })
 
   it("times: started_at defaults to now, finished_at only for terminal spans, the finish timestamp is kept", () => {

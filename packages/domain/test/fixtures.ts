@@ -62,6 +62,8 @@ export const makeInstance = (options: {
     risk_profile_revision_id: risk === null ? null : idOf(Ids.RiskProfileRevisionId, 6),
     risk,
     redacted_at: null,
+    quality_payloads: {},
+    reported_by: null,
     inserted_at: at(0),
     updated_at: at(0)
   })

@@ -11,14 +11,7 @@ import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { Context, Schema } from "effect"
-import {
-  ConflictError,
-  InvalidActionError,
-  InvalidInputError,
-  NotFoundError,
-  NotPermittedError,
-  UnauthenticatedError
-} from "./ApiError.js"
+import { ConflictError, InvalidActionError, InvalidInputError, NotFoundError, NotPermittedError, UnauthenticatedError } from "./ApiError.js"
 import { ActivityQuery, activityDescription, ActivityWire } from "./ActivityRoute.js"
 import { AuditGroup } from "./AuditRoute.js"
 import { BulkRequest, BulkResponse } from "./Bulk.js"
@@ -26,6 +19,7 @@ import { MaskingGroup } from "./MaskingRoutes.js"
 import { Details, List } from "./Envelope.js"
 import { ErasureEndpoints } from "./ErasureRoutes.js"
 import { ExportGroup } from "./ExportRoute.js"
+import { recordQuality, sdkHeader, SpanAnswer } from "./NewerWire.js"
 import {
   OutlineQuery,
   outlineDescription,
@@ -83,6 +77,9 @@ export class OperatorAuthentication extends HttpApiMiddleware.Tag<OperatorAuthen
 
 /** `Idempotency-Key`: a retried call with the same key has one effect and the first answer. */
 export const IdempotencyHeaders = Schema.Struct({ "idempotency-key": Schema.optional(Schema.String) })
+
+/** A registration's headers: its key, and the reporting SDK (`NewerWire.sdkHeader`). */
+export const RegisterHeaders = Schema.Struct({ ...IdempotencyHeaders.fields, ...sdkHeader })
 
 const idempotencyKey = { idempotency_key: Schema.optional(Schema.String) }
 
@@ -278,7 +275,7 @@ const instances = collection("/agent_instance", Ids.InstanceId, InstanceResource
 
 export class InstanceGroup extends HttpApiGroup.make("instances")
   .add(
-    HttpApiEndpoint.post("register", "/agent_instance/register").setPayload(RegisterBody).setHeaders(IdempotencyHeaders)
+    HttpApiEndpoint.post("register", "/agent_instance/register").setPayload(RegisterBody).setHeaders(RegisterHeaders)
       .addSuccess(Details(InstanceResource), { status: 201 })
   )
   .add(instances.action("start", Commands.StartRun.fields))
@@ -298,7 +295,8 @@ export class InstanceGroup extends HttpApiGroup.make("instances")
       .annotate(OpenApi.Description, outlineDescription)
   )
   .add(instances.read("risk", Schema.NullOr(RiskReportWire)))
-  .annotate(OpenApi.Description, "Agent instances (runs): register, start, finish, terminate; timeline, span outline and risk")
+  .add(recordQuality.setHeaders(IdempotencyHeaders))
+  .annotate(OpenApi.Description, "Agent instances (runs): register, start, finish, terminate, record quality; timeline, span outline and risk")
   .middleware(Authentication)
 {}
 
@@ -316,7 +314,7 @@ export const SpanRoutes = {
   finishBody: ActionBody(Commands.FinishSpan.fields),
   finished: 200,
   headers: IdempotencyHeaders,
-  answer: Details(SpanResource)
+  answer: SpanAnswer
 } as const
 
 export class SpanGroup extends HttpApiGroup.make("spans")
@@ -358,7 +356,7 @@ export class ActivityGroup extends HttpApiGroup.make("activity")
 {}
 
 export class BulkGroup extends HttpApiGroup.make("bulk")
-  .add(HttpApiEndpoint.post("run", "/bulk").setPayload(BulkRequest).addSuccess(BulkResponse))
+  .add(HttpApiEndpoint.post("run", "/bulk").setPayload(BulkRequest).setHeaders(RegisterHeaders).addSuccess(BulkResponse))
   .annotate(OpenApi.Description, "Several calls in one request: in order, one transaction each, stopping at the first error")
   .middleware(Authentication)
 {}

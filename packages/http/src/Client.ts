@@ -29,6 +29,7 @@ import { LedgerApi, type PageQuery } from "./Api.js"
 import type { DomainError } from "./ApiError.js"
 import { type ListEnvelope, paged } from "./Envelope.js"
 import * as ExportClient from "./ExportClient.js"
+import { controlledSpan } from "./NewerWire.js"
 import type { AgentView } from "./Resources.js"
 
 export interface ClientOptions {
@@ -79,6 +80,15 @@ const items = <A, B>(f: (a: A) => B) => (page: Paged<A>): Paged<B> => ({ ...page
 
 const headers = (options?: Commands.MutationOptions): { readonly "idempotency-key"?: string } =>
   options?.idempotencyKey === undefined ? {} : { "idempotency-key": options.idempotencyKey }
+
+/**
+ * A registration's headers: its key, and the SDK the caller names as `X-Prefactor-SDK` (the
+ * server records the Prefactor protocol whatever protocol the caller names: the call travels by it).
+ */
+const registerHeaders = (options?: Commands.RegisterOptions): { readonly "idempotency-key"?: string; readonly "x-prefactor-sdk"?: string } => {
+  const sdk = options?.reportedBy?.sdk
+  return sdk === undefined || sdk === null ? headers(options) : { ...headers(options), "x-prefactor-sdk": sdk }
+}
 
 /** A page request as the Prefactor query parameters. */
 export const pageQuery = (request: Commands.ListRequest): PageQuery => ({
@@ -150,7 +160,7 @@ const session = (api: Api, principal: LedgerSession["principal"], exports: Pick<
   registerRun: (input, options) =>
     // Registering on the deployment's version is the OTLP ingestion's; the Prefactor API cannot say it.
     options?.version === undefined
-      ? api.instances.register({ payload: input, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict"))
+      ? api.instances.register({ payload: input, headers: registerHeaders(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "NotPermitted", "Conflict"))
       : Effect.fail(InvalidInput.field("version", "a run on its deployment's version is registered over OTLP (POST /v1/traces), not this API")),
   startRun: (id, input, options) =>
     api.instances.start({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "Conflict")),
@@ -160,6 +170,11 @@ const session = (api: Api, principal: LedgerSession["principal"], exports: Pick<
     api.instances.terminate({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "NotPermitted", "Conflict")),
   recordSpan: (input, options) =>
     api.spans.create({ payload: { details: input }, headers: headers(options) }).pipe(answer("InvalidInput", "NotFound", "InvalidAction", "Conflict")),
+  recordSpanWithControl: (input, options) =>
+    api.spans.create({ payload: { details: input }, headers: headers(options) }).pipe(
+      only("InvalidInput", "NotFound", "InvalidAction", "Conflict"),
+      Effect.map(controlledSpan)
+    ),
   recordSpans: (inputs, options) =>
     // The Prefactor API has no word for spans reported after they completed: they go to /v1/traces.
     options?.reported === undefined
@@ -167,6 +182,13 @@ const session = (api: Api, principal: LedgerSession["principal"], exports: Pick<
       : Effect.fail(InvalidInput.field("reported", "spans reported after they completed are sent over OTLP (POST /v1/traces), not this API")),
   finishSpan: (id, input, options) =>
     api.spans.finish({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "Conflict")),
+  finishSpanWithControl: (id, input, options) =>
+    api.spans.finish({ path: { id }, payload: input, headers: headers(options) }).pipe(
+      only("NotFound", "InvalidAction", "InvalidInput", "Conflict"),
+      Effect.map(controlledSpan)
+    ),
+  recordQuality: (id, input, options) =>
+    api.instances.recordQuality({ path: { id }, payload: input, headers: headers(options) }).pipe(answer("NotFound", "InvalidAction", "InvalidInput", "Conflict")),
 
   getInstance: (id) => api.instances.get({ path: { id } }).pipe(answer("NotFound")),
   listInstances: (request) =>

@@ -13,7 +13,8 @@ import { ok, summaries } from "./Envelope.js"
 import { auditHandlers } from "./AuditHandlers.js"
 import { erasure } from "./ErasureHandlers.js"
 import { masking } from "./MaskingHandlers.js"
-import { mutation } from "./Mutation.js"
+import { mutation, registration } from "./Mutation.js"
+import { spanAnswer } from "./NewerWire.js"
 import * as ExportHandlers from "./ExportHandlers.js"
 import * as OperatorToken from "./OperatorToken.js"
 import { listRequest } from "./Queries.js"
@@ -22,7 +23,7 @@ import { agentView, agentViews, schemaVersionViews, versionViews } from "./Views
 const withSession = <A, E>(use: (session: LedgerSession) => Effect.Effect<A, E>): Effect.Effect<A, E, CurrentSession> =>
   Effect.flatMap(CurrentSession, use)
 
-export { mutation } from "./Mutation.js"
+export { mutation, registration } from "./Mutation.js"
 
 // Kept here too: where the handlers' request readers were first exported.
 export { listRequest }
@@ -139,7 +140,7 @@ const riskProfiles = HttpApiBuilder.group(LedgerApi, "riskProfiles", (handlers) 
 
 const instances = HttpApiBuilder.group(LedgerApi, "instances", (handlers) =>
   handlers
-    .handle("register", ({ headers, payload }) => withSession((s) => Effect.map(s.registerRun(payload, mutation(headers, payload)), ok)))
+    .handle("register", ({ headers, payload }) => withSession((s) => Effect.map(s.registerRun(payload, registration(headers, payload)), ok)))
     .handle("start", ({ headers, path, payload }) => withSession((s) => Effect.map(s.startRun(path.id, payload ?? {}, mutation(headers, payload)), ok)))
     .handle("finish", ({ headers, path, payload }) =>
       withSession((s) => Effect.map(s.finishRun(path.id, payload ?? defaultFinishRun, mutation(headers, payload)), ok)))
@@ -149,14 +150,16 @@ const instances = HttpApiBuilder.group(LedgerApi, "instances", (handlers) =>
     .handle("timeline", ({ path }) => withSession((s) => Effect.map(s.getTimeline(path.id), ok)))
     .handle("spans", ({ path, urlParams }) =>
       withSession((s) => Effect.map(s.listSpanOutlines(path.id, { ...urlParams, ...listRequest(urlParams) }), summaries)))
-    .handle("risk", ({ path }) => withSession((s) => Effect.map(s.getRiskReport(path.id), ok))))
+    .handle("risk", ({ path }) => withSession((s) => Effect.map(s.getRiskReport(path.id), ok)))
+    .handle("recordQuality", ({ headers, path, payload }) =>
+      withSession((s) => Effect.map(s.recordQuality(path.id, { name: payload.name, payload: payload.payload }, mutation(headers, payload)), ok))))
 
 const spans = HttpApiBuilder.group(LedgerApi, "spans", (handlers) =>
   handlers
-    .handle("create", ({ headers, payload }) => withSession((s) => Effect.map(s.recordSpan(payload.details, mutation(headers, payload)), ok)))
+    .handle("create", ({ headers, payload }) => withSession((s) => Effect.map(s.recordSpanWithControl(payload.details, mutation(headers, payload)), spanAnswer)))
     .handle("createMany", ({ headers, payload }) => withSession((s) => Effect.map(s.recordSpans(payload.details, mutation(headers, payload)), ok)))
     .handle("finish", ({ headers, path, payload }) =>
-      withSession((s) => Effect.map(s.finishSpan(path.id, payload ?? defaultFinishSpan, mutation(headers, payload)), ok)))
+      withSession((s) => Effect.map(s.finishSpanWithControl(path.id, payload ?? defaultFinishSpan, mutation(headers, payload)), spanAnswer)))
     .handle("list", ({ urlParams }) => withSession((s) => Effect.map(s.listSpans({ ...urlParams, ...listRequest(urlParams) }), summaries)))
     .handle("get", ({ path }) => withSession((s) => Effect.map(s.getSpan(path.id), ok))))
 
@@ -167,12 +170,12 @@ const activity = HttpApiBuilder.group(LedgerApi, "activity", (handlers) =>
   handlers.handle("get", ({ urlParams }) => withSession((s) => Effect.map(s.getActivity(urlParams), ok))))
 
 /** One bulk item: the use case its `_type` names, under its own idempotency key. */
-const runItem = (s: LedgerSession, item: BulkItem): Effect.Effect<BulkOutput, DomainError> => {
+const runItem = (s: LedgerSession, item: BulkItem, sdk: string | undefined): Effect.Effect<BulkOutput, DomainError> => {
   const options = { idempotencyKey: item.idempotency_key }
   switch (item._type) {
     case "agent_instances/register": {
       const { _type, idempotency_key: _, ...input } = item
-      return Effect.map(s.registerRun(input, options), (details) => ({ status: "success" as const, _type, details }))
+      return Effect.map(s.registerRun(input, { ...options, reportedBy: { protocol: "prefactor", sdk } }), (details) => ({ status: "success" as const, _type, details }))
     }
     case "agent_instances/start": {
       const { _type, idempotency_key: _, agent_instance_id, ...input } = item
@@ -197,7 +200,7 @@ const runItem = (s: LedgerSession, item: BulkItem): Effect.Effect<BulkOutput, Do
 }
 
 const bulk = HttpApiBuilder.group(LedgerApi, "bulk", (handlers) =>
-  handlers.handle("run", ({ payload }) =>
+  handlers.handle("run", ({ headers, payload }) =>
     withSession((s) =>
       Effect.gen(function*() {
         yield* Commands.validateBulkKeys(payload.items.map((item) => item.idempotency_key))
@@ -205,7 +208,7 @@ const bulk = HttpApiBuilder.group(LedgerApi, "bulk", (handlers) =>
         // instead of becoming a key, and its output would be lost.
         const outputs: Array<readonly [string, BulkOutput]> = []
         for (const item of payload.items) {
-          const result = yield* Effect.either(runItem(s, item))
+          const result = yield* Effect.either(runItem(s, item, headers["x-prefactor-sdk"]))
           outputs.push([item.idempotency_key, Either.merge(result)])
           if (Either.isLeft(result)) break
         }

@@ -5,7 +5,8 @@
  * Why: on these routes the platform's per-request machinery (its request and response wrappers,
  * the router, the middleware stack, a fiber per layer, the edge's checks and then the route's
  * same checks again) cost more than recording the span. Here a request is one fiber: the
- * credential, the body, the contract's schemas, one use case, one answer.
+ * credential, the body, the contract's schemas, one use case, one answer — with its run's
+ * `control` (`NewerWire.SpanAnswer`), as the platform's routes answer it.
  *
  * Why it cannot drift from the contract: it decodes and encodes with the contract's own schemas
  * (`Api.SpanRoutes`), answers failures with the same values as the platform's edge
@@ -20,8 +21,8 @@ import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import { Cause, Context, Effect, Exit, type Fiber, Layer, type ParseResult, Runtime, Schema } from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { SpanRoutes } from "./Api.js"
-import { ok } from "./Envelope.js"
 import { defaultFinishSpan, mutation } from "./Handlers.js"
+import { spanAnswer } from "./NewerWire.js"
 import * as Refusals from "./Refusals.js"
 
 /** The hot routes of a server. */
@@ -120,15 +121,15 @@ export const make = (options: HotRoutesOptions): Effect.Effect<HotRoutes["Type"]
           const json = yield* parseJson(text)
           const body = yield* decodeCreate(json)
           const headers = yield* decodeHeaders(request.headers)
-          const span = yield* session.recordSpan(body.details, mutation(headers, body))
-          return { status: SpanRoutes.created, body: yield* encodeAnswer(ok(span)) }
+          const reply = yield* session.recordSpanWithControl(body.details, mutation(headers, body))
+          return { status: SpanRoutes.created, body: yield* encodeAnswer(spanAnswer(reply)) }
         }
         const params = yield* decodeParams({ id: route.id })
         const json = yield* parseJson(text)
         const body = yield* decodeFinish(json)
         const headers = yield* decodeHeaders(request.headers)
-        const span = yield* session.finishSpan(params.id, body ?? defaultFinishSpan, mutation(headers, body))
-        return { status: SpanRoutes.finished, body: yield* encodeAnswer(ok(span)) }
+        const reply = yield* session.finishSpanWithControl(params.id, body ?? defaultFinishSpan, mutation(headers, body))
+        return { status: SpanRoutes.finished, body: yield* encodeAnswer(spanAnswer(reply)) }
       }).pipe(Effect.catchTag("ParseError", shapeRefused))
 
     const exchange = (route: Route, secret: string, request: IncomingMessage): Effect.Effect<Refusals.Answer> =>

@@ -3,7 +3,7 @@
  * filters a reviewer narrows runs and a run's spans by, and the overview's window. Each filter is decoded by the domain's own schema, so a
  * value the domain does not know is a 400 `validation_errors` naming the parameter.
  */
-import { Commands, Ids, Instance, Page, Risk, Status, Timestamp } from "@agentledger/domain"
+import { Commands, Ids, Instance, Page, Reporter, Risk, Status, Timestamp } from "@agentledger/domain"
 import { Schema } from "effect"
 
 const IntFromString = Schema.NumberFromString.pipe(Schema.int())
@@ -44,13 +44,14 @@ export const RunListQuery = Schema.Struct({
   peak_risk_level: Schema.optional(Risk.RiskLevel),
   flagged: Schema.optional(Flag),
   purpose: Schema.optional(Instance.InstancePurpose),
+  protocol: Schema.optional(Reporter.ReportingProtocol),
   started_after: Schema.optional(Timestamp.Timestamp),
   started_before: Schema.optional(Timestamp.Timestamp),
   sort: Schema.optional(Commands.InstanceSort)
 })
 
 export const runListDescription = "Runs, every filter combined: risk_level and peak_risk_level (a run without a risk profile has neither), " +
-  "flagged (a span of the run does not conform), purpose, started_after (inclusive) and started_before (exclusive) on when the run " +
+  "flagged (a span of the run does not conform), purpose, protocol (what reported the run: prefactor or otlp), started_after (inclusive) and started_before (exclusive) on when the run " +
   "started (when it registered, if it never started); sort=started_at or -started_at orders by that time (default: -id, newest registered first)"
 
 /** `GET /agent_instance/{id}/spans`: a page of a run's span outline, narrowed (`Commands.ListSpanOutlines`). */

@@ -97,20 +97,22 @@ export const VersionRiskWire = Schema.Struct({
 
 const NamedObjects = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
-/** A run: its record plus the risk as the platform shows it (score and levels) and the quality maps. */
+/**
+ * A run: its record (its quality payloads and its reporter among its fields) plus the risk as the
+ * platform shows it (score and levels) and the quality summaries (none: the ledger renders no
+ * quality template).
+ */
 export const InstanceResource = Resource("agent_instance", { ...Instance.Instance.fields, risk: Schema.NullOr(InstanceRiskWire) }, {
   fields: {
     risk_score: Schema.NullOr(Schema.Number),
     risk_level: Schema.NullOr(Risk.RiskLevel),
     peak_risk_level: Schema.NullOr(Risk.RiskLevel),
-    quality_payloads: NamedObjects,
     quality_summaries: NamedObjects
   },
   derive: (instance) => ({
     risk_score: instance.risk === null ? null : instance.risk.total / 100,
     risk_level: instance.risk?.level ?? null,
     peak_risk_level: instance.risk?.peak_level ?? null,
-    quality_payloads: {},
     quality_summaries: {}
   })
 })

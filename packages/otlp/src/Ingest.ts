@@ -14,7 +14,7 @@ import { activitySchema } from "./genai/BuiltIn.js"
 import type { Plan, Refused, TraceGroup } from "./Plan.js"
 import type { Reported } from "./Reported.js"
 import { spanIdOf } from "./SpanIds.js"
-import { targetOf, versionOf } from "./Target.js"
+import { sdkOf, targetOf, versionOf } from "./Target.js"
 
 export interface Outcome {
   /** Spans now held by the ledger, those it held already included. */
@@ -117,7 +117,7 @@ export const ingest = (session: LedgerSession, plan: Plan): Effect.Effect<Outcom
           update_current_version: false,
           purpose: "live"
         },
-        { idempotencyKey: runKey(group.traceId), version: "deployment" }
+        { idempotencyKey: runKey(group.traceId), version: "deployment", reportedBy: { protocol: "otlp", sdk: sdkOf(group.resource) } }
       ))
       if (Either.isLeft(run)) {
         refused.push(...refuseAll(group.spans, `the trace's run could not be registered: ${ledgerMessage(run.left)}`))

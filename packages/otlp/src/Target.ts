@@ -3,7 +3,8 @@
  * token — the ones the trace's resource names: `service.name` is the agent's
  * `external_identifier`, `deployment.environment.name` (or the older `deployment.environment`)
  * the environment's name. The version the run reports when its deployment points at none is
- * `service.version`, or `otel`.
+ * `service.version`, or `otel`. The SDK the run names as its reporter is the resource's
+ * `telemetry.distro.*` (an instrumentation's distribution, upstream first) and `telemetry.sdk.*`.
  */
 import type { Principal } from "@agentledger/domain"
 import { Either } from "effect"
@@ -13,7 +14,12 @@ export const resourceKeys = {
   service: "service.name",
   version: "service.version",
   environment: "deployment.environment.name",
-  olderEnvironment: "deployment.environment"
+  olderEnvironment: "deployment.environment",
+  distroName: "telemetry.distro.name",
+  distroVersion: "telemetry.distro.version",
+  sdkName: "telemetry.sdk.name",
+  sdkLanguage: "telemetry.sdk.language",
+  sdkVersion: "telemetry.sdk.version"
 } as const
 
 /** The version a run reports when nothing else names one. */
@@ -41,3 +47,19 @@ export const targetOf = (principal: Pick<Principal, "token_scope">, resource: Re
 
 /** The version's external identifier a run of this resource reports. */
 export const versionOf = (resource: ReadonlyMap<string, Model.AnyValue>): string => textOf(resource.get(resourceKeys.version)) || defaultVersion
+
+/** `name@version`, or the name alone; nothing when there is no name. */
+const entryOf = (name: string, version: string): ReadonlyArray<string> => name === "" ? [] : [version === "" ? name : `${name}@${version}`]
+
+/**
+ * The SDK text a run of this resource records (`Reporter.sdkOf` bounds it), as the Prefactor
+ * header writes it: `package@version` entries, upstream first — e.g.
+ * `opentelemetry-nodejs@2.12.1`, or `openllmetry@0.40.0 opentelemetry-python@1.30.0`. Null when
+ * the resource names no SDK.
+ */
+export const sdkOf = (resource: ReadonlyMap<string, Model.AnyValue>): string | null => {
+  const text = (key: string) => textOf(resource.get(key))
+  const sdk = [text(resourceKeys.sdkName), text(resourceKeys.sdkLanguage)].filter((part) => part !== "").join("-")
+  const entries = [...entryOf(text(resourceKeys.distroName), text(resourceKeys.distroVersion)), ...entryOf(sdk, text(resourceKeys.sdkVersion))]
+  return entries.length === 0 ? null : entries.join(" ")
+}

@@ -32,6 +32,26 @@ describe("Target.targetOf", () => {
   })
 })
 
+describe("Target.sdkOf", () => {
+  it("names the distribution, then the SDK with its language, as package@version entries", () => {
+    expect(Target.sdkOf(resource({ "telemetry.sdk.name": "opentelemetry", "telemetry.sdk.language": "nodejs", "telemetry.sdk.version": "2.12.1" })))
+      .toBe("opentelemetry-nodejs@2.12.1")
+    expect(Target.sdkOf(resource({
+      "telemetry.distro.name": "openllmetry",
+      "telemetry.distro.version": "0.40.0",
+      "telemetry.sdk.name": "opentelemetry",
+      "telemetry.sdk.language": "python",
+      "telemetry.sdk.version": "1.30.0"
+    }))).toBe("openllmetry@0.40.0 opentelemetry-python@1.30.0")
+    expect(Target.sdkOf(resource({ "telemetry.sdk.name": "custom" }))).toBe("custom")
+  })
+
+  it("names none when the resource names no SDK (a version alone, or a name that is not text, is no name)", () => {
+    expect(Target.sdkOf(resource({}))).toBeNull()
+    expect(Target.sdkOf(resource({ "telemetry.sdk.version": "1.0.0", "telemetry.sdk.name": 7 }))).toBeNull()
+  })
+})
+
 describe("Route.capacityAnswer", () => {
   it("answers the trace endpoint's requests at capacity in OTLP's shape and leaves other paths alone", () => {
     const answer = Route.capacityAnswer(3)

@@ -323,6 +323,16 @@ export const migrations = {
   // its run (that key stays).
   "0007_reported_spans": statements(
     `ALTER TABLE agent_spans DROP CONSTRAINT agent_spans_account_id_agent_instance_id_parent_span_id_fkey`
+  ),
+  // The newer Prefactor wire: a run's quality payloads by name (none on the runs before), and who
+  // reported it — the protocol its registration came by and the SDK the client named (null on the
+  // runs before: not recorded).
+  "0008_sdk_wire": statements(
+    `ALTER TABLE agent_instances
+      ADD COLUMN quality_payloads jsonb NOT NULL DEFAULT '{}'::jsonb,
+      ADD COLUMN reported_protocol text CHECK (reported_protocol IN ('prefactor', 'otlp')),
+      ADD COLUMN reported_sdk text,
+      ADD CONSTRAINT agent_instances_reported_by CHECK (reported_sdk IS NULL OR reported_protocol IS NOT NULL)`
   )
 }
 

@@ -31,7 +31,8 @@ const schemaSnapshot = Effect.flatMap(SqlClient.SqlClient, (sql) =>
 /**
  * Every migration, in order: the first schema, then keys per principal and global secret hashes,
  * then the index of runs by time, then the audit log, then erasure and retention, then masking (the policies' table, the
- * spans' flag), then a span's parent no longer a foreign key (spans reported after they completed).
+ * spans' flag), then a span's parent no longer a foreign key (spans reported after they completed),
+ * then the newer SDK wire (a run's quality payloads and reporter).
  */
 const allMigrations = [
   { migration_id: 1, name: "ledger" },
@@ -40,7 +41,8 @@ const allMigrations = [
   { migration_id: 4, name: "audit" },
   { migration_id: 5, name: "retention" },
   { migration_id: 6, name: "masking" },
-  { migration_id: 7, name: "reported_spans" }
+  { migration_id: 7, name: "reported_spans" },
+  { migration_id: 8, name: "sdk_wire" }
 ]
 
 const publicTables = Effect.flatMap(SqlClient.SqlClient, (sql) =>

@@ -208,7 +208,7 @@ for (const placement of placements) {
           rows(Schema.Struct({ migration_id: Schema.Number }))(sql`SELECT migration_id FROM effect_sql_migrations`)).pipe(
             Effect.provide(placement.client({ dataDir }))
           )
-        expect(migrations).toEqual([{ migration_id: 1 }, { migration_id: 2 }, { migration_id: 3 }, { migration_id: 4 }, { migration_id: 5 }, { migration_id: 6 }, { migration_id: 7 }])
+        expect(migrations).toEqual([{ migration_id: 1 }, { migration_id: 2 }, { migration_id: 3 }, { migration_id: 4 }, { migration_id: 5 }, { migration_id: 6 }, { migration_id: 7 }, { migration_id: 8 }])
       }).pipe(Effect.scoped))
   })
 }

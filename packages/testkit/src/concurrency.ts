@@ -219,7 +219,8 @@ export const concurrentIdempotentCalls: ConcurrentScenario = scenario(({ ctx, fi
 /**
  * Invariants 4 and 5 under concurrency: spans recorded at once are each stored once with
  * distinct sequence numbers; a span finished at once by many fibers finishes once; a
- * termination racing new spans leaves a consistent run.
+ * termination racing new spans leaves a consistent run, every span closed, and each span
+ * answered after it carries the control that stops its agent.
  */
 export const concurrentSpans: ConcurrentScenario = scenario(({ ctx, fibers: n, racers: { of, session } }) =>
   Effect.gen(function*() {
@@ -255,15 +256,25 @@ export const concurrentSpans: ConcurrentScenario = scenario(({ ctx, fibers: n, r
       Effect.either(session.terminateRun(racing.id, { reason: "stop" })),
       // Fiber 0 terminates; the spans start at fiber 1, so with peers some race from elsewhere.
       ...Array.from({ length: n }, (_, i) =>
-        Effect.either(of(i + 1).recordSpan({ agent_instance_id: racing.id, schema_name: "llm", status: "active", payload: {} })))
+        Effect.either(of(i + 1).recordSpanWithControl({ agent_instance_id: racing.id, schema_name: "llm", status: "active", payload: {} })))
     ], { concurrency: "unbounded" })
     const [terminated, ...recorded] = outcome
     if (terminated === undefined || Either.isLeft(terminated)) ctx.violate("instances", "terminating a run racing its spans failed")
-    const accepted = recorded.filter(Either.isRight).length
-    if (recorded.some((r) => Either.isLeft(r) && r.left._tag !== "InvalidAction")) ctx.violate("instances", "a span refused after termination did not answer InvalidAction")
+    // A terminated run keeps the spans its agent still reports (closed), and tells the agent to stop.
+    const accepted = recorded.filter(Either.isRight)
+    if (accepted.length !== n) ctx.violate("instances", `${n - accepted.length} of ${n} spans racing a termination were refused`)
+    for (const { right: reply } of accepted) {
+      const stopped = reply.control !== null
+      if (stopped && canonical(reply.control) !== canonical({ terminate: true, reason: "stop" })) {
+        ctx.violate("instances", `a span after termination answered control ${canonical(reply.control)}`)
+      }
+      if (stopped !== (reply.span.status === "terminated")) {
+        ctx.violate("instances", `a span answered ${stopped ? "with" : "without"} control was recorded ${reply.span.status}`)
+      }
+    }
     const after = yield* session.getTimeline(racing.id)
     if (after.instance.status !== "terminated") ctx.violate("instances", `the run is ${after.instance.status} after terminate`)
-    if (after.spans.length !== accepted) ctx.violate("spans", `${accepted} spans accepted, ${after.spans.length} stored`)
+    if (after.spans.length !== accepted.length) ctx.violate("spans", `${accepted.length} spans accepted, ${after.spans.length} stored`)
     if (after.spans.some((s) => s.span.status !== "terminated")) ctx.violate("instances", "an open span survived its run's termination")
   }))
 

@@ -10,7 +10,7 @@ import { expect, it } from "vitest"
 import { Details, List } from "../../support/contract/envelopes.js"
 import { supportSchema } from "../../support/contract/requests.js"
 import { RiskReport } from "../../support/contract/risk.js"
-import { Activity, AgentInstance, AgentSpan, Overview, Timeline } from "../../support/contract/runs.js"
+import { Activity, AgentInstance, AgentSpan, Overview, SpanAnswer, Timeline } from "../../support/contract/runs.js"
 import type { ContractSession } from "../../support/contract/session.js"
 
 /** The valid requests of a run and its spans. */
@@ -206,5 +206,56 @@ export const runRequests = (contract: ContractSession): void => {
     const closed = ok(await call("GET agent_spans/{id}", { id: inFlight }), Details(AgentSpan))
     expect(["complete", "failed", "cancelled", "terminated"]).toContain(closed.details.status)
     expect(closed.details.finished_at).not.toBeNull()
+    keep("in-flight span", inFlight)
+  })
+
+  // --- the newer Prefactor SDKs' wire (docs/http.md, "The newer Prefactor wire")
+
+  it("POST agent_spans and agent_spans/{id}/finish on the terminated run answer 2xx with control.terminate and its reason", async () => {
+    const token = the("deployment secret")
+    const created = ok(await call("POST agent_spans", {
+      token,
+      body: { details: { agent_instance_id: the("second run"), schema_name: "agent", status: "active", payload: {} }, idempotency_key: crypto.randomUUID() }
+    }), SpanAnswer)
+    expect([created.details.status, created.control]).toEqual(["terminated", { terminate: true, reason: "contract test: stop" }])
+    const finished = ok(await call("POST agent_spans/{id}/finish", {
+      id: the("in-flight span"),
+      token,
+      body: { status: "complete", timestamp: "2026-01-01T10:05:00.000Z", idempotency_key: crypto.randomUUID() }
+    }), SpanAnswer)
+    expect([finished.details.status, finished.control]).toEqual(["terminated", { terminate: true, reason: "contract test: stop" }])
+    const polled = ok(await call("GET agent_instance/{id}", { id: the("second run"), token }), Details(AgentInstance))
+    expect([polled.details.status, polled.details.termination_reason]).toEqual(["terminated", "contract test: stop"])
+  })
+
+  it("POST agent_instance/register with X-Prefactor-SDK records the SDK on the run; span answers of a run that goes on carry no control", async () => {
+    // An agent of its own: the later sections' counts of the first agent stay.
+    const agent = text(await call("POST agent", { body: { details: { name: "Newer SDK bot" } } }), "details", "id")
+    const answer = await call("POST agent_instance/register", {
+      headers: { "x-prefactor-sdk": "@prefactor/core@0.4.3" },
+      body: {
+        agent_id: agent,
+        environment_id: the("environment"),
+        agent_version: { external_identifier: "1.0.0", name: "Newer SDK bot", description: "" },
+        idempotency_key: crypto.randomUUID()
+      }
+    })
+    const run = ok(answer, Details(AgentInstance))
+    expect(run.details.reported_by).toEqual({ protocol: "prefactor", sdk: "@prefactor/core@0.4.3" })
+    keep("newer run", run.details.id)
+    const span = ok(await call("POST agent_spans", {
+      body: { details: { agent_instance_id: run.details.id, schema_name: "agent", status: "active", payload: {}, sensitive_encoding: false } }
+    }), SpanAnswer)
+    expect(span.control).toBeUndefined()
+  })
+
+  it("POST agent_instance/{id}/record_quality: the latest payload per name, shown in the run's quality_payloads", async () => {
+    ok(await call("POST agent_instance/{id}/record_quality", { id: the("newer run"), body: { name: "accuracy", payload: { score: 0.5 } } }), Details(AgentInstance))
+    const answer = await call("POST agent_instance/{id}/record_quality", {
+      id: the("newer run"),
+      body: { name: "accuracy", payload: { score: 0.75 }, idempotency_key: crypto.randomUUID() }
+    })
+    const run = ok(answer, Details(AgentInstance))
+    expect(run.details.quality_payloads).toEqual({ accuracy: { score: 0.75 } })
   })
 }

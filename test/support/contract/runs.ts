@@ -48,9 +48,11 @@ export const AgentInstance = Schema.Struct({
   termination_reason: Schema.NullOr(Schema.String),
   span_counts: SpanCounts,
   purpose: Schema.Literal("live", "smoke_test", "eval"),
-  quality_payloads: JsonObject,
+  quality_payloads: Schema.Record({ key: Schema.String, value: JsonObject }),
   quality_summaries: Schema.Record({ key: Schema.String, value: Schema.String }),
   // extensions
+  /** docs/http.md, "The newer Prefactor wire": the protocol and SDK that registered the run, null when not recorded. */
+  reported_by: Schema.NullOr(Schema.Struct({ protocol: Schema.Literal("prefactor", "otlp"), sdk: Schema.NullOr(Schema.String) })),
   risk_score: Schema.NullOr(Schema.Number),
   risk_level: Schema.NullOr(RiskLevel),
   peak_risk_level: Schema.NullOr(RiskLevel),
@@ -83,6 +85,12 @@ export const AgentSpan = Schema.Struct({
   /** docs/http.md: the newer SDKs' flag as the client said it, null when it said nothing. */
   sensitive_encoding: Schema.NullOr(Schema.Boolean)
 }).annotations({ identifier: "AgentSpan" })
+
+/** The newer SDKs' wire (docs/http.md, "The newer Prefactor wire"): what a span answer tells the agent. */
+export const RunControl = Schema.Struct({ terminate: Schema.Boolean, reason: Schema.optional(Schema.NullOr(Schema.String)) })
+
+/** A span create's or finish's answer: the span, and `control` when the run tells its agent something. */
+export const SpanAnswer = Schema.Struct({ status: Schema.Literal("success"), details: AgentSpan, control: Schema.optional(RunControl) })
 
 /** docs/http.md: the timeline of a run, its spans in order with their depth. */
 export const Timeline = Schema.Struct({

@@ -21,6 +21,8 @@ export interface Request {
   readonly rawBody?: string
   /** The bearer token (default: the account token); `null` sends no Authorization header. */
   readonly token?: string | null
+  /** Headers sent besides those every call sends (`X-Prefactor-SDK`, …). */
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 export interface Answer {
@@ -77,7 +79,7 @@ export const contractSession = (): ContractSession => {
     if (method === undefined || template === undefined) throw new Error(`not a route: ${route}`)
     if (template.includes("{id}") && request.id === undefined) throw new Error(`${route} needs an id`)
     const path = template.replace("{id}", request.id ?? "")
-    const headers: Record<string, string> = { "content-type": "application/json" }
+    const headers: Record<string, string> = { ...request.headers, "content-type": "application/json" }
     const token = request.token === undefined ? server().secret : request.token
     if (token !== null) headers["authorization"] = `Bearer ${token}`
     const body = request.rawBody ?? (request.body === undefined ? undefined : JSON.stringify(request.body))

@@ -26,6 +26,7 @@ type SchemaVersionWire = Encoded<typeof Resources.SchemaVersionResource>
 export type Checks = [
   Fits<Encoded<typeof Resources.PrincipalResource>, Account.Principal>,
   Fits<Encoded<typeof Resources.InstanceResource>, Runs.Instance>,
+  Fits<NonNullable<Encoded<typeof Resources.InstanceResource>["reported_by"]>, Runs.ReportedBy>,
   Fits<Encoded<typeof Resources.SpanOutlineResource>, Runs.SpanOutline>,
   Fits<Encoded<typeof Resources.SpanResource>, Runs.Span>,
   Fits<Encoded<typeof Resources.RiskReportWire>, Runs.RiskReport>,

@@ -17,6 +17,15 @@ export type Purpose = (typeof purposes)[number]
 export const conformanceStatuses = ["conforms", "mismatch", "undeclared_type", "invalid_definition", "not_applicable", "unchecked"] as const
 export type ConformanceStatus = (typeof conformanceStatuses)[number]
 
+export const protocols = ["prefactor", "otlp"] as const
+export type Protocol = (typeof protocols)[number]
+
+/** Who reported a run: the protocol its registration came by, and the SDK the client named (text, as it sent it). */
+export interface ReportedBy {
+  readonly protocol: Protocol
+  readonly sdk: string | null
+}
+
 export interface InstanceRisk {
   readonly total: number
   readonly level: RiskLevel
@@ -32,6 +41,8 @@ export interface Instance {
   readonly agent_deployment_id: string | null
   readonly status: Status
   readonly purpose: Purpose
+  /** Null when not recorded (runs from before the ledger kept it, or registered by an embedding service). */
+  readonly reported_by: ReportedBy | null
   readonly started_at: string | null
   readonly finished_at: string | null
   readonly termination_reason: string | null
@@ -60,6 +71,7 @@ export const instance = (r: Reader): Instance => ({
   agent_deployment_id: r.nullableString("agent_deployment_id"),
   status: r.oneOf("status", statuses),
   purpose: r.oneOf("purpose", purposes),
+  reported_by: r.nullableObject("reported_by", (b) => ({ protocol: b.oneOf("protocol", protocols), sdk: b.nullableString("sdk") })),
   started_at: r.nullableString("started_at"),
   finished_at: r.nullableString("finished_at"),
   termination_reason: r.nullableString("termination_reason"),

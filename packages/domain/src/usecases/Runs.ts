@@ -7,6 +7,10 @@
  * the version its deployment points at instead, when it points at one. Every later transition
  * holds the run's lock.
  *
+ * A registration stamps the run with who reported it (`Reporter`), as the adapter that received
+ * it says; it is not part of the request a key's record fingerprints, so a retry through another
+ * SDK replays the first registration.
+ *
  * Registering, starting and finishing a run are ingest (`Mutation.ingest`): the audit log does not
  * repeat the ledger. A registration that creates a deployment or moves its pointer records that
  * change, by the registering token, as the last step of its unit of work.
@@ -25,6 +29,7 @@ import * as Instance from "../Instance.js"
 import { DeploymentDetails, type LedgerSession } from "../Ledger.js"
 import type { StoreTx } from "../LedgerStore.js"
 import type * as OutsideWork from "../OutsideWork.js"
+import * as Reporter from "../Reporter.js"
 import * as RiskProfile from "../RiskProfile.js"
 import * as SchemaVersion from "../SchemaVersion.js"
 import * as Span from "../Span.js"
@@ -200,7 +205,8 @@ export const make = ({ account, load, principal, shared, work }: Session): RunUs
               agent_schema_version_id: schemaVersion.id,
               agent_deployment_id: deployment?.id ?? null,
               purpose: input.purpose,
-              risk_profile_revision_id: yield* revisionOf(tx, agent)
+              risk_profile_revision_id: yield* revisionOf(tx, agent),
+              reported_by: Reporter.reportedBy(options?.reportedBy)
             }, at)
             yield* tx.instances.insert(instance).pipe(Effect.mapError(conflictOn(`an instance with id ${id} exists`)))
             yield* tx.agents.update(active)

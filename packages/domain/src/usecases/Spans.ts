@@ -15,15 +15,20 @@
  * A batch may be reported after its spans completed (`reported: "completed"`, the OTLP
  * ingestion's): its spans keep `ReportedSpans`' rules — a parent not stored yet is awaited, a
  * finished run takes a span within its time.
+ *
+ * A span create or finish answers the span with its run's `Control`, read from the run as its
+ * unit of work left it (a keyed request replayed reads the run again): the agent of a terminated
+ * run hears it with its next span.
  */
-import { Effect, Either, Option } from "effect"
+import { Effect, Either, Option, Ref } from "effect"
 import type * as Commands from "../Commands.js"
 import { validateSpanBatch } from "../Commands.js"
+import * as Control from "../Control.js"
 import type { NotFound } from "../Errors.js"
 import * as GroupCommit from "../GroupCommit.js"
 import * as Ids from "../Ids.js"
 import type { Instance } from "../Instance.js"
-import { type LedgerSession, RecordedSpans } from "../Ledger.js"
+import { type ControlledSpan, type LedgerSession, RecordedSpans } from "../Ledger.js"
 import type { StoreTx } from "../LedgerStore.js"
 import * as OutsideWork from "../OutsideWork.js"
 import * as ReportedSpans from "../ReportedSpans.js"
@@ -38,7 +43,7 @@ import { fromEither, type Shared } from "./Shared.js"
 import { useCase } from "./Tracing.js"
 import { checkStorable } from "./UnitOfWork.js"
 
-type SpanUseCases = Pick<LedgerSession, "recordSpan" | "recordSpans" | "finishSpan">
+type SpanUseCases = Pick<LedgerSession, "recordSpan" | "recordSpanWithControl" | "recordSpans" | "finishSpan" | "finishSpanWithControl">
 
 /**
  * The most span creates one grouped commit takes: enough to turn a burst into a few statements,
@@ -81,6 +86,22 @@ const runContext = (
   })
 }
 
+/** Spans a unit of work recorded or finished, and their runs as it left them. */
+interface Written {
+  readonly spans: ReadonlyArray<Span.Span>
+  readonly runs: ReadonlyMap<string, Instance>
+}
+
+/** Each span with the control its run as written says. */
+const replies = ({ runs, spans }: Written): ReadonlyArray<ControlledSpan> =>
+  spans.map((span) => {
+    const run = runs.get(span.agent_instance_id)
+    return { span, control: run === undefined ? null : Control.controlOf(run) }
+  })
+
+const onlyReply = (written: ReadonlyArray<ControlledSpan>) =>
+  written[0] === undefined ? Effect.dieMessage("a recorded batch of one lost its span") : Effect.succeed(written[0])
+
 /** The runs spans belong to: a key's record of them goes when one of the runs is erased. */
 const runsOf = (spans: ReadonlyArray<Span.Span>): ReadonlyArray<Ids.InstanceId> => [...new Set(spans.map((span) => span.agent_instance_id))]
 const runOf = (span: Span.Span): ReadonlyArray<Ids.InstanceId> => [span.agent_instance_id]
@@ -101,12 +122,37 @@ export const make = (session: Session): SpanUseCases => {
     return known === undefined ? load.span(tx, id) : load.visible<Span.SpanOwner>("agent_span")(known)
   }
 
-  /** Remembers the owners of spans once their unit of work has committed. */
-  const remember = (spans: ReadonlyArray<Span.Span>): void => {
-    for (const span of spans) {
-      spanOwners.set(`${account}/${span.id}`, { id: span.id, agent_id: span.agent_id, agent_instance_id: span.agent_instance_id })
-    }
+  /** Remembers the owner of a span once its unit of work has committed. */
+  const rememberOne = (span: Span.Span): void => {
+    spanOwners.set(`${account}/${span.id}`, { id: span.id, agent_id: span.agent_id, agent_instance_id: span.agent_instance_id })
   }
+  const remember = (spans: ReadonlyArray<Span.Span>): void => spans.forEach(rememberOne)
+  const rememberReplies = (answered: ReadonlyArray<ControlledSpan>): void => {
+    for (const reply of answered) rememberOne(reply.span)
+  }
+
+  /**
+   * A keyed span call's unit of work, whose answer (a span, as its key's record keeps it) comes
+   * with its run's control: the run as the work left it, or — the work did not run, the key's
+   * record replayed — as it is now (an erased run tells nothing).
+   */
+  const withControl = <E>(keyed: (written: (runs: ReadonlyMap<string, Instance>) => Effect.Effect<void>) => Effect.Effect<Span.Span, E>) =>
+    Effect.gen(function*() {
+      const seen = yield* Ref.make<Option.Option<Control.RunControl | null>>(Option.none())
+      const span = yield* keyed((runs) => {
+        const run = runs.values().next().value
+        return Ref.set(seen, Option.some(run === undefined ? null : Control.controlOf(run)))
+      })
+      const control = yield* Option.match(yield* Ref.get(seen), { onNone: () => currentControl(span), onSome: Effect.succeed })
+      return { span, control }
+    })
+
+  /** The control of a span's run as it is now; none when the run is no longer there. */
+  const currentControl = (span: Span.Span): Effect.Effect<Control.RunControl | null> =>
+    work.read((tx) => load.instance(tx, span.agent_instance_id), { callers: "any token" }).pipe(
+      Effect.map(Control.controlOf),
+      Effect.orElseSucceed(() => null)
+    )
 
   /**
    * Records spans on locked instances: one unit of work, decisions folded in order. Within a
@@ -184,7 +230,8 @@ export const make = (session: Session): SpanUseCases => {
       }
       if (pending.length > 0) return yield* new OutsideWork.Pending({ schemas: [], checks: pending })
       yield* tx.spans.record(recorded, [...instances.values()]).pipe(Effect.mapError(conflictOn("a span with that id exists")))
-      return recorded
+      const written: Written = { spans: recorded, runs: instances }
+      return written
     })
 
   /**
@@ -197,8 +244,11 @@ export const make = (session: Session): SpanUseCases => {
       const masking = yield* maskerOf(shared, tx, at)
       const pending: PendingChecks = []
       const finished = new Map<string, Span.Span>()
+      // What changed: a span its run's termination closed is answered as it stands, not written.
+      const changed = new Map<string, Span.Span>()
       const answered: Array<Span.Span> = []
       let instance: Instance | undefined
+      let runChanged = false
       let context: Span.RunContext | undefined
       for (const [index, { id, input }] of finishes.entries()) {
         // Load, lock the parent, reload (`Loads.underParentLock`), written out: the run is locked
@@ -212,14 +262,17 @@ export const make = (session: Session): SpanUseCases => {
         const resultPayload = input.result_payload ?? current.result_payload
         const offloaded = outside.offloaded(answers, pending, index, context.types.get(current.schema_name), null, resultPayload, input.status, false)
         const next = yield* fromEither(Span.finishSpan({ span: current, instance, input, context, now: at, offloaded, masking }))
+        if (next.instance !== instance) runChanged = true
         instance = next.instance
         finished.set(id, next.span)
+        if (next.span !== current) changed.set(id, next.span)
         answered.push(next.span)
       }
       if (pending.length > 0) return yield* new OutsideWork.Pending({ schemas: [], checks: pending })
-      yield* tx.spans.update([...finished.values()])
-      if (instance !== undefined) yield* tx.instances.update(instance)
-      return answered
+      if (changed.size > 0) yield* tx.spans.update([...changed.values()])
+      if (instance !== undefined && runChanged) yield* tx.instances.update(instance)
+      const written: Written = { spans: answered, runs: new Map(instance === undefined ? [] : [[instance.id, instance]]) }
+      return written
     })
 
   /**
@@ -236,8 +289,10 @@ export const make = (session: Session): SpanUseCases => {
   /** Span finishes without an idempotency key, of spans this process recorded, grouped per run. */
   const spanFinishes = GroupCommit.make({
     maxBatch: groupedSpans,
-    together: (finishes: ReadonlyArray<SpanFinish>) => outside.settle((answers) => work.transact((tx) => finishAll(tx, finishes, answers))),
-    alone: (finish: SpanFinish) => outside.settle((answers) => work.transact((tx) => finishAll(tx, [finish], answers))).pipe(Effect.flatMap(onlySpan))
+    together: (finishes: ReadonlyArray<SpanFinish>) =>
+      outside.settle((answers) => work.transact((tx) => finishAll(tx, finishes, answers))).pipe(Effect.map(replies)),
+    alone: (finish: SpanFinish) =>
+      outside.settle((answers) => work.transact((tx) => finishAll(tx, [finish], answers))).pipe(Effect.map(replies), Effect.flatMap(onlyReply))
   })
 
   /**
@@ -247,23 +302,46 @@ export const make = (session: Session): SpanUseCases => {
   const spanCommits = GroupCommit.make({
     maxBatch: groupedSpans,
     together: (inputs: ReadonlyArray<Commands.CreateSpan>) =>
-      outside.settle((answers) => work.append((tx) => recordAll(tx, inputs, answers))).pipe(Effect.tap(remember)),
+      outside.settle((answers) => work.append((tx) => recordAll(tx, inputs, answers))).pipe(Effect.map(replies), Effect.tap(rememberReplies)),
     alone: (input: Commands.CreateSpan) =>
-      outside.settle((answers) => work.append((tx) => recordAll(tx, [input], answers))).pipe(Effect.tap(remember), Effect.flatMap(onlySpan))
+      outside.settle((answers) => work.append((tx) => recordAll(tx, [input], answers))).pipe(
+        Effect.map(replies),
+        Effect.tap(rememberReplies),
+        Effect.flatMap(onlyReply)
+      )
   })
 
-  return {
-    recordSpan: useCase("Ledger.recordSpan", (input, options) =>
-      options?.idempotencyKey === undefined && input.agent_instance_id !== null
-        ? Effect.zipRight(checkStorable(input), spanCommits.submit(input.agent_instance_id, input))
-        : Effect.flatMap(storedForm([input], options, input), ([request]) =>
+  const recordSpanWithControl = (input: Commands.CreateSpan, options: Commands.MutationOptions | undefined) =>
+    options?.idempotencyKey === undefined && input.agent_instance_id !== null
+      ? Effect.zipRight(checkStorable(input), spanCommits.submit(input.agent_instance_id, input))
+      : Effect.flatMap(storedForm([input], options, input), ([request]) =>
+        withControl((written) =>
           outside.settle((answers) =>
             work.ingest(
               { operation: "agent_span.create", request, answer: Span.Span, options, callers: "any token", runs: runOf },
-              (tx) => recordAll(tx, [input], answers).pipe(Effect.flatMap(onlySpan))
+              (tx) => recordAll(tx, [input], answers).pipe(Effect.tap(({ runs }) => written(runs)), Effect.flatMap(({ spans }) => onlySpan(spans)))
             )
           )
-        ).pipe(Effect.tap((span) => remember([span])))),
+        )).pipe(Effect.tap(({ span }) => rememberOne(span)))
+
+  const finishSpanWithControl = (id: Ids.SpanId, input: Commands.FinishSpan, options: Commands.MutationOptions | undefined) => {
+    const known = spanOwners.get(`${account}/${id}`)
+    return options?.idempotencyKey === undefined && known !== undefined
+      ? Effect.zipRight(checkStorable({ id, input }), spanFinishes.submit(known.agent_instance_id, { id, input }))
+      : Effect.flatMap(storedFinish(id, input, options), (request) =>
+        withControl((written) =>
+          outside.settle((answers) =>
+            work.mutate(
+              { operation: "agent_span.finish", request: { id, input: request }, answer: Span.Span, options, callers: "any token", ingest: true, runs: runOf },
+              (tx) => finishAll(tx, [{ id, input }], answers).pipe(Effect.tap(({ runs }) => written(runs)), Effect.flatMap(({ spans }) => onlySpan(spans)))
+            )
+          )
+        ))
+  }
+
+  return {
+    recordSpanWithControl: useCase("Ledger.recordSpan", recordSpanWithControl),
+    recordSpan: useCase("Ledger.recordSpan", (input, options) => Effect.map(recordSpanWithControl(input, options), ({ span }) => span)),
 
     recordSpans: useCase("Ledger.recordSpans", (inputs, options) =>
       fromEither(validateSpanBatch(inputs)).pipe(
@@ -279,24 +357,14 @@ export const make = (session: Session): SpanUseCases => {
                 callers: "any token",
                 runs: runsOf
               },
-              (tx) => recordAll(tx, inputs, answers, options?.reported)
+              (tx) => Effect.map(recordAll(tx, inputs, answers, options?.reported), ({ spans }) => spans)
             )
           )
         ),
         Effect.tap(remember)
       )),
 
-    finishSpan: useCase("Ledger.finishSpan", (id, input, options) => {
-      const known = spanOwners.get(`${account}/${id}`)
-      return options?.idempotencyKey === undefined && known !== undefined
-        ? Effect.zipRight(checkStorable({ id, input }), spanFinishes.submit(known.agent_instance_id, { id, input }))
-        : Effect.flatMap(storedFinish(id, input, options), (request) =>
-          outside.settle((answers) =>
-            work.mutate(
-              { operation: "agent_span.finish", request: { id, input: request }, answer: Span.Span, options, callers: "any token", ingest: true, runs: runOf },
-              (tx) => finishAll(tx, [{ id, input }], answers).pipe(Effect.flatMap(onlySpan))
-            )
-          ))
-    })
+    finishSpanWithControl: useCase("Ledger.finishSpan", finishSpanWithControl),
+    finishSpan: useCase("Ledger.finishSpan", (id, input, options) => Effect.map(finishSpanWithControl(id, input, options), ({ span }) => span))
   }
 }

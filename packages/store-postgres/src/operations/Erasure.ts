@@ -86,7 +86,7 @@ export const erasure = (scope: Scope, forget: (id: Ids.InstanceId) => void): Sto
         forget(instance.id)
         yield* unguarded(update(scope, Instances.table, instance.id, {
           redacted_at: Columns.toTimestampOrNull(instance.redacted_at),
-          updated_at: Columns.toTimestamp(instance.updated_at)
+          ...Instances.qualityChanges(instance)
         }))
         // Spans whose contents come out alike — most of them, the marker in place of each
         // payload — are written by one statement per set of ids.

@@ -34,6 +34,7 @@ export const instanceConditions = ({ optional, sql }: Scope, filter: InstanceQue
     ...optional("environment_id", filter.environment_id),
     ...optional("status", filter.status),
     ...optional("purpose", filter.purpose),
+    ...optional("reported_protocol", filter.protocol),
     ...optional("risk_level", filter.risk_level),
     ...optional("risk_peak_level", filter.peak_risk_level),
     ...(filter.flagged === undefined ? [] : [filter.flagged ? flagged : sql`NOT (${flagged})`]),

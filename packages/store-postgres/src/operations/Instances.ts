@@ -21,6 +21,10 @@ export const instances = (scope: Scope, forget: (id: Ids.InstanceId) => void): S
       forget(row.id)
       return unguarded(update(scope, Instances.table, row.id, Instances.changes(row)))
     },
+    writeQuality: (row) => {
+      forget(row.id)
+      return unguarded(update(scope, Instances.table, row.id, Instances.qualityChanges(row)))
+    },
     list: (filter, query) =>
       list(
         scope,

@@ -1,9 +1,11 @@
 /**
  * The `agent_instances` table: a run as a row and back. A run's stamps (its agent, version,
- * schema version, environment, deployment) are written once; its progress (status, counts,
- * risk) is what every later write of the run changes, ingest's included.
+ * schema version, environment, deployment, reporter) are written once; its progress (status,
+ * counts, risk) is what every later write of the run changes, ingest's included. Its quality
+ * payloads are written by their own statement only (`qualityChanges`), so ingest's write never
+ * carries them: a span costs the same whatever a run's quality holds.
  */
-import { Ids, Instance, Risk, Status } from "@agentledger/domain"
+import { Ids, Instance, Quality, Reporter, Risk, Status } from "@agentledger/domain"
 import * as Columns from "./Columns.js"
 
 export const table = "agent_instances"
@@ -28,6 +30,9 @@ export const columns = [
   "risk_level",
   "risk_peak_level",
   "redacted_at",
+  "quality_payloads",
+  "reported_protocol",
+  "reported_sdk",
   "inserted_at",
   "updated_at"
 ] as const
@@ -56,6 +61,9 @@ export const toRow = (instance: Instance.Instance): Columns.RowOf<(typeof column
   agent_deployment_id: instance.agent_deployment_id,
   ...progress(instance),
   redacted_at: Columns.toTimestampOrNull(instance.redacted_at),
+  quality_payloads: JSON.stringify(instance.quality_payloads),
+  reported_protocol: instance.reported_by?.protocol ?? null,
+  reported_sdk: instance.reported_by?.sdk ?? null,
   inserted_at: Columns.toTimestamp(instance.inserted_at),
   updated_at: Columns.toTimestamp(instance.updated_at)
 })
@@ -69,6 +77,18 @@ export const changes = (instance: Instance.Instance) => ({
   ...progress(instance),
   updated_at: Columns.toTimestamp(instance.updated_at)
 })
+
+/** The columns a recording of quality writes (`StoreTx.instances.writeQuality`). */
+export const qualityChanges = (instance: Instance.Instance) => ({
+  quality_payloads: JSON.stringify(instance.quality_payloads),
+  updated_at: Columns.toTimestamp(instance.updated_at)
+})
+
+/** The run's reporter: none on rows from before `0008_sdk_wire`, or when its caller named none. */
+const reportedBy = (row: Columns.Row): Reporter.ReportedBy | null =>
+  row["reported_protocol"] === null || row["reported_protocol"] === undefined
+    ? null
+    : { protocol: Columns.literal(row, "reported_protocol", Reporter.ReportingProtocol), sdk: Columns.textOrNull(row, "reported_sdk") }
 
 export const fromRow = (row: Columns.Row): Instance.Instance => {
   const total = Columns.integerOrNull(row, "risk_total")
@@ -94,6 +114,8 @@ export const fromRow = (row: Columns.Row): Instance.Instance => {
       peak_level: Columns.literal(row, "risk_peak_level", Risk.RiskLevel)
     },
     redacted_at: Columns.timeOrNull(row, "redacted_at"),
+    quality_payloads: Columns.json(row, "quality_payloads", Quality.QualityPayloads),
+    reported_by: reportedBy(row),
     inserted_at: Columns.time(row, "inserted_at"),
     updated_at: Columns.time(row, "updated_at")
   }

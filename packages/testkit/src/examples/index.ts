@@ -24,6 +24,7 @@ import { runExamples } from "./runs.js"
 import { spanExamples } from "./spans.js"
 import { tenancyExamples } from "./tenancy.js"
 import { tokenExamples } from "./tokens.js"
+import { wireExamples } from "./wire.js"
 
 export { docsRiskProfile } from "./helpers.js"
 
@@ -48,4 +49,5 @@ export const exampleTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>): void =
   describe("audit log", () => auditExamples(test))
   describe("erasure", () => erasureExamples(test))
   describe("retention policy", () => retentionPolicyExamples(test))
+  describe("the newer SDK wire", () => wireExamples(test))
 }

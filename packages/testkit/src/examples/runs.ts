@@ -70,6 +70,7 @@ export const runExamples = (test: ExampleTest): void => {
     yield* refused(t.session.finishRun(run.id, { status: "failed" }), "InvalidAction")
     yield* refused(t.session.startRun(run.id, {}), "InvalidAction")
     yield* refused(t.session.terminateRun(run.id, { reason: "too late" }), "InvalidAction")
+    yield* refused(t.session.recordSpan(span(run, "agent")), "InvalidAction")
     expect((yield* t.session.getInstance(run.id)).status).toBe("complete")
 
     const pending = yield* runOf(t.session, agent.id, t.production.id)
@@ -101,7 +102,10 @@ export const runExamples = (test: ExampleTest): void => {
     yield* refused(t.session.terminateRun(run.id, { reason: "again" }), "InvalidAction")
     yield* refused(t.session.startRun(run.id, {}), "InvalidAction")
     yield* refused(t.session.finishRun(run.id, { status: "complete" }), "InvalidAction")
-    yield* refused(t.session.recordSpan(span(run, "agent")), "InvalidAction")
+    // A span its agent still reports is kept, closed, and its answer tells the agent to stop; the run stays terminated.
+    const late = yield* t.session.recordSpanWithControl(span(run, "agent"))
+    expect([late.span.status, late.control]).toEqual(["terminated", { terminate: true, reason: "runaway loop" }])
+    expect(yield* t.session.getInstance(run.id)).toMatchObject({ status: "terminated", span_counts: { total: 4, terminated: 3, finished: 4 } })
     // A pending run may be terminated too.
     const { agent } = yield* agentWithRun(t)
     const waiting = yield* runOf(t.session, agent.id, t.staging.id)

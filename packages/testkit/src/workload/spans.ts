@@ -1,8 +1,9 @@
 /**
  * Spans (invariants 5–7): each accepted span stored once, in its own run, under a parent of that
- * run; a batch is accepted or refused whole; open spans carry no result; a finished run takes no
- * spans; every span's conformance and risk points as the reference calculates them; a cancelled
- * span leaves the risk total.
+ * run; a batch is accepted or refused whole; open spans carry no result; a run its agent finished
+ * takes no spans, a terminated one keeps them closed (an open one `terminated`) and answers a
+ * finish of a span it closed as the span stands; every span's conformance and risk points as the
+ * reference calculates them; a cancelled span leaves the risk total.
  */
 import { type Commands, Ids, type Span } from "@agentledger/domain"
 import { DateTime, Effect } from "effect"
@@ -81,8 +82,8 @@ const planSpans = (ctx: RunState, account: MAccount, instance: MInstance, op: Op
     const open = spec.status === "pending" || spec.status === "active"
     if (open && spec.result !== null) fail("InvalidInput")
     if (open && spec.finishedAt) fail("InvalidInput")
-    if (isTerminal(status)) fail("InvalidAction")
-    else if (spanErrors === 0) status = "active"
+    if (isTerminal(status) && status !== "terminated") fail("InvalidAction")
+    else if (spanErrors === 0 && status === "pending") status = "active"
     planned.push({
       spec,
       id,
@@ -136,16 +137,19 @@ const recordAccepted = (ctx: RunState, instance: MInstance, planned: ReadonlyArr
     return
   }
   if (instance.status === "pending") instance.status = "active"
+  // A terminated run keeps what its agent still reports, closed at once.
+  const late = instance.status === "terminated"
   for (const [index, span] of recorded.entries()) {
     const plan = planned[index]
     if (plan === undefined) continue
     const points = instance.revision !== null && plan.spec.status !== "cancelled" ? instance.scores.get(plan.type) ?? 0 : 0
+    const status = late && !isTerminal(plan.spec.status) ? "terminated" : plan.spec.status
     const model: MSpan = {
       id: span.id,
       instance: instance.id,
       parent: plan.parent,
       type: plan.type,
-      status: plan.spec.status,
+      status,
       payload: plan.payload,
       result: plan.result,
       startedAt: DateTime.toEpochMillis(span.started_at),
@@ -164,7 +168,7 @@ const recordAccepted = (ctx: RunState, instance: MInstance, planned: ReadonlyArr
       id: plan.id ?? "(minted)",
       agent_instance_id: instance.id,
       parent_span_id: plan.parent,
-      status: plan.spec.status,
+      status,
       schema_name: plan.type,
       started_at: plan.spec.startedAt === null ? "(now)" : ctx.base + plan.spec.startedAt * 1000
     })
@@ -188,13 +192,22 @@ const finishSpan: Handler<"FinishSpan"> = (ctx, account, op) => {
   if (instance === undefined) return nothing
   const result = op.result === null ? null : at(results, op.result) ?? null
   const input: Commands.FinishSpan = { status: op.status, ...(result === null ? {} : { result_payload: result }) }
+  // A span its run's termination closed is answered as it stands.
+  const closedByTermination = span.status === "terminated" && instance.status === "terminated"
   return perform(ctx, account, op.keyed, {
     invariant: "spans",
     name: "finishSpan",
     label: `finishSpan (${op.status})`,
-    errors: isTerminal(span.status) ? ["InvalidAction"] : [],
+    errors: isTerminal(span.status) && !closedByTermination ? ["InvalidAction"] : [],
     call: (options) => account.session.finishSpan(span.id, input, options),
     update: (finished) => {
+      if (closedByTermination) {
+        equal(ctx, "spans", "a span closed by its run's termination, finished", {
+          status: finished.status,
+          risk_points: finished.risk_points
+        }, { status: "terminated", risk_points: span.points })
+        return
+      }
       span.status = op.status
       span.result = result ?? span.result
       span.conformance = {

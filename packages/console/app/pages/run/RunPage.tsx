@@ -49,6 +49,7 @@ const placeholder: Instance = {
   agent_deployment_id: null,
   status: "pending",
   purpose: "live",
+  reported_by: null,
   started_at: null,
   finished_at: null,
   termination_reason: null,

@@ -1,14 +1,14 @@
 /**
  * What a run was stamped with when it registered — agent, version, schema version, environment,
- * deployment and risk profile revision — by name where the token may read the names (an account
- * token), by id otherwise. A name that cannot be read falls back to its id; the stamps never fail
- * the page.
+ * deployment, risk profile revision, and the protocol and SDK that reported it — by name where the
+ * token may read the names (an account token), by id otherwise. A name that cannot be read falls
+ * back to its id; the stamps never fail the page.
  */
 import type { Client } from "../../api/Client.js"
 import { type Environment, environment, type RiskProfileRevision, riskProfileRevision } from "../../api/Account.js"
 import { type Agent, agent, type AgentVersion, agentVersion, type SchemaVersion, schemaVersion } from "../../api/Agents.js"
 import type { Reader } from "../../api/Read.js"
-import type { Instance } from "../../api/Runs.js"
+import type { Instance, Protocol, ReportedBy } from "../../api/Runs.js"
 import { isAccount, type Session } from "../../session/Session.js"
 import { shortId, words } from "../../ui/Format.js"
 import { Link } from "../../ui/Link.js"
@@ -52,6 +52,19 @@ const namesOf = async (client: Client, run: Instance): Promise<Names> => {
 }
 
 const named = (id: string, name: string | null | undefined) => <span title={id}>{name ?? <code>{shortId(id)}</code>}</span>
+
+const protocolNames: Record<Protocol, string> = { prefactor: "Prefactor API", otlp: "OpenTelemetry (OTLP)" }
+
+/** The protocol in words, and the SDK as its client named it (text the client chose: shown, never trusted). */
+const reporter = (reportedBy: ReportedBy | null) =>
+  reportedBy === null
+    ? "not recorded"
+    : (
+      <>
+        {protocolNames[reportedBy.protocol]}
+        {reportedBy.sdk === null ? ", no SDK named" : <>{", "}<code title={reportedBy.sdk}>{reportedBy.sdk}</code></>}
+      </>
+    )
 
 export const Stamps = ({ session, run }: { readonly session: Session; readonly run: Instance }) => {
   const account = isAccount(session)
@@ -111,6 +124,10 @@ export const Stamps = ({ session, run }: { readonly session: Session; readonly r
       <div>
         <dt>Purpose</dt>
         <dd>{words(run.purpose)}</dd>
+      </div>
+      <div class="reporter">
+        <dt>Reported by</dt>
+        <dd>{reporter(run.reported_by)}</dd>
       </div>
     </dl>
   )
