@@ -118,6 +118,23 @@ const onStore = (name: string, store: () => Layer.Layer<LedgerStore>) =>
           expect(outcome.refused).toEqual([{ spanId: "0000000000000005", reason: expect.stringMatching(/reported after it completed on agent_instance .*: it is complete/) }])
         })))
 
+    it("keeps taking a terminated run's spans, its root's end included, and leaves the run terminated", () =>
+      run((account) =>
+        Effect.gen(function*() {
+          const { agent, session } = yield* deployed(account)
+          yield* Ingest.ingest(session, Plan.plan(request(grandchild)))
+          const [stopped] = (yield* account.listInstances({ offset: 0, page_size: 10, agent_id: agent.id })).items
+          if (stopped === undefined) return yield* Effect.dieMessage("the first export registers the run")
+          yield* account.terminateRun(stopped.id, { reason: "stopped by a reviewer" })
+          const outcome = yield* Ingest.ingest(session, Plan.plan(request(child, root, late)))
+          expect(outcome).toEqual({ landed: 3, refused: [] })
+          expect(yield* account.getInstance(stopped.id)).toMatchObject({
+            status: "terminated",
+            termination_reason: "stopped by a reviewer",
+            span_counts: { total: 4, complete: 4 }
+          })
+        })))
+
     it("registers the run on the version its deployment points at, and on the trace's own version when it points at none", () =>
       run((account) =>
         Effect.gen(function*() {

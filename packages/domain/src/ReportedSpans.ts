@@ -14,7 +14,10 @@
  * 3. A pending or active run takes it, and its start moves back to the span's when the span began
  *    earlier (the run started when its earliest span did). A run that finished `complete` or
  *    `failed` takes it when the span lies within the run's time — a late export of one of its
- *    spans; a run cancelled or terminated, or a span outside the run's time, is refused.
+ *    spans. A terminated run takes it wherever it lies and stays terminated: an operator stopped
+ *    the run while its agent was still reporting, and the ledger keeps what the agent did (as a
+ *    terminated run keeps the Prefactor wire's late spans, `Span.recordSpan`). A cancelled run,
+ *    or a span outside a finished run's time, is refused.
  */
 import { DateTime, Either } from "effect"
 import { InvalidAction, InvalidInput } from "./Errors.js"
@@ -81,6 +84,8 @@ export const admit = (instance: Instance, span: Times, now: DateTime.Utc): Eithe
     case "complete":
     case "failed":
       return withinRun(instance, span) ? Either.right(instance) : refuse(instance, span)
+    case "terminated":
+      return Either.right(instance)
     default:
       return refuse(instance, span)
   }

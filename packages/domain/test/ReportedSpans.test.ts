@@ -85,7 +85,7 @@ describe("spans reported after they completed", () => {
     expect(Either.getOrThrow(ReportedSpans.admit(started, { started_at: at(70), finished_at: at(80) }, at(101)))).toBe(started)
   })
 
-  it.prop("a finished run takes a span exactly when it lies within the run's time; a stopped run takes none", [
+  it.prop("a finished run takes a span exactly when it lies within the run's time; a terminated run takes every span, a cancelled one none", [
     fc.integer({ min: 0, max: 100 }),
     fc.integer({ min: 0, max: 100 }),
     fc.constantFrom<Instance.Instance["status"]>("complete", "failed", "cancelled", "terminated")
@@ -94,7 +94,7 @@ describe("spans reported after they completed", () => {
     const span = { started_at: at(start), finished_at: at(start + length) }
     const admitted = ReportedSpans.admit(run, span, at(200))
     const within = start >= 20 && start + length <= 80
-    expect(Either.isRight(admitted)).toBe(within && (status === "complete" || status === "failed"))
+    expect(Either.isRight(admitted)).toBe(status === "terminated" || (within && (status === "complete" || status === "failed")))
     if (Either.isRight(admitted)) expect(admitted.right).toBe(run)
     else expect(admitted.left._tag).toBe("InvalidAction")
   }, { fastCheck: { numRuns: runs(200) } })

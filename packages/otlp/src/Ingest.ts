@@ -126,8 +126,12 @@ export const ingest = (session: LedgerSession, plan: Plan): Effect.Effect<Outcom
       const recorded = yield* record(inputsOf(run.right.id, group), group.spans)
       const root = group.root
       if (root !== undefined && recorded.has(group.spans.indexOf(root))) {
-        // A run finished already (the root exported twice) stays as it is.
-        yield* Effect.ignore(session.finishRun(run.right.id, { status: root.status, timestamp: DateTime.unsafeMake(root.finishedAt) }))
+        // A run finished already (the root exported twice) or terminated stays as it is; any other
+        // failure to finish it is said in the partial success, against the root.
+        const finished = yield* Effect.either(session.finishRun(run.right.id, { status: root.status, timestamp: DateTime.unsafeMake(root.finishedAt) }))
+        if (Either.isLeft(finished) && finished.left._tag !== "InvalidAction") {
+          refused.push({ spanId: root.spanId, reason: `the trace's run could not be finished: ${ledgerMessage(finished.left)}` })
+        }
       }
     }
     return { landed, refused }
