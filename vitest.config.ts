@@ -14,5 +14,9 @@ export default defineConfig({
   ssr: { resolve: { conditions: [sourceCondition] } },
   // The run's one pool of processes is built from this file's settings, not the projects': a
   // process runs file after file (vitest.workspace.ts says why) only if this says so too.
-  test: { isolate: false }
+  // Two processes whatever the machine: vitest's default on two cores is one, and most of the
+  // suite's time is waiting (PostgreSQL, Chromium, served processes), so two overlap it — 629 s
+  // became 481 s here. Not more: the tests were written for a two-core machine, and more at once
+  // would only add contention to the timed ones. `npm run test:deep` runs one.
+  test: { isolate: false, maxWorkers: 2, minWorkers: 1 }
 })

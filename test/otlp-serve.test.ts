@@ -1,5 +1,6 @@
 /**
  * OTLP ingestion end to end, as a user runs it: the app's build served as `npm start` serves it,
+ * on its embedded default store (PGlite in a data directory),
  * and an agent instrumented with the real OpenTelemetry SDK (`@opentelemetry/sdk-trace-node`)
  * exporting through the real, unmodified OTLP exporters — protobuf with gzip, one export per span
  * as `SimpleSpanProcessor` sends them (children before their parents), and JSON in batches. The
@@ -9,7 +10,8 @@
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base"
 import { Schema } from "effect"
 import { execFile } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -27,6 +29,7 @@ const sdkVersion = Schema.decodeUnknownSync(Schema.parseJson(Schema.Struct({ ver
 
 const token = `pf_${"o".repeat(43)}`
 const root = join(import.meta.dirname, "..")
+const dataDir = mkdtempSync(join(tmpdir(), "agentledger-otlp-"))
 let served: Run | undefined
 let url = ""
 let deployed: Deployed
@@ -40,7 +43,7 @@ const inferenceProfile = {
 
 beforeAll(async () => {
   await promisify(execFile)("npm", ["run", "build", "--silent"], { cwd: root, timeout: 600_000 })
-  served = serveBuilt(["--memory", "--otlp-max-body-bytes", String(1024 * 1024)], { AGENTLEDGER_BOOTSTRAP_TOKEN: token })
+  served = serveBuilt(["--data-dir", dataDir, "--otlp-max-body-bytes", String(1024 * 1024)], { AGENTLEDGER_BOOTSTRAP_TOKEN: token })
   url = await listening(served)
   deployed = await deployAgent(url, token, { name: "weather-agent", riskProfileId: await createRiskProfile(url, token, inferenceProfile) })
 }, 600_000)
@@ -48,6 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   served?.child.kill("SIGTERM")
   await served?.exited
+  rmSync(dataDir, { recursive: true, force: true })
 })
 
 const at = Date.UTC(2026, 11, 6, 10, 0)

@@ -3,7 +3,8 @@
  * finds the run the SDK recorded, opens a flagged span of its Activity and reads its error,
  * reads its Risk tab — whose total is the API's —, reads the chart of its spans over time — whose
  * total is the run's span count from the API, and which a screen reader reads as a table —,
- * reads which protocol and SDK reported a run in its stamps, and signs out.
+ * reads which protocol and SDK reported a run in its stamps (the Prefactor API's, and an OTLP
+ * exporter's), and signs out.
  */
 import { expect, it } from "vitest"
 import type { Browser } from "playwright-core"
@@ -11,7 +12,35 @@ import { freshPage, problemsOf, screenshot, signedIn } from "../support/console/
 import type { World } from "../support/console/world.js"
 import { deployAgent } from "../support/deployAgent.js"
 import { call, expectAnswer } from "../support/jsonClient.js"
+import { reads } from "../support/otlpReads.js"
+import { send } from "../support/otlpServer.js"
 import { Created, Details, Instance, RiskReport } from "../support/resources.js"
+
+/** One finished agent span, with the resource a Python SDK gives it, in OTLP/JSON. */
+const otlpTrace = {
+  resourceSpans: [{
+    resource: {
+      attributes: [
+        { key: "telemetry.sdk.name", value: { stringValue: "opentelemetry" } },
+        { key: "telemetry.sdk.language", value: { stringValue: "python" } },
+        { key: "telemetry.sdk.version", value: { stringValue: "1.30.0" } }
+      ]
+    },
+    scopeSpans: [{
+      scope: { name: "agent" },
+      spans: [{
+        traceId: "5b8efff798038103d269b633813fc60c",
+        spanId: "eee19b7ec3c1b174",
+        name: "invoke_agent OTel bot",
+        kind: 1,
+        startTimeUnixNano: String(BigInt(Date.now() - 2_000) * 1_000_000n),
+        endTimeUnixNano: String(BigInt(Date.now() - 1_000) * 1_000_000n),
+        attributes: [{ key: "gen_ai.operation.name", value: { stringValue: "invoke_agent" } }],
+        status: {}
+      }]
+    }]
+  }]
+}
 
 export const reviewingRuns = (world: () => World, browser: () => Browser): void => {
   it("signs in with a pasted token kept in memory only, refuses a wrong one in words, and signs out", async () => {
@@ -144,7 +173,7 @@ export const reviewingRuns = (world: () => World, browser: () => Browser): void 
     await page.context().close()
   })
 
-  it("the run's stamps say which protocol and SDK reported it: the SDK a newer client names, none for @prefactor/core 0.2.9", async () => {
+  it("the run's stamps say which protocol and SDK reported it: the SDK a newer client names, none for @prefactor/core 0.2.9, an OTLP resource's", async () => {
     const { reviewed, token, url } = world()
     // A newer SDK's registration, of an agent of its own (no other section's counts move).
     const deployed = await deployAgent(url, token, { name: "Newer SDK bot" })
@@ -167,6 +196,16 @@ export const reviewingRuns = (world: () => World, browser: () => Browser): void 
     await page.getByLabel("API token").fill(token)
     await page.getByRole("button", { name: "Sign in" }).click()
     await expect.poll(() => reportedBy.locator("dd").textContent()).toBe("Prefactor API, no SDK named")
+    // A run an OpenTelemetry exporter reported (OTLP/JSON, as the http exporter sends it): the
+    // protocol, and the SDK its resource names.
+    const exporting = await deployAgent(url, token, { name: "OTel bot" })
+    const exported = await send(url, JSON.stringify(otlpTrace), { token: exporting.token, contentType: "application/json" })
+    expect([exported.status, new TextDecoder().decode(exported.body)]).toEqual([200, "{}"])
+    const [otlpRun] = await reads(url, token).runs(exporting.agentId)
+    await page.goto(`${url}/runs/${otlpRun?.id ?? ""}`)
+    await page.getByLabel("API token").fill(token)
+    await page.getByRole("button", { name: "Sign in" }).click()
+    await expect.poll(() => reportedBy.locator("dd").textContent()).toBe("OpenTelemetry (OTLP), opentelemetry-python@1.30.0")
     expect(problemsOf(page)).toEqual([])
     await page.context().close()
   })
