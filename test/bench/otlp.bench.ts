@@ -15,7 +15,7 @@
  * Target: OTLP ≥ 0.8 × the span batch route's spans/s, on each store.
  */
 import type { LedgerStore } from "@agentledger/domain"
-import { Reported, type Model } from "@agentledger/otlp"
+import { Model, Reported } from "@agentledger/otlp"
 import { PgStore } from "@agentledger/store-postgres"
 import { SpanKind, TraceFlags } from "@opentelemetry/api"
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer"
@@ -76,9 +76,9 @@ const readable = (index: number, at: number): ReadableSpan => ({
 
 /** The same span in the model the OTLP decoders produce, for its mapped payload and result. */
 const modelOf = (index: number, at: number): Model.Span => ({
+  ...Model.emptySpan(),
   traceId,
   spanId: spanIdOf(index),
-  traceState: "",
   parentSpanId: absentParent,
   name: "chat gpt-4o",
   kind: 3,
@@ -92,12 +92,6 @@ const modelOf = (index: number, at: number): Model.Span => ({
       ? Number.isInteger(value) ? { _tag: "int", value: BigInt(value) } : { _tag: "double", value }
       : { _tag: "array", values: ["stop"].map((item) => ({ _tag: "string", value: item })) }
   })),
-  droppedAttributesCount: 0,
-  events: [],
-  droppedEventsCount: 0,
-  links: [],
-  droppedLinksCount: 0,
-  status: { code: 0, message: "" },
   flags: 0x101
 })
 

@@ -84,6 +84,37 @@ export interface Span {
   readonly flags: number
 }
 
+/** A span as a decoder fills it in: every field settable, its lists and status its own. */
+export type SpanDraft = { -readonly [K in keyof Span]: Span[K] } & {
+  attributes: Array<KeyValue>
+  events: Array<Event>
+  links: Array<Link>
+  status: { code: number; message: string }
+}
+
+/**
+ * A span holding nothing yet: OTLP's default for every field (empty ids, name and lists, times 0,
+ * status unset, no flags). A fresh one each call, so a decoder may fill it in.
+ */
+export const emptySpan = (): SpanDraft => ({
+  traceId: "",
+  spanId: "",
+  traceState: "",
+  parentSpanId: "",
+  name: "",
+  kind: 0,
+  startTimeUnixNano: 0n,
+  endTimeUnixNano: 0n,
+  attributes: [],
+  droppedAttributesCount: 0,
+  events: [],
+  droppedEventsCount: 0,
+  links: [],
+  droppedLinksCount: 0,
+  status: { code: 0, message: "" },
+  flags: 0
+})
+
 export interface ScopeSpans {
   readonly scope: Scope
   readonly spans: ReadonlyArray<Span>

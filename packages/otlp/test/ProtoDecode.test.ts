@@ -33,21 +33,14 @@ const oneSpan = (span: Model.Span): Model.ExportRequest => ({
 })
 
 const baseSpan: Model.Span = {
+  ...Model.emptySpan(),
   traceId: "5b8efff798038103d269b633813fc60c",
   spanId: "eee19b7ec3c1b174",
-  traceState: "",
-  parentSpanId: "",
   name: "chat gpt-4o",
   kind: 3,
   startTimeUnixNano: 1_796_553_240_521_000_000n,
   endTimeUnixNano: 1_796_553_240_521_665_249n,
   attributes: [{ key: "gen_ai.operation.name", value: { _tag: "string", value: "chat" } }],
-  droppedAttributesCount: 0,
-  events: [],
-  droppedEventsCount: 0,
-  links: [],
-  droppedLinksCount: 0,
-  status: { code: 0, message: "" },
   flags: 257
 }
 

@@ -246,33 +246,9 @@ const link = (r: Wire.Reader, parentEnd: number): Model.Link => {
   return into
 }
 
-type SpanBuilder = Mutable<Model.Span> & {
-  attributes: Array<Model.KeyValue>
-  events: Array<Model.Event>
-  links: Array<Model.Link>
-  status: Mutable<Model.Status>
-}
-
 const span = (r: Wire.Reader, parentEnd: number): Model.Span => {
   const end = Wire.window(r, parentEnd)
-  const into: SpanBuilder = {
-    traceId: "",
-    spanId: "",
-    traceState: "",
-    parentSpanId: "",
-    name: "",
-    kind: 0,
-    startTimeUnixNano: 0n,
-    endTimeUnixNano: 0n,
-    attributes: [],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: "" },
-    flags: 0
-  }
+  const into = Model.emptySpan()
   const limits = r.limits
   while (r.pos < end) {
     const tag = Wire.tag(r)

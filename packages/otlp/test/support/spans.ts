@@ -1,5 +1,5 @@
 /** Spans as tests write them: a GenAI span with defaults, attributes from plain values. */
-import type { Model } from "@agentledger/otlp"
+import { Model } from "@agentledger/otlp"
 
 type Plain = string | number | boolean | bigint | ReadonlyArray<Plain> | { readonly [key: string]: Plain }
 
@@ -19,21 +19,13 @@ export const attributes = (plain: { readonly [key: string]: Plain }): ReadonlyAr
 export const traceId = "5b8efff798038103d269b633813fc60c"
 
 export const span = (changes: Partial<Model.Span> = {}): Model.Span => ({
+  ...Model.emptySpan(),
   traceId,
   spanId: "eee19b7ec3c1b174",
-  traceState: "",
-  parentSpanId: "",
   name: "chat gpt-4o",
   kind: 3,
   startTimeUnixNano: 1_796_553_240_521_000_123n,
   endTimeUnixNano: 1_796_553_241_021_665_249n,
-  attributes: [],
-  droppedAttributesCount: 0,
-  events: [],
-  droppedEventsCount: 0,
-  links: [],
-  droppedLinksCount: 0,
-  status: { code: 0, message: "" },
   flags: 0x101,
   ...changes
 })
