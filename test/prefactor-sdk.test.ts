@@ -5,7 +5,7 @@
  * `SDK_WIRE_DEBUG=1` prints each run's exchanges and the SDK's error logs.
  *
  * The tests are in test/prefactor-sdk/, one module per concern (recording runs, risk, a failing
- * wire); they run from this one file so that each store's server — PGlite's takes seconds to
+ * wire, a run terminated mid-stream); they run from this one file so that each store's server — PGlite's takes seconds to
  * start — is started once for all of them.
  */
 import type { LedgerStore } from "@agentledger/domain"
@@ -17,6 +17,7 @@ import { sdkTarget } from "./support/sdk/target.js"
 import { failingWire } from "./prefactor-sdk/failures.js"
 import { recordingRuns } from "./prefactor-sdk/recording.js"
 import { scoringRisk } from "./prefactor-sdk/risk.js"
+import { terminatingRuns } from "./prefactor-sdk/termination.js"
 
 const stores: ReadonlyArray<readonly [string, () => Layer.Layer<LedgerStore>]> = [
   ["the in-memory store", () => MemoryStore.layer],
@@ -28,4 +29,5 @@ describe.each(stores)("@prefactor/core 0.2.9 against agentledger on %s", (_name,
   recordingRuns(target)
   scoringRisk(target)
   failingWire(target)
+  terminatingRuns(target)
 })
