@@ -25,6 +25,8 @@ export const options = {
   "checker-memory-mb": { type: "string" },
   "idempotency-ttl-s": { type: "string" },
   "token-cache-ttl-ms": { type: "string" },
+  "token-last-use-interval-s": { type: "string" },
+  "masking-cache-ttl-ms": { type: "string" },
   "latency-target-ms": { type: "string" },
   "queue-timeout-ms": { type: "string" },
   "max-in-flight": { type: "string" },

@@ -28,7 +28,9 @@ import * as Store from "./Store.js"
 const ledgerOf = (settings: Settings.Settings) =>
   LedgerLive.layerWith({
     idempotencyTtl: Duration.seconds(settings.idempotencyTtlSeconds),
-    tokenCacheTtl: Duration.millis(settings.tokenCacheTtlMs)
+    tokenCacheTtl: Duration.millis(settings.tokenCacheTtlMs),
+    tokenLastUseInterval: Duration.seconds(settings.tokenLastUseIntervalSeconds),
+    maskingCacheTtl: Duration.millis(settings.maskingCacheTtlMs)
   }).pipe(Layer.provide(Ids.IdEntropy.Live))
 
 /** The Ledger, still to be given its store and its schema checker. */

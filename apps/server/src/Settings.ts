@@ -5,7 +5,7 @@
  * described in docs/http.md.
  */
 import { WorkerChecker } from "@agentledger/checker-worker"
-import { TokenCache } from "@agentledger/domain"
+import { ApiToken, MaskingCache, TokenCache } from "@agentledger/domain"
 import { Admission, Connections, OperatorToken, Server } from "@agentledger/http"
 import { Limits } from "@agentledger/otlp"
 import { Duration } from "effect"
@@ -26,6 +26,10 @@ export interface Settings {
   readonly idempotencyTtlSeconds: number
   /** How long a looked-up API token is reused: how soon a token changed by another process is refused here. */
   readonly tokenCacheTtlMs: number
+  /** How often a token's `last_used_at` is written at most, in seconds. */
+  readonly tokenLastUseIntervalSeconds: number
+  /** How long ingest reuses an account's masking policy: how soon a change by another process applies here. */
+  readonly maskingCacheTtlMs: number
   readonly admission: Admission.AdmissionLimits
   /** Every how many milliseconds a stats line goes to stderr; 0 (the default) writes none. */
   readonly statsIntervalMs: number
@@ -51,7 +55,7 @@ export const usage = `agentledger serve [--host 127.0.0.1] [--port 4318] [--data
                  [--otlp-max-body-bytes 16777216]
                  [--headers-timeout-ms 10000] [--request-timeout-ms 30000] [--idle-timeout-ms 5000] [--max-connections 1024]
                  [--checker-threads N] [--check-timeout-ms 250] [--compile-timeout-ms 2000] [--checker-memory-mb 128]
-                 [--idempotency-ttl-s 86400] [--token-cache-ttl-ms 1000]
+                 [--idempotency-ttl-s 86400] [--token-cache-ttl-ms 1000] [--token-last-use-interval-s 60] [--masking-cache-ttl-ms 1000]
                  [--latency-target-ms 25 (0: no admission control)] [--queue-timeout-ms 15] [--max-in-flight 256] [--retry-after-s 1]
                  [--stats-interval-ms 0] [--retention-interval-s 3600 (0: no retention job)] [--retention-batch-runs 500]
                  [--workers 1] [--db-pool-size 10]
@@ -62,7 +66,8 @@ Environment: AGENTLEDGER_HOST, AGENTLEDGER_PORT, AGENTLEDGER_DATA_DIR, AGENTLEDG
              AGENTLEDGER_HEADERS_TIMEOUT_MS, AGENTLEDGER_REQUEST_TIMEOUT_MS, AGENTLEDGER_IDLE_TIMEOUT_MS,
              AGENTLEDGER_MAX_CONNECTIONS, AGENTLEDGER_CHECKER_THREADS, AGENTLEDGER_CHECK_TIMEOUT_MS,
              AGENTLEDGER_COMPILE_TIMEOUT_MS, AGENTLEDGER_CHECKER_MEMORY_MB, AGENTLEDGER_IDEMPOTENCY_TTL_S,
-             AGENTLEDGER_TOKEN_CACHE_TTL_MS, AGENTLEDGER_LATENCY_TARGET_MS, AGENTLEDGER_QUEUE_TIMEOUT_MS,
+             AGENTLEDGER_TOKEN_CACHE_TTL_MS, AGENTLEDGER_TOKEN_LAST_USE_INTERVAL_S, AGENTLEDGER_MASKING_CACHE_TTL_MS,
+             AGENTLEDGER_LATENCY_TARGET_MS, AGENTLEDGER_QUEUE_TIMEOUT_MS,
              AGENTLEDGER_MAX_IN_FLIGHT, AGENTLEDGER_RETRY_AFTER_S,
              AGENTLEDGER_STATS_INTERVAL_MS, AGENTLEDGER_RETENTION_INTERVAL_S, AGENTLEDGER_RETENTION_BATCH_RUNS,
              AGENTLEDGER_WORKERS, AGENTLEDGER_DB_POOL_SIZE,
@@ -106,6 +111,8 @@ export const read = (args: ReadonlyArray<string>, environment: Flags.Environment
   }
   const idempotencyTtlSeconds = integer("idempotency-ttl-s", 24 * 60 * 60)
   const tokenCacheTtlMs = integer("token-cache-ttl-ms", Duration.toMillis(TokenCache.defaultTtl))
+  const tokenLastUseIntervalSeconds = integer("token-last-use-interval-s", Duration.toSeconds(ApiToken.defaultLastUseInterval))
+  const maskingCacheTtlMs = integer("masking-cache-ttl-ms", Duration.toMillis(MaskingCache.defaultTtl))
   const admission = Admission.resolve({
     latencyTargetMs: integer("latency-target-ms", Admission.defaults.latencyTargetMs),
     queueTimeoutMs: integer("queue-timeout-ms", Admission.defaults.queueTimeoutMs),
@@ -153,6 +160,8 @@ export const read = (args: ReadonlyArray<string>, environment: Flags.Environment
       checker,
       idempotencyTtlSeconds,
       tokenCacheTtlMs,
+      tokenLastUseIntervalSeconds,
+      maskingCacheTtlMs,
       admission,
       statsIntervalMs,
       retention,
