@@ -61,6 +61,20 @@ const LoadMessage = Schema.Union(LoadJob, Exit)
 // ---------------------------------------------------------------------------------------------
 // The span a client sends: a realistic LLM call
 
+/** The payload of the benches' LLM call, the `i`-th. */
+export const llmPayload = (i: number) => ({
+  span_id: `local-${i}`,
+  name: "chat completion",
+  inputs: { messages: [{ role: "user", content: `Where is order ${i}? It was due on Tuesday.` }] },
+  metadata: { model: "gpt-x", temperature: 0.2 }
+})
+
+/** The result of the benches' LLM call, the `i`-th. */
+export const llmResult = (i: number) => ({
+  outputs: { text: `Order ${i} shipped yesterday.` },
+  token_usage: { prompt_tokens: 42, completion_tokens: 9 }
+})
+
 /** A realistic LLM-call span (≈ 480 bytes), as the HTTP benches send it. */
 export const spanBody = (instance: string, i: number): string => {
   const finished = Date.now()
@@ -69,13 +83,8 @@ export const spanBody = (instance: string, i: number): string => {
       agent_instance_id: instance,
       schema_name: "llm",
       status: "complete",
-      payload: {
-        span_id: `local-${i}`,
-        name: "chat completion",
-        inputs: { messages: [{ role: "user", content: `Where is order ${i}? It was due on Tuesday.` }] },
-        metadata: { model: "gpt-x", temperature: 0.2 }
-      },
-      result_payload: { outputs: { text: `Order ${i} shipped yesterday.` }, token_usage: { prompt_tokens: 42, completion_tokens: 9 } },
+      payload: llmPayload(i),
+      result_payload: llmResult(i),
       started_at: new Date(finished - 250).toISOString(),
       finished_at: new Date(finished).toISOString()
     }

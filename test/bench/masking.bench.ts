@@ -22,7 +22,7 @@ import { type Json } from "../support/json.js"
 import { call, expectAnswer } from "../support/jsonClient.js"
 import { operatorToken, startServer } from "../support/server.js"
 import { type BenchResult, formatInt, formatNs, formatRatio, measure, printResults, printTable, ratio, type Verdict } from "./harness.js"
-import { checked, median, ms, percentile, pooled, rateOf, setUp, startLoad } from "./load.js"
+import { checked, llmPayload, llmResult, median, ms, percentile, pooled, rateOf, setUp, startLoad } from "./load.js"
 
 // ---------------------------------------------------------------------------------------------
 // Domain: one span decision with and without masking
@@ -68,17 +68,7 @@ const instance = Instance.Instance.make({
 const spanId = Ids.SpanId.make("01m8q0000000000000000000000000p1", true)
 
 /** The HTTP benches' LLM span (≈ 480 bytes). */
-const llm = (i: number): Span.SpanInput => ({
-  schema_name: "llm",
-  status: "complete",
-  payload: {
-    span_id: `local-${i}`,
-    name: "chat completion",
-    inputs: { messages: [{ role: "user", content: `Where is order ${i}? It was due on Tuesday.` }] },
-    metadata: { model: "gpt-x", temperature: 0.2 }
-  },
-  result_payload: { outputs: { text: `Order ${i} shipped yesterday.` }, token_usage: { prompt_tokens: 42, completion_tokens: 9 } }
-})
+const llm = (i: number): Span.SpanInput => ({ schema_name: "llm", status: "complete", payload: llmPayload(i), result_payload: llmResult(i) })
 const llms = Array.from({ length: 8 }, (_, i) => llm(i))
 const lookups = Array.from({ length: 8 }, (_, i): Span.SpanInput => ({
   schema_name: "crm:lookup",
