@@ -23,6 +23,7 @@ it("the README's curl session works as printed", async () => {
   expect(stdout).toContain("Listening on http://127.0.0.1:4318")
   expect(stdout).toContain("payload: 'mismatch'")
   expect(stdout).toContain("finished: 2")
+  expect(stdout).toContain("{ helpfulness: { score: 0.9 } }")
   expect(stdout).toContain("[ 'llm complete conforms', 'llm complete mismatch' ]")
   // The governance lines: the export's hash, the audit log, its chain, the redaction, the deletion.
   // (The server's request log shares stdout: its lines start with a time, their fields are indented.)

@@ -7,6 +7,7 @@
 import type { Ledger } from "@agentledger/domain"
 import { describe } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
+import { letTheEventLoopIn } from "../eventLoop.js"
 import { runs } from "../runs.js"
 import { activityProperties } from "./activity.js"
 import { auditProperties } from "./audit.js"
@@ -37,7 +38,8 @@ export const propertyTests = <E>(makeLayer: () => Layer.Layer<Ledger, E>, option
     makeLayer,
     runs: (base) => Math.max(1, Math.round(runs(base) * (options.runsFactor ?? 1))),
     timeout: options.timeout ?? 300_000,
-    fresh: (effect) => effect.pipe(Effect.provide(makeLayer()))
+    // Each case gives the event loop a turn first (`letTheEventLoopIn` says why).
+    fresh: (effect) => Effect.zipRight(letTheEventLoopIn, effect.pipe(Effect.provide(makeLayer())))
   }
   describe("model-based", () => workloadProperties(context))
   describe("invariant 3: fingerprints", () => fingerprintProperties(context))

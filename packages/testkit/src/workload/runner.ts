@@ -10,6 +10,7 @@
  */
 import { Ledger } from "@agentledger/domain"
 import { Effect, type Layer } from "effect"
+import { letTheEventLoopIn } from "../eventLoop.js"
 import { sweep } from "../invariants/index.js"
 import { type Report, RunState } from "../model.js"
 import type { Op, Workload } from "../ops.js"
@@ -43,6 +44,7 @@ export const runWorkload = <E>(
       if (ctx.violations.length > 0) break
       ctx.step = index + 1
       ctx.operation = describeOp(op)
+      yield* letTheEventLoopIn
       if (yield* runOp(ctx, workload, op)) executed++
       if (ctx.violations.length === 0 && (options.sweep !== "end" || index === last)) yield* sweep(ctx)
     }
