@@ -127,7 +127,7 @@ const onStore = (name: string, store: () => Layer.Layer<LedgerStore>) =>
           if (stopped === undefined) return yield* Effect.dieMessage("the first export registers the run")
           yield* account.terminateRun(stopped.id, { reason: "stopped by a reviewer" })
           const outcome = yield* Ingest.ingest(session, Plan.plan(request(child, root, late)))
-          expect(outcome).toEqual({ landed: 3, refused: [] })
+          expect(outcome).toEqual({ landed: 3, refused: [], warnings: [] })
           expect(yield* account.getInstance(stopped.id)).toMatchObject({
             status: "terminated",
             termination_reason: "stopped by a reviewer",

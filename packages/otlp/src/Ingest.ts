@@ -20,6 +20,8 @@ export interface Outcome {
   /** Spans now held by the ledger, those it held already included. */
   readonly landed: number
   readonly refused: ReadonlyArray<Refused>
+  /** What went wrong beyond the spans, all of which landed: a trace's run that could not be finished. */
+  readonly warnings: ReadonlyArray<string>
 }
 
 type LedgerFailure = InvalidInput | NotFound | InvalidAction | NotPermitted | Conflict
@@ -62,6 +64,7 @@ export const ingest = (session: LedgerSession, plan: Plan): Effect.Effect<Outcom
   Effect.gen(function*() {
     let landed = plan.repeated
     const refused: Array<Refused> = [...plan.refused]
+    const warnings: Array<string> = []
     let environments: Map<string, Ids.EnvironmentId> | undefined
 
     /** Records spans, a batch at a time; a batch the ledger refuses is retried span by span to find which. */
@@ -127,14 +130,14 @@ export const ingest = (session: LedgerSession, plan: Plan): Effect.Effect<Outcom
       const root = group.root
       if (root !== undefined && recorded.has(group.spans.indexOf(root))) {
         // A run finished already (the root exported twice) or terminated stays as it is; any other
-        // failure to finish it is said in the partial success, against the root.
+        // failure to finish it is a warning of the partial success: the root itself landed.
         const finished = yield* Effect.either(session.finishRun(run.right.id, { status: root.status, timestamp: DateTime.unsafeMake(root.finishedAt) }))
         if (Either.isLeft(finished) && finished.left._tag !== "InvalidAction") {
-          refused.push({ spanId: root.spanId, reason: `the trace's run could not be finished: ${ledgerMessage(finished.left)}` })
+          warnings.push(`the run of trace ${group.traceId} could not be finished: ${ledgerMessage(finished.left)}`)
         }
       }
     }
-    return { landed, refused }
+    return { landed, refused, warnings }
   })
 
 const ledgerMessage = (error: LedgerFailure): string => error.message

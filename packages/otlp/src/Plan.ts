@@ -111,11 +111,12 @@ export const plan = (request: Model.ExportRequest): Plan => {
   return { groups, refused, repeated }
 }
 
-/** The partial success's message: how many spans were refused, by reason. */
-export const refusalMessage = (refused: ReadonlyArray<Refused>): string => {
+/** The partial success's message: how many spans were refused, by reason, then any warnings. */
+export const refusalMessage = (refused: ReadonlyArray<Refused>, warnings: ReadonlyArray<string> = []): string => {
   const counts = new Map<string, number>()
   for (const { reason } of refused) counts.set(reason, (counts.get(reason) ?? 0) + 1)
   const reasons = [...counts].map(([reason, count]) => `${reason} (${count})`).join("; ")
-  const text = `${refused.length} ${refused.length === 1 ? "span was" : "spans were"} refused: ${reasons}`
+  const parts = refused.length === 0 ? [] : [`${refused.length} ${refused.length === 1 ? "span was" : "spans were"} refused: ${reasons}`]
+  const text = [...parts, ...warnings].join("; ")
   return text.length > 2000 ? `${text.slice(0, 1999)}…` : text
 }

@@ -102,9 +102,10 @@ export const handler = (ledger: Ledger["Type"], limits: Limits.Limits) =>
     )
     if (Either.isLeft(decoded)) return refuse(decoded.left)
     const outcome = yield* ingest(session.right, plan(decoded.right))
-    return outcome.refused.length === 0
+    // Warnings alone are a partial success of no rejected span, as OTLP lets a server say them.
+    return outcome.refused.length === 0 && outcome.warnings.length === 0
       ? Answer.success(encoding.right)
-      : Answer.partialSuccess(encoding.right, outcome.refused.length, refusalMessage(outcome.refused))
+      : Answer.partialSuccess(encoding.right, outcome.refused.length, refusalMessage(outcome.refused, outcome.warnings))
   }).pipe(Effect.map(toResponse))
 
 /**

@@ -71,5 +71,8 @@ describe("Plan.plan", () => {
   it("sums the refusals up by reason, within a bounded message", () => {
     expect(Plan.refusalMessage([{ spanId: "a", reason: "x" }, { spanId: "b", reason: "x" }, { spanId: "c", reason: "y" }])).toBe("3 spans were refused: x (2); y (1)")
     expect(Plan.refusalMessage(Array.from({ length: 500 }, (_, index) => ({ spanId: "a", reason: `reason ${index}` }))).length).toBeLessThanOrEqual(2000)
+    // Warnings follow the refusals, and stand alone when every span landed.
+    expect(Plan.refusalMessage([{ spanId: "a", reason: "x" }], ["the run could not be finished"])).toBe("1 span was refused: x (1); the run could not be finished")
+    expect(Plan.refusalMessage([], ["the run could not be finished"])).toBe("the run could not be finished")
   })
 })
