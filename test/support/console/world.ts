@@ -109,7 +109,10 @@ const openRun = async (url: string, deployed: Deployed): Promise<string> => {
 export const startWorld = async (): Promise<World> => {
   await bundle()
   const dataDir = mkdtempSync(join(tmpdir(), "agentledger-console-"))
-  const served: Run = serve(["--data-dir", dataDir], { AGENTLEDGER_BOOTSTRAP_TOKEN: accountToken })
+  // Admission control stays on, but a request waits up to 2 s for its turn instead of 15 ms: the
+  // tests' own setup calls are no retrying client, and npm test runs another test file beside
+  // this one, so a busy moment shed a setup call with 503 (the SDK would have retried it).
+  const served: Run = serve(["--data-dir", dataDir, "--queue-timeout-ms", "2000"], { AGENTLEDGER_BOOTSTRAP_TOKEN: accountToken })
   const stop = async () => {
     if (served.child.exitCode === null) {
       served.child.kill("SIGTERM")
